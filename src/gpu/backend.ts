@@ -1,0 +1,252 @@
+import { ArgumentRangeError, WebGPUError } from '../errors.ts';
+import type { ElementwiseActivation } from '../ops/elementwise.ts';
+import type { ElementwiseKernel, RowKernel } from '../ops/kernels.ts';
+import type { Shape } from '../validate.ts';
+import { BufferPool, type PoolStats } from './buffer-pool.ts';
+import { type BindingShape, type DevicePipelines, elementwiseBindingShape, pipelinesFor, WORKGROUP_SIZE } from './pipelines.ts';
+
+/** Settings of a GPU backend. */
+export interface GpuBackendOptions {
+  /** Largest slice of an array sent in one dispatch, in bytes; defaults to the device's binding and buffer limits. Lower it to exercise splitting. */
+  readonly maxChunkBytes?: number | undefined;
+  /** Bound on the bytes of idle buffers kept for reuse. */
+  readonly maxPooledBytes: number;
+  /** Cap on workgroups per grid dimension below the device's (65535); lower it to exercise 2D grids with small arrays. */
+  readonly maxWorkgroupsPerDimension?: number | undefined;
+  /** Fill every output buffer with POISON_VALUE before each dispatch, so that an element a kernel fails to write shows up (tests). */
+  readonly poisonOutputs: boolean;
+}
+
+/** What `poisonOutputs` writes: finite (a NaN would pass where NaN is expected) and outside every activation's usual range. */
+export const POISON_VALUE = -1.2345e30;
+
+/** One dispatch over one slice of the data. */
+interface Dispatch {
+  readonly label: string;
+  /** Looked up inside the dispatch's error scope, so that a shader or pipeline error on first use rejects the call with its message. */
+  readonly pipeline: () => GPUComputePipeline;
+  readonly shape: BindingShape;
+  /** Bound at bindings 0 and 1. */
+  readonly inputs: readonly Float32Array[];
+  /** Filled from bindings 2 and 3; each has the inputs' length. */
+  readonly outputs: readonly Float32Array[];
+  /** The 16-byte uniform at binding 4. */
+  readonly params: ArrayBuffer;
+  readonly workgroups: number;
+}
+
+const QUIET_NAN_BITS = 0x7fc00000;
+
+/**
+ * Runs kernels on one GPUDevice: uploads inputs, dispatches, reads results back. Arrays larger than one
+ * binding (or than `maxChunkBytes`) are split into slices that each fit. Pipelines come from the
+ * per-device cache; buffers from a bounded pool.
+ */
+export class GpuBackend {
+  readonly pool: BufferPool;
+  /** Largest number of float32 elements in one dispatch (a multiple of 4). */
+  readonly chunkElements: number;
+  private readonly maxWorkgroupsPerDimension: number;
+  private readonly pipelines: DevicePipelines;
+  private readonly uniform: GPUBuffer;
+  private poison = new Float32Array(0);
+
+  constructor(
+    readonly device: GPUDevice,
+    private readonly options: GpuBackendOptions,
+  ) {
+    this.pipelines = pipelinesFor(device);
+    this.pool = new BufferPool(device, options.maxPooledBytes);
+    const limitBytes = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+    const chunkBytes = Math.min(limitBytes, options.maxChunkBytes ?? limitBytes);
+    this.chunkElements = Math.max(4, Math.floor(chunkBytes / 16) * 4);
+    this.maxWorkgroupsPerDimension = Math.min(
+      device.limits.maxComputeWorkgroupsPerDimension,
+      options.maxWorkgroupsPerDimension ?? Number.POSITIVE_INFINITY,
+    );
+    // One uniform buffer serves every dispatch: each call writes it and submits in the same task,
+    // and the queue orders writeBuffer and submit, so every dispatch sees its own parameters.
+    this.uniform = device.createBuffer({
+      label: 'webgpu-activations.params',
+      size: 16,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+  }
+
+  /** One elementwise kernel of `activation` over x (and dy for the backward kernels). */
+  async elementwise(
+    activation: ElementwiseActivation,
+    kernel: ElementwiseKernel,
+    x: Float32Array,
+    dy: Float32Array | undefined,
+    alpha: number,
+  ): Promise<Float32Array> {
+    const result = new Float32Array(x.length);
+    const pipeline = () => this.pipelines.elementwise(activation, kernel);
+    const shape = elementwiseBindingShape(kernel);
+    for (let start = 0; start < x.length; start += this.chunkElements) {
+      const end = Math.min(x.length, start + this.chunkElements);
+      const inputs = dy ? [x.subarray(start, end), dy.subarray(start, end)] : [x.subarray(start, end)];
+      await this.run({
+        label: `${activation.name}.${kernel}`,
+        pipeline,
+        shape,
+        inputs,
+        outputs: [result.subarray(start, end)],
+        params: elementwiseParams(end - start, alpha),
+        workgroups: Math.ceil(Math.ceil((end - start) / 4) / WORKGROUP_SIZE),
+      });
+    }
+    return result;
+  }
+
+  /** f(x) and f'(x) of `activation` in one pass. */
+  async forwardAndDerivative(activation: ElementwiseActivation, x: Float32Array, alpha: number): Promise<[Float32Array, Float32Array]> {
+    const values = new Float32Array(x.length);
+    const derivatives = new Float32Array(x.length);
+    const pipeline = () => this.pipelines.elementwise(activation, 'forward_and_derivative');
+    for (let start = 0; start < x.length; start += this.chunkElements) {
+      const end = Math.min(x.length, start + this.chunkElements);
+      await this.run({
+        label: `${activation.name}.forward_and_derivative`,
+        pipeline,
+        shape: 'dual_output',
+        inputs: [x.subarray(start, end)],
+        outputs: [values.subarray(start, end), derivatives.subarray(start, end)],
+        params: elementwiseParams(end - start, alpha),
+        workgroups: Math.ceil(Math.ceil((end - start) / 4) / WORKGROUP_SIZE),
+      });
+    }
+    return [values, derivatives];
+  }
+
+  /** A row-wise kernel (softmax) over a rows x cols batch, whole rows per slice. */
+  async rows(kernel: RowKernel, x: Float32Array, shape: Shape): Promise<Float32Array> {
+    const result = new Float32Array(x.length);
+    const { rows, cols } = shape;
+    if (cols > this.chunkElements) {
+      throw new ArgumentRangeError(
+        'options.cols',
+        `a row of ${cols} elements is longer than one GPU dispatch can hold (${this.chunkElements} elements: the device's storage binding limit); use the CPU backend for such rows`,
+      );
+    }
+    const threadsPerRow = threadsPerRowFor(cols);
+    const rowsPerWorkgroup = WORKGROUP_SIZE / threadsPerRow;
+    const rowsPerChunk = Math.floor(this.chunkElements / cols);
+    const pipeline = () => this.pipelines.rows(kernel, threadsPerRow);
+    for (let startRow = 0; startRow < rows; startRow += rowsPerChunk) {
+      const chunkRows = Math.min(rowsPerChunk, rows - startRow);
+      const start = startRow * cols;
+      const end = start + chunkRows * cols;
+      await this.run({
+        label: kernel,
+        pipeline,
+        shape: 'unary',
+        inputs: [x.subarray(start, end)],
+        outputs: [result.subarray(start, end)],
+        params: new Uint32Array([chunkRows, cols, QUIET_NAN_BITS, 0]).buffer,
+        workgroups: Math.ceil(chunkRows / rowsPerWorkgroup),
+      });
+    }
+    return result;
+  }
+
+  stats(): PoolStats {
+    return this.pool.stats();
+  }
+
+  destroy(): void {
+    this.pool.destroy();
+    this.uniform.destroy();
+  }
+
+  private async run(dispatch: Dispatch): Promise<void> {
+    const { device } = this;
+    const count = dispatch.inputs[0]?.length ?? 0;
+    if (count === 0) return;
+    const dataBytes = count * 4;
+    const paddedBytes = Math.ceil(dataBytes / 16) * 16;
+    const inputBuffers = dispatch.inputs.map((input) => {
+      const buffer = this.pool.acquire(paddedBytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, 'input');
+      device.queue.writeBuffer(buffer, 0, input.buffer, input.byteOffset, dataBytes);
+      return buffer;
+    });
+    const outputBuffers = dispatch.outputs.map(() =>
+      this.pool.acquire(paddedBytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, 'output'),
+    );
+    const stagingBytes = paddedBytes * dispatch.outputs.length;
+    const staging = this.pool.acquire(stagingBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'staging');
+    const all = [...inputBuffers, ...outputBuffers, staging];
+    try {
+      if (this.options.poisonOutputs) {
+        for (const buffer of outputBuffers) device.queue.writeBuffer(buffer, 0, this.poisonOf(paddedBytes));
+      }
+      device.queue.writeBuffer(this.uniform, 0, dispatch.params);
+
+      device.pushErrorScope('out-of-memory');
+      device.pushErrorScope('validation');
+      const entries: GPUBindGroupEntry[] = [{ binding: 4, resource: { buffer: this.uniform } }];
+      inputBuffers.forEach((buffer, i) => entries.push({ binding: i, resource: { buffer, size: paddedBytes } }));
+      outputBuffers.forEach((buffer, i) => entries.push({ binding: 2 + i, resource: { buffer, size: paddedBytes } }));
+      const bindGroup = device.createBindGroup({
+        label: `webgpu-activations.${dispatch.label}.bind-group`,
+        layout: this.pipelines.layouts[dispatch.shape],
+        entries,
+      });
+      const encoder = device.createCommandEncoder({ label: `webgpu-activations.${dispatch.label}.encoder` });
+      const pass = encoder.beginComputePass({ label: `webgpu-activations.${dispatch.label}.pass` });
+      pass.setPipeline(dispatch.pipeline());
+      pass.setBindGroup(0, bindGroup);
+      const [x, y] = grid(dispatch.workgroups, this.maxWorkgroupsPerDimension);
+      pass.dispatchWorkgroups(x, y);
+      pass.end();
+      outputBuffers.forEach((buffer, i) => encoder.copyBufferToBuffer(buffer, 0, staging, i * paddedBytes, paddedBytes));
+      device.queue.submit([encoder.finish()]);
+      const validation = device.popErrorScope();
+      const outOfMemory = device.popErrorScope();
+
+      const mapped = staging.mapAsync(GPUMapMode.READ, 0, stagingBytes);
+      const [validationError, outOfMemoryError] = await Promise.all([validation, outOfMemory]);
+      const gpuError = validationError ?? outOfMemoryError;
+      if (gpuError) {
+        mapped.catch(() => {});
+        throw new WebGPUError(`${dispatch.label}: ${gpuError.message}`);
+      }
+      await mapped;
+      const range = staging.getMappedRange(0, stagingBytes);
+      dispatch.outputs.forEach((output, i) => output.set(new Float32Array(range, i * paddedBytes, count)));
+      staging.unmap();
+    } finally {
+      for (const buffer of all) this.pool.release(buffer);
+    }
+  }
+
+  private poisonOf(bytes: number): Float32Array {
+    if (this.poison.byteLength < bytes) this.poison = new Float32Array(bytes / 4).fill(POISON_VALUE);
+    return this.poison.subarray(0, bytes / 4);
+  }
+}
+
+function elementwiseParams(count: number, alpha: number): ArrayBuffer {
+  const params = new ArrayBuffer(16);
+  new Uint32Array(params, 0, 1)[0] = Math.ceil(count / 4);
+  new Float32Array(params, 4, 1)[0] = alpha;
+  return params;
+}
+
+/** Splits a workgroup count over x and y when it exceeds the per-dimension limit (65535 by default). */
+export function grid(workgroups: number, maxPerDimension: number): [number, number] {
+  if (workgroups <= maxPerDimension) return [workgroups, 1];
+  const y = Math.ceil(workgroups / maxPerDimension);
+  return [Math.ceil(workgroups / y), y];
+}
+
+/**
+ * Threads that share one softmax row: a power of two near cols / 4, from 1 (many short rows, a row per
+ * thread) to a whole workgroup (long rows).
+ */
+export function threadsPerRowFor(cols: number): number {
+  let threads = 1;
+  while (threads < WORKGROUP_SIZE && threads * 4 < cols) threads *= 2;
+  return threads;
+}

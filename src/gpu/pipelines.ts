@@ -1,0 +1,114 @@
+import type { ElementwiseActivation } from '../ops/elementwise.ts';
+import type { ElementwiseKernel, RowKernel } from '../ops/kernels.ts';
+import { elementwiseShaderSource, softmaxShaderSource } from './shaders.ts';
+
+/** Threads of every compute workgroup: the WebGPU default limit of invocations per workgroup, met by every adapter. */
+export const WORKGROUP_SIZE = 256;
+
+/** Which buffers a kernel binds (binding numbers as in the WGSL): the bind group layout follows from it. */
+export type BindingShape = 'unary' | 'binary' | 'dual_output';
+
+/** Pipelines and layouts for one device. Everything is built on first use and kept until the device goes. */
+export interface DevicePipelines {
+  readonly layouts: Record<BindingShape, GPUBindGroupLayout>;
+  elementwise(activation: ElementwiseActivation, kernel: ElementwiseKernel | 'forward_and_derivative'): GPUComputePipeline;
+  rows(kernel: RowKernel, threadsPerRow: number): GPUComputePipeline;
+}
+
+// Keyed on the device, so that a lost or destroyed device takes its pipelines with it.
+const cache = new WeakMap<GPUDevice, DevicePipelines>();
+
+/** The pipeline cache of `device`, created on first use. */
+export function pipelinesFor(device: GPUDevice): DevicePipelines {
+  let pipelines = cache.get(device);
+  if (!pipelines) {
+    pipelines = createDevicePipelines(device);
+    cache.set(device, pipelines);
+  }
+  return pipelines;
+}
+
+function createDevicePipelines(device: GPUDevice): DevicePipelines {
+  const read = (binding: number): GPUBindGroupLayoutEntry => ({
+    binding,
+    visibility: GPUShaderStage.COMPUTE,
+    buffer: { type: 'read-only-storage' },
+  });
+  const write = (binding: number): GPUBindGroupLayoutEntry => ({
+    binding,
+    visibility: GPUShaderStage.COMPUTE,
+    buffer: { type: 'storage' },
+  });
+  const uniform: GPUBindGroupLayoutEntry = { binding: 4, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } };
+  const layout = (shape: BindingShape, entries: GPUBindGroupLayoutEntry[]) =>
+    device.createBindGroupLayout({ label: `webgpu-activations.layout.${shape}`, entries });
+  const layouts: Record<BindingShape, GPUBindGroupLayout> = {
+    unary: layout('unary', [read(0), write(2), uniform]),
+    binary: layout('binary', [read(0), read(1), write(2), uniform]),
+    dual_output: layout('dual_output', [read(0), write(2), write(3), uniform]),
+  };
+  const pipelineLayouts = new Map<BindingShape, GPUPipelineLayout>();
+  const pipelineLayout = (shape: BindingShape) => {
+    let found = pipelineLayouts.get(shape);
+    if (!found) {
+      found = device.createPipelineLayout({ label: `webgpu-activations.pipeline-layout.${shape}`, bindGroupLayouts: [layouts[shape]] });
+      pipelineLayouts.set(shape, found);
+    }
+    return found;
+  };
+
+  const elementwiseModules = new WeakMap<ElementwiseActivation, GPUShaderModule>();
+  const elementwisePipelines = new WeakMap<ElementwiseActivation, Map<string, GPUComputePipeline>>();
+  let softmaxModule: GPUShaderModule | undefined;
+  const rowPipelines = new Map<string, GPUComputePipeline>();
+
+  return {
+    layouts,
+    elementwise(activation, kernel) {
+      let byKernel = elementwisePipelines.get(activation);
+      if (!byKernel) {
+        byKernel = new Map();
+        elementwisePipelines.set(activation, byKernel);
+      }
+      let pipeline = byKernel.get(kernel);
+      if (!pipeline) {
+        let module = elementwiseModules.get(activation);
+        if (!module) {
+          module = device.createShaderModule({
+            label: `webgpu-activations.${activation.name}.module`,
+            code: elementwiseShaderSource(activation),
+          });
+          elementwiseModules.set(activation, module);
+        }
+        pipeline = device.createComputePipeline({
+          label: `webgpu-activations.${activation.name}.${kernel}.pipeline`,
+          layout: pipelineLayout(elementwiseBindingShape(kernel)),
+          compute: { module, entryPoint: kernel, constants: { WORKGROUP_SIZE } },
+        });
+        byKernel.set(kernel, pipeline);
+      }
+      return pipeline;
+    },
+    rows(kernel, threadsPerRow) {
+      const key = `${kernel}:${threadsPerRow}`;
+      let pipeline = rowPipelines.get(key);
+      if (!pipeline) {
+        softmaxModule ??= device.createShaderModule({ label: 'webgpu-activations.softmax.module', code: softmaxShaderSource() });
+        pipeline = device.createComputePipeline({
+          label: `webgpu-activations.${kernel}.rows${threadsPerRow}.pipeline`,
+          layout: pipelineLayout('unary'),
+          compute: { module: softmaxModule, entryPoint: kernel, constants: { WORKGROUP_SIZE, THREADS_PER_ROW: threadsPerRow } },
+        });
+        rowPipelines.set(key, pipeline);
+      }
+      return pipeline;
+    },
+  };
+}
+
+/** The binding shape of an elementwise kernel. */
+export function elementwiseBindingShape(kernel: ElementwiseKernel | 'forward_and_derivative'): BindingShape {
+  if (kernel === 'backward' || kernel === 'backward_from_output') return 'binary';
+  if (kernel === 'forward_and_derivative') return 'dual_output';
+  return 'unary';
+}

@@ -1,0 +1,20 @@
+import commonWgsl from '../../shaders/common.wgsl?raw';
+import elementwiseWgsl from '../../shaders/elementwise.wgsl?raw';
+import softmaxWgsl from '../../shaders/softmax.wgsl?raw';
+import type { ElementwiseActivation } from '../ops/elementwise.ts';
+
+// An activation without a derivative-from-output form still needs the function for the module to
+// compile (the entry points that call it are never dispatched for it).
+const NO_DERIVATIVE_FROM_OUTPUT = `
+fn activation_derivative_from_output(y: f32) -> f32 { return y; }`;
+
+/** The WGSL module for one elementwise activation: common helpers, its formulas, the kernel entry points. */
+export function elementwiseShaderSource(activation: ElementwiseActivation): string {
+  const fromOutput = activation.derivativeFromOutput ? '' : NO_DERIVATIVE_FROM_OUTPUT;
+  return `${commonWgsl}\n// ---- activation: ${activation.name}\n${activation.wgsl}${fromOutput}\n${elementwiseWgsl}`;
+}
+
+/** The WGSL module of the row-wise family (softmax). */
+export function softmaxShaderSource(): string {
+  return `${commonWgsl}\n${softmaxWgsl}`;
+}

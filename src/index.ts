@@ -1,0 +1,33 @@
+/**
+ * webgpu-activations: activation kernels on WebGPU with a Float32Array CPU path behind the same API.
+ *
+ * @example
+ * ```ts
+ * import { sigmoid, softmax, createActivations, cpu } from 'webgpu-activations';
+ * const y = await sigmoid(new Float32Array([-1, 0, 1]));
+ * const p = await softmax(logits, { rows: 64, cols: 10 });
+ * ```
+ * @packageDocumentation
+ */
+export { cpu, type DerivativeOptions } from './cpu/index.ts';
+export {
+  getDefaultActivations,
+  resetDefaultActivations,
+  sigmoid,
+  sigmoidBackward,
+  sigmoidDerivative,
+  sigmoidWithDerivative,
+  softmax,
+} from './default-engine.ts';
+export {
+  type Activations,
+  type BackendChoice,
+  type CreateActivationsOptions,
+  createActivations,
+  DEFAULT_MIN_GPU_ELEMENTS,
+  describeAdapter,
+} from './engine.ts';
+export { ArgumentRangeError, ArgumentTypeError, EngineDestroyedError, WebGPUError } from './errors.ts';
+export { POISON_VALUE } from './gpu/backend.ts';
+export type { PoolStats } from './gpu/buffer-pool.ts';
+export type { NumericInput, RowOptions, Shape } from './validate.ts';

@@ -1,0 +1,47 @@
+// Fresh random inputs each run, reproducible from a printed seed: set TEST_SEED to replay a failure.
+
+/** Mulberry32: a small, fast, well-mixed 32-bit PRNG. */
+export function createRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function seedFromEnvironment(): number | undefined {
+  const fromProcess = typeof process !== 'undefined' ? process.env?.TEST_SEED : undefined;
+  const fromVite = (import.meta as ImportMeta & { env?: Record<string, string | undefined> }).env?.VITE_TEST_SEED;
+  const text = fromProcess ?? fromVite;
+  return text ? Number(text) : undefined;
+}
+
+/** This run's seed: TEST_SEED if set, else fresh. Every assertion message carries it. */
+export const SEED = seedFromEnvironment() ?? Math.floor(Math.random() * 2 ** 32);
+
+export const EDGE_VALUES: readonly number[] = [
+  0, -0, Infinity, -Infinity, Number.NaN, 3.4e38, -3.4e38, 3.4028234663852886e38, -3.4028234663852886e38,
+  1.4e-45, -1.4e-45, 1e-40, -1e-40, 1.1754943508222875e-38, 1, -1, 20, -20, 80, -80, 88.5, -88.5, 104, -104, 1e6, -1e6,
+];
+
+/** Values spread over float32's whole range: uniform on [-80, 80] most of the time, log-uniform magnitudes up to 3.4e38 otherwise, and edge values. */
+export function randomFloat32Array(random: () => number, length: number, edgeFraction = 0.02): Float32Array {
+  const out = new Float32Array(length);
+  for (let i = 0; i < length; i++) {
+    const u = random();
+    if (u < edgeFraction) out[i] = EDGE_VALUES[Math.floor(random() * EDGE_VALUES.length)] as number;
+    else if (u < 0.8) out[i] = (random() * 2 - 1) * 80;
+    else out[i] = (random() < 0.5 ? -1 : 1) * 10 ** (random() * 76 - 38);
+  }
+  return out;
+}
+
+/** Uniform on [low, high). */
+export function uniformFloat32Array(random: () => number, length: number, low: number, high: number): Float32Array {
+  const out = new Float32Array(length);
+  for (let i = 0; i < length; i++) out[i] = low + (high - low) * random();
+  return out;
+}

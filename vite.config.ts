@@ -1,0 +1,60 @@
+import { resolve } from 'node:path';
+import { playwright } from '@vitest/browser-playwright';
+import { defineConfig, type ViteUserConfig } from 'vitest/config';
+// @ts-expect-error: a plain ESM script shared with the benchmark runner; it has no type declarations.
+import { CHROMIUM_ARGS, requireBrowser } from './scripts/browser.mjs';
+
+const root = import.meta.dirname;
+
+// One file for the three jobs Vite does here:
+//   `vite build`                 the library: dist/webgpu-activations.js (ESM; types come from tsc)
+//   `vite build --mode bench`    the benchmark page: dist-bench/
+//   `vitest run`                 the tests: a `node` project (CPU path, validation) and a `browser`
+//                                project (both backends inside Chromium with WebGPU on).
+export default defineConfig(async ({ mode }): Promise<ViteUserConfig> => {
+  const testing = mode === 'test' || process.env.VITEST !== undefined;
+  const executablePath: string | undefined = testing ? await requireBrowser() : undefined;
+  return {
+    resolve: { alias: { 'webgpu-activations': resolve(root, 'src/index.ts') } },
+    server: { host: '127.0.0.1' },
+    preview: { host: '127.0.0.1' },
+    build:
+      mode === 'bench'
+        ? { outDir: 'dist-bench', emptyOutDir: true, target: 'es2022' }
+        : {
+            outDir: 'dist',
+            emptyOutDir: true,
+            target: 'es2022',
+            sourcemap: true,
+            lib: {
+              entry: resolve(root, 'src/index.ts'),
+              formats: ['es'],
+              fileName: () => 'webgpu-activations.js',
+            },
+          },
+    test: {
+      projects: [
+        {
+          extends: true,
+          test: { name: 'node', environment: 'node', include: ['tests/node/**/*.test.ts'] },
+        },
+        {
+          extends: true,
+          test: {
+            name: 'browser',
+            include: ['tests/browser/**/*.test.ts'],
+            testTimeout: 120_000,
+            hookTimeout: 120_000,
+            browser: {
+              enabled: true,
+              headless: true,
+              screenshotFailures: false,
+              provider: playwright({ launchOptions: { ...(executablePath ? { executablePath } : {}), args: CHROMIUM_ARGS } }),
+              instances: [{ browser: 'chromium' }],
+            },
+          },
+        },
+      ],
+    },
+  };
+});
