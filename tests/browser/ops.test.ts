@@ -67,12 +67,22 @@ describe('large arrays and split work on the GPU', () => {
     try {
       const random = createRandom(SEED + 2);
       for (const op of OP_CASES) {
-        for (const length of [1023, 1024, 1025, 10_000]) {
+        for (const length of [1000, 1024, 1040, 10_000]) {
           const inputs = op.inputs(random, length);
           const actual = await op.run(act, inputs);
           expectClose(actual, op.reference(inputs), op.tolerance, `${op.name} split n=${length}`, inputs);
         }
       }
+    } finally {
+      act.destroy();
+    }
+  });
+
+  it('refuses a softmax row longer than one dispatch with a RangeError that states the limit', async () => {
+    const act = await createActivations({ backend: 'webgpu', maxChunkBytes: 4096 });
+    try {
+      await expect(act.softmax(new Float32Array(1025))).rejects.toThrow(/1025 elements .* \(1024 elements/);
+      await expect(act.softmax(new Float32Array(1025))).rejects.toBeInstanceOf(RangeError);
     } finally {
       act.destroy();
     }
