@@ -1,5 +1,5 @@
-import type { DerivativeOptions } from './cpu/index.ts';
 import { type Activations, createActivations } from './engine.ts';
+import type { ElementwiseOptions } from './ops/elementwise.ts';
 import type { NumericInput, RowOptions } from './validate.ts';
 
 // The one documented piece of global state: the engine behind the module-level functions, created on
@@ -39,7 +39,7 @@ export async function sigmoid(x: NumericInput): Promise<Float32Array> {
  * See {@link Activations.sigmoidDerivative}.
  * @example `const d = await sigmoidDerivative(x);`
  */
-export async function sigmoidDerivative(x: NumericInput, options?: DerivativeOptions): Promise<Float32Array> {
+export async function sigmoidDerivative(x: NumericInput, options?: ElementwiseOptions): Promise<Float32Array> {
   return (await getDefaultActivations()).sigmoidDerivative(x, options);
 }
 

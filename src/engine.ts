@@ -1,11 +1,11 @@
-import { derivativeSource, type DerivativeOptions } from './cpu/index.ts';
 import { runElementwiseCpu, runForwardAndDerivativeCpu } from './cpu/elementwise.ts';
 import { softmaxCpu } from './cpu/softmax.ts';
 import { ArgumentTypeError, EngineDestroyedError, WebGPUError } from './errors.ts';
 import { GpuBackend } from './gpu/backend.ts';
 import type { PoolStats } from './gpu/buffer-pool.ts';
 import { describeAdapter, requestDevice } from './gpu/device.ts';
-import { type ElementwiseActivation, sigmoidActivation } from './ops/elementwise.ts';
+import { addNamedMethods, type ElementwiseOperations, type NamedElementwiseMethods, resolveCall } from './ops/calls.ts';
+import type { ElementwiseActivation, ElementwiseOptions } from './ops/elementwise.ts';
 import type { ElementwiseKernel } from './ops/kernels.ts';
 import { checkOptionsObject, checkSameLength, type NumericInput, type RowOptions, resolveShape, toFloat32Array } from './validate.ts';
 
@@ -49,7 +49,9 @@ const DEFAULT_MAX_POOLED_BYTES = 256 * 1024 * 1024;
  * WebGPU), with the pipelines and pooled buffers it owns. Create it with {@link createActivations};
  * release it with `destroy()`.
  */
-export interface Activations {
+export interface Activations
+  extends ElementwiseOperations<Promise<Float32Array>, Promise<[Float32Array, Float32Array]>>,
+    NamedElementwiseMethods<Promise<Float32Array>, Promise<[Float32Array, Float32Array]>> {
   /** The backend in use: `'webgpu'` or `'cpu'`. Under `'auto'`, small arrays still run on the CPU. */
   readonly backend: 'webgpu' | 'cpu';
   /** Why this backend: the adapter granted, or why WebGPU could not be used. */
@@ -60,33 +62,6 @@ export interface Activations {
   readonly minGpuElements: number;
 
   /**
-   * sigmoid(x) = 1 / (1 + exp(-x)), elementwise; in [0, 1] for every input, NaN for NaN.
-   * @param x - a Float32Array or array-like of numbers; never modified.
-   * @returns a new Float32Array.
-   * @throws {TypeError} x is not an array of numbers or is detached; the engine was destroyed.
-   * @example `const y = await act.sigmoid(new Float32Array([-1, 0, 1]));`
-   */
-  sigmoid(x: NumericInput): Promise<Float32Array>;
-  /**
-   * The sigmoid derivative: from the input, s(x) * (1 - s(x)) without cancellation (relative error
-   * under 1e-6 against float64); with `{ from: 'output' }`, y * (1 - y) for y = sigmoid(x).
-   * @example `const d = await act.sigmoidDerivative(y, { from: 'output' });`
-   */
-  sigmoidDerivative(x: NumericInput, options?: DerivativeOptions): Promise<Float32Array>;
-  /**
-   * Backpropagation through sigmoid: dy * y * (1 - y).
-   * @param y - sigmoid outputs from the forward pass. @param dy - gradient with respect to y, same length.
-   * @throws {RangeError} dy has another length than y.
-   * @example `const dx = await act.sigmoidBackward(y, dLoss_dy);`
-   */
-  sigmoidBackward(y: NumericInput, dy: NumericInput): Promise<Float32Array>;
-  /**
-   * sigmoid(x) and its derivative from one pass over x.
-   * @returns `[sigmoid(x), sigmoid'(x)]`.
-   * @example `const [y, dydx] = await act.sigmoidWithDerivative(x);`
-   */
-  sigmoidWithDerivative(x: NumericInput): Promise<[Float32Array, Float32Array]>;
-  /**
    * Softmax along each row of a row-major rows x cols batch (default: one row). Each row sums to 1.
    * A NaN makes its row NaN; +Infinity entries share their row equally; -Infinity entries get 0; a row
    * of only -Infinity is NaN.
@@ -95,11 +70,39 @@ export interface Activations {
    * @example `const p = await act.softmax(logits, { rows: 64, cols: 10 });`
    */
   softmax(x: NumericInput, options?: RowOptions): Promise<Float32Array>;
+  /**
+   * f(x) for any elementwise activation: a built-in (`ACTIVATIONS.tanh`) or one from `defineActivation()`.
+   * The named methods (`act.sigmoid(x)`, `act.reluBackward(x, dy)`, ...) call these four.
+   * @example `const y = await act.forward(ACTIVATIONS.sigmoid, x);`
+   */
+  forward(activation: ElementwiseActivation, x: NumericInput, options?: ElementwiseOptions): Promise<Float32Array>;
+  /**
+   * f'(x) from x, or from y = f(x) with `{ from: 'output' }` (for activations that have that form).
+   * Sigmoid's is s(x) * s(-x), which keeps full float32 precision where s * (1 - s) cancels.
+   * @throws {RangeError} `from: 'output'` for an activation without a derivative from its output.
+   * @example `const d = await act.derivative(ACTIVATIONS.sigmoid, y, { from: 'output' });`
+   */
+  derivative(activation: ElementwiseActivation, x: NumericInput, options?: ElementwiseOptions): Promise<Float32Array>;
+  /**
+   * dy * f'(x), the chain-rule step of backpropagation. `input` is x, or y = f(x) with
+   * `{ from: 'output' }` (sigmoid's default, so `sigmoidBackward(y, dy)` = dy * y * (1 - y)).
+   * @throws {RangeError} dy has another length than input.
+   * @example `const dx = await act.backward(ACTIVATIONS.sigmoid, y, dy);`
+   */
+  backward(activation: ElementwiseActivation, input: NumericInput, dy: NumericInput, options?: ElementwiseOptions): Promise<Float32Array>;
+  /**
+   * `[f(x), f'(x)]` from one pass over x (one GPU dispatch).
+   * @example `const [y, dydx] = await act.sigmoidWithDerivative(x);`
+   */
+  forwardWithDerivative(activation: ElementwiseActivation, x: NumericInput, options?: ElementwiseOptions): Promise<[Float32Array, Float32Array]>;
   /** Buffers the engine holds on the GPU (all zero on the CPU backend). */
   stats(): PoolStats;
   /** Releases every GPU buffer and, if the engine requested its device, the device. Later calls throw. */
   destroy(): void;
 }
+
+// The named methods (sigmoid, sigmoidDerivative, ...) are added to the prototype from the activation table.
+interface Engine extends NamedElementwiseMethods<Promise<Float32Array>, Promise<[Float32Array, Float32Array]>> {}
 
 class Engine implements Activations {
   backend: 'webgpu' | 'cpu';
@@ -132,36 +135,40 @@ class Engine implements Activations {
     return this.gpu ? this.minElements : Number.POSITIVE_INFINITY;
   }
 
-  async sigmoid(x: NumericInput): Promise<Float32Array> {
-    this.checkAlive('sigmoid');
-    return this.elementwise(sigmoidActivation, 'forward', toFloat32Array(x, 'x'), undefined, 0);
+  async forward(activation: ElementwiseActivation, x: NumericInput, options?: ElementwiseOptions): Promise<Float32Array> {
+    this.checkAlive(activation?.name ?? 'forward');
+    const call = resolveCall(activation, options, 'input');
+    return this.elementwise(call.activation, 'forward', toFloat32Array(x, 'x'), undefined, call.alpha);
   }
 
-  async sigmoidDerivative(x: NumericInput, options?: DerivativeOptions): Promise<Float32Array> {
-    this.checkAlive('sigmoidDerivative');
-    const from = derivativeSource(options);
-    const input = toFloat32Array(x, from === 'output' ? 'y' : 'x');
-    return this.elementwise(sigmoidActivation, from === 'output' ? 'derivative_from_output' : 'derivative', input, undefined, 0);
+  async derivative(activation: ElementwiseActivation, x: NumericInput, options?: ElementwiseOptions): Promise<Float32Array> {
+    this.checkAlive(`${activation?.name ?? ''}Derivative`);
+    const call = resolveCall(activation, options, 'input');
+    const input = toFloat32Array(x, call.from === 'output' ? 'y' : 'x');
+    return this.elementwise(call.activation, call.from === 'output' ? 'derivative_from_output' : 'derivative', input, undefined, call.alpha);
   }
 
-  async sigmoidBackward(y: NumericInput, dy: NumericInput): Promise<Float32Array> {
-    this.checkAlive('sigmoidBackward');
-    const output = toFloat32Array(y, 'y');
+  async backward(activation: ElementwiseActivation, a: NumericInput, dy: NumericInput, options?: ElementwiseOptions): Promise<Float32Array> {
+    this.checkAlive(`${activation?.name ?? ''}Backward`);
+    const call = resolveCall(activation, options, activation?.backwardFrom ?? 'input');
+    const name = call.from === 'output' ? 'y' : 'x';
+    const input = toFloat32Array(a, name);
     const gradient = toFloat32Array(dy, 'dy');
-    checkSameLength(gradient, 'dy', output.length, 'y');
-    return this.elementwise(sigmoidActivation, 'backward_from_output', output, gradient, 0);
+    checkSameLength(gradient, 'dy', input.length, name);
+    return this.elementwise(call.activation, call.from === 'output' ? 'backward_from_output' : 'backward', input, gradient, call.alpha);
   }
 
-  async sigmoidWithDerivative(x: NumericInput): Promise<[Float32Array, Float32Array]> {
-    this.checkAlive('sigmoidWithDerivative');
+  async forwardWithDerivative(activation: ElementwiseActivation, x: NumericInput, options?: ElementwiseOptions): Promise<[Float32Array, Float32Array]> {
+    this.checkAlive(`${activation?.name ?? ''}WithDerivative`);
+    const call = resolveCall(activation, options, 'input');
     const input = toFloat32Array(x, 'x');
     return this.onBackend(
       input.length,
-      (gpu) => gpu.forwardAndDerivative(sigmoidActivation, input, 0),
+      (gpu) => gpu.forwardAndDerivative(call.activation, input, call.alpha),
       () => {
         const values = new Float32Array(input.length);
         const derivatives = new Float32Array(input.length);
-        runForwardAndDerivativeCpu(sigmoidActivation, input, 0, values, derivatives);
+        runForwardAndDerivativeCpu(call.activation, input, call.alpha, values, derivatives);
         return [values, derivatives];
       },
     );
@@ -223,6 +230,8 @@ class Engine implements Activations {
     if (this.destroyed) throw new EngineDestroyedError(operation);
   }
 }
+
+addNamedMethods(Engine.prototype);
 
 /**
  * Creates an engine. With `backend: 'auto'` (default) it uses WebGPU when `navigator.gpu` grants an

@@ -9,7 +9,7 @@
  * ```
  * @packageDocumentation
  */
-export { cpu, type DerivativeOptions } from './cpu/index.ts';
+export { type CpuFunctions, type CpuOptions, type CpuOptionsOrOut, cpu } from './cpu/index.ts';
 export {
   getDefaultActivations,
   resetDefaultActivations,
@@ -29,5 +29,7 @@ export {
 } from './engine.ts';
 export { ArgumentRangeError, ArgumentTypeError, EngineDestroyedError, WebGPUError } from './errors.ts';
 export { POISON_VALUE } from './gpu/backend.ts';
+export type { NamedElementwiseMethods } from './ops/calls.ts';
+export { ACTIVATIONS, type ActivationName, defineActivation, type ElementwiseActivation, type ElementwiseOptions } from './ops/elementwise.ts';
 export type { PoolStats } from './gpu/buffer-pool.ts';
 export type { NumericInput, RowOptions, Shape } from './validate.ts';
