@@ -38,3 +38,39 @@ fn exp_nonpositive(x: f32) -> f32 {
   let k_first = max(ki, -100);
   return ldexp(ldexp(p, k_first), ki - k_first);
 }
+
+// log(1 + m) for m in [sqrt(1/2) - 1, sqrt(2) - 1], to about one ulp: a minimax polynomial (Cephes logf)
+// that never forms 1 + m, so no rounding of it is lost.
+fn log1p_reduced(m: f32) -> f32 {
+  let z = m * m;
+  let y = ((((((((7.0376836292e-2 * m - 1.1514610310e-1) * m + 1.1676998740e-1) * m - 1.2420140846e-1) * m
+          + 1.4249322787e-1) * m - 1.6668057665e-1) * m + 2.0000714765e-1) * m - 2.4999993993e-1) * m
+          + 3.3333331174e-1) * m * z;
+  return m + (y - 0.5 * z);
+}
+
+// log(x) for finite x >= 1, to about one ulp. The builtin log() is only required to be within 2^-21
+// absolute on [0.5, 2], which is a large relative error for results near 0. Here x = (1 + m) * 2^e with
+// m in [sqrt(1/2) - 1, sqrt(2) - 1), and e * ln 2 is added in two parts so that it is exact.
+fn log_at_least_one(x: f32) -> f32 {
+  let parts = frexp(x);  // x = fract * 2^exp, fract in [0.5, 1)
+  var e = f32(parts.exp);
+  var m = parts.fract;
+  if (m < 0.707106781186547524) {
+    e = e - 1.0;
+    m = m + m - 1.0;
+  } else {
+    m = m - 1.0;
+  }
+  return (log1p_reduced(m) + -2.12194440e-4 * e) + 0.693359375 * e;
+}
+
+// log(1 + x) for x >= 0. Small x go straight to the polynomial: the textbook trick
+// log(u) * x / (u - 1) with u = 1 + x is unsafe here, since a compiler may fold (1 + x) - 1 to x
+// (SwiftShader does), which brings back the rounding error of u.
+fn log1p_nonnegative(x: f32) -> f32 {
+  if (x < 0.414213562373095) {
+    return log1p_reduced(x);
+  }
+  return log_at_least_one(1.0 + x);
+}

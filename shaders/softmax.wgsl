@@ -1,4 +1,5 @@
-// Row-wise softmax over a row-major rows x cols matrix. The host prepends common.wgsl.
+// Row-wise kernels over a row-major rows x cols matrix: softmax, log-softmax and softmax backward.
+// The host prepends common.wgsl. All three share one reduction routine (reduce_row_statistics).
 //
 // Work layout: a workgroup of WORKGROUP_SIZE threads serves WORKGROUP_SIZE / THREADS_PER_ROW rows, with
 // THREADS_PER_ROW threads on each row (a power of two from 1 to WORKGROUP_SIZE that the host picks from
@@ -7,47 +8,53 @@
 //
 // Numerics: one pass computes the row's max and sum together (online softmax: when a new max appears,
 // the running sum is rescaled by exp(old_max - new_max)), with Kahan-compensated summation, and the
-// per-thread partial results are merged pairwise in workgroup memory. A second pass writes
-// exp(x - max) / sum, with x - max taken exactly (two-sum) so that the output's relative error does not
-// grow with the spread of the row. Special values are classified from their bits:
+// per-thread partial results are merged pairwise in workgroup memory. The sum is kept as 1 + rest
+// (the max element's own term apart), so log-softmax's log(sum) = log1p(rest) keeps full precision.
+// A second pass writes exp(x - max) / (1 + rest), with x - max taken exactly (two-sum) so that the
+// output's relative error does not grow with the spread of the row. Special values are classified from their bits:
 //   - a NaN anywhere in the row makes the whole row NaN;
 //   - +Infinity entries share the probability equally (1/k each, 0 elsewhere): the limit of softmax
 //     as those entries grow, where the float64 formula would give NaN;
 //   - -Infinity entries get 0; a row with no entry above -Infinity (all -Infinity) is NaN, as the
 //     float64 formula gives: there is no distribution to return.
+// log_softmax follows the same rules in log space (log 0 = -Infinity), and returns x - max - log(sum)
+// with an accurate log. softmax_backward computes dx = y * (dy - sum(dy * y)) from the forward output y.
 
 struct Params {
   rows: u32,
   cols: u32,
-  nan_bits: u32,  // a quiet NaN, from the host: a NaN constant in WGSL would be a shader-creation error
-  _pad: u32,
+  // A quiet NaN and -Infinity, from the host: NaN or infinite constants in WGSL are shader-creation errors.
+  nan_bits: u32,
+  negative_infinity_bits: u32,
 }
 
 @group(0) @binding(0) var<storage, read> input_a: array<f32>;
+@group(0) @binding(1) var<storage, read> input_b: array<f32>;
 @group(0) @binding(2) var<storage, read_write> output_a: array<f32>;
 @group(0) @binding(4) var<uniform> params: Params;
 
 override WORKGROUP_SIZE: u32 = 256u;
 override THREADS_PER_ROW: u32 = 32u;
 
-const LOWEST_F32: f32 = -0x1.fffffep+127f; // the most negative finite float32
 const NAN_FLAG: u32 = 0x80000000u;
+// Set once the statistics hold a finite value: `sum` then excludes the max element's own exp(0) = 1.
+const HAS_MAX_FLAG: u32 = 0x40000000u;
+const COUNT_MASK: u32 = 0x3fffffffu;
 
 var<workgroup> shared_max: array<f32, WORKGROUP_SIZE>;
 var<workgroup> shared_sum: array<f32, WORKGROUP_SIZE>;
 var<workgroup> shared_flags: array<u32, WORKGROUP_SIZE>;
 
-// The statistics of (part of) a row: the largest finite value, sum(exp(x - max)) over finite x with
-// its Kahan compensation, and flags: NAN_FLAG if a NaN was seen, plus the count of +Infinity entries.
+// The statistics of (part of) a row. With HAS_MAX_FLAG: max is the largest finite value and the row's
+// sum(exp(x - max)) is 1 + sum, the 1 kept apart so that log(1 + sum) = log1p(sum) stays accurate when
+// the sum is near 1 (Kahan compensation in `compensation`). Without it, sum is a plain total relative
+// to max (softmax backward's dot product uses max = 0). flags also hold NAN_FLAG and, in the low bits,
+// the count of +Infinity entries.
 struct RowStatistics {
   max: f32,
   sum: f32,
   compensation: f32,
   flags: u32,
-}
-
-fn merge_flags(a: u32, b: u32) -> u32 {
-  return ((a | b) & NAN_FLAG) | ((a & ~NAN_FLAG) + (b & ~NAN_FLAG));
 }
 
 // exp(a - b) for a <= b, with the rounding error of a - b put back in (two-sum), so that the result is
@@ -83,19 +90,51 @@ fn add_element(statistics: ptr<function, RowStatistics>, value: f32) {
     }
     return; // -Infinity adds nothing
   }
+  if (((*statistics).flags & HAS_MAX_FLAG) == 0u) {
+    (*statistics).max = value;
+    (*statistics).flags = (*statistics).flags | HAS_MAX_FLAG;
+    return;
+  }
   if (value > (*statistics).max) {
+    // The old max's 1 and everything relative to it rescale by exp(old_max - value).
     let rescale = exp_of_difference((*statistics).max, value);
     (*statistics).sum = (*statistics).sum * rescale;
     (*statistics).compensation = (*statistics).compensation * rescale;
+    kahan_add(statistics, rescale);
     (*statistics).max = value;
-    kahan_add(statistics, 1.0);
   } else {
     kahan_add(statistics, exp_of_difference(value, (*statistics).max));
   }
 }
 
-// Reduces each row's per-thread statistics to one, visible to every thread of the row. Must be called
-// from uniform control flow by every thread of the workgroup (it holds barriers).
+// Merges the statistics of two parts of a row.
+fn merge_statistics(a: RowStatistics, b: RowStatistics) -> RowStatistics {
+  let nan = (a.flags | b.flags) & NAN_FLAG;
+  let has_max = (a.flags | b.flags) & HAS_MAX_FLAG;
+  let count = (a.flags & COUNT_MASK) + (b.flags & COUNT_MASK);
+  let flags = nan | has_max | count;
+  let a_has_max = (a.flags & HAS_MAX_FLAG) != 0u;
+  let b_has_max = (b.flags & HAS_MAX_FLAG) != 0u;
+  if (a_has_max && b_has_max) {
+    // The smaller max's implicit 1 becomes an explicit term of the larger's sum.
+    if (a.max >= b.max) {
+      return RowStatistics(a.max, a.sum + (1.0 + b.sum) * exp_of_difference(b.max, a.max), 0.0, flags);
+    }
+    return RowStatistics(b.max, b.sum + (1.0 + a.sum) * exp_of_difference(a.max, b.max), 0.0, flags);
+  }
+  if (a_has_max) {
+    return RowStatistics(a.max, a.sum, 0.0, flags); // b holds no finite value: its sum is 0
+  }
+  if (b_has_max) {
+    return RowStatistics(b.max, b.sum, 0.0, flags);
+  }
+  let merged_max = max(a.max, b.max);
+  return RowStatistics(merged_max, a.sum * exp_of_difference(a.max, merged_max) + b.sum * exp_of_difference(b.max, merged_max), 0.0, flags);
+}
+
+// Reduces each row's per-thread statistics to one, visible to every thread of the row: the one
+// reduction routine of softmax, log-softmax and softmax backward. Must be called from uniform control
+// flow by every thread of the workgroup (it holds barriers).
 fn reduce_row_statistics(local_index: u32, lane: u32, own: RowStatistics) -> RowStatistics {
   shared_max[local_index] = own.max;
   shared_sum[local_index] = own.sum - own.compensation;
@@ -104,13 +143,12 @@ fn reduce_row_statistics(local_index: u32, lane: u32, own: RowStatistics) -> Row
     workgroupBarrier();
     if (lane < stride) {
       let other = local_index + stride;
-      let max_a = shared_max[local_index];
-      let max_b = shared_max[other];
-      let merged_max = max(max_a, max_b);
-      shared_sum[local_index] = shared_sum[local_index] * exp_of_difference(max_a, merged_max)
-                              + shared_sum[other] * exp_of_difference(max_b, merged_max);
-      shared_max[local_index] = merged_max;
-      shared_flags[local_index] = merge_flags(shared_flags[local_index], shared_flags[other]);
+      let merged = merge_statistics(
+        RowStatistics(shared_max[local_index], shared_sum[local_index], 0.0, shared_flags[local_index]),
+        RowStatistics(shared_max[other], shared_sum[other], 0.0, shared_flags[other]));
+      shared_max[local_index] = merged.max;
+      shared_sum[local_index] = merged.sum;
+      shared_flags[local_index] = merged.flags;
     }
   }
   workgroupBarrier();
@@ -122,39 +160,110 @@ fn softmax_value(value: f32, row: RowStatistics) -> f32 {
   if ((row.flags & NAN_FLAG) != 0u) {
     return bitcast<f32>(params.nan_bits);
   }
-  let positive_infinities = row.flags & ~NAN_FLAG;
+  let positive_infinities = row.flags & COUNT_MASK;
   if (positive_infinities > 0u) {
     return select(0.0, 1.0 / f32(positive_infinities), is_positive_infinity(value));
   }
-  if (row.sum == 0.0) {
+  if ((row.flags & HAS_MAX_FLAG) == 0u) {
     return bitcast<f32>(params.nan_bits); // every entry was -Infinity
   }
   if (is_negative_infinity(value)) {
     return 0.0;
   }
-  return exp_of_difference(value, row.max) / row.sum;
+  return exp_of_difference(value, row.max) / (1.0 + row.sum);
+}
+
+// Where a thread works: its row, its lane within the row's threads, and whether the row exists.
+struct RowPosition {
+  row_start: u32,
+  lane: u32,
+  in_range: bool,
+}
+
+fn row_position(workgroup_id: vec3<u32>, local_index: u32, workgroups: vec3<u32>) -> RowPosition {
+  let rows_per_workgroup = WORKGROUP_SIZE / THREADS_PER_ROW;
+  let row = (workgroup_id.x + workgroup_id.y * workgroups.x) * rows_per_workgroup + local_index / THREADS_PER_ROW;
+  return RowPosition(row * params.cols, local_index % THREADS_PER_ROW, row < params.rows);
+}
+
+// The statistics of the row of input_a this thread works on, identical for all the row's threads.
+fn input_row_statistics(position: RowPosition, local_index: u32) -> RowStatistics {
+  var own = RowStatistics(0.0, 0.0, 0.0, 0u);
+  if (position.in_range) {
+    for (var i = position.lane; i < params.cols; i = i + THREADS_PER_ROW) {
+      add_element(&own, input_a[position.row_start + i]);
+    }
+  }
+  return reduce_row_statistics(local_index, position.lane, own);
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn softmax(@builtin(workgroup_id) workgroup_id: vec3<u32>,
            @builtin(local_invocation_index) local_index: u32,
            @builtin(num_workgroups) workgroups: vec3<u32>) {
-  let rows_per_workgroup = WORKGROUP_SIZE / THREADS_PER_ROW;
-  let lane = local_index % THREADS_PER_ROW;
-  let row = (workgroup_id.x + workgroup_id.y * workgroups.x) * rows_per_workgroup + local_index / THREADS_PER_ROW;
-  let row_in_range = row < params.rows;
-  let row_start = row * params.cols;
-
-  var own = RowStatistics(LOWEST_F32, 0.0, 0.0, 0u);
-  if (row_in_range) {
-    for (var i = lane; i < params.cols; i = i + THREADS_PER_ROW) {
-      add_element(&own, input_a[row_start + i]);
+  let position = row_position(workgroup_id, local_index, workgroups);
+  let statistics = input_row_statistics(position, local_index);
+  if (position.in_range) {
+    for (var i = position.lane; i < params.cols; i = i + THREADS_PER_ROW) {
+      let at = position.row_start + i;
+      output_a[at] = softmax_value(input_a[at], statistics);
     }
   }
-  let statistics = reduce_row_statistics(local_index, lane, own);
-  if (row_in_range) {
-    for (var i = lane; i < params.cols; i = i + THREADS_PER_ROW) {
-      output_a[row_start + i] = softmax_value(input_a[row_start + i], statistics);
+}
+
+fn log_softmax_value(value: f32, row: RowStatistics) -> f32 {
+  let negative_infinity = bitcast<f32>(params.negative_infinity_bits);
+  let positive_infinities = row.flags & COUNT_MASK;
+  if ((row.flags & NAN_FLAG) != 0u || (positive_infinities == 0u && (row.flags & HAS_MAX_FLAG) == 0u)) {
+    return bitcast<f32>(params.nan_bits);
+  }
+  if (positive_infinities > 0u) {
+    return select(negative_infinity, -log_at_least_one(f32(positive_infinities)), is_positive_infinity(value));
+  }
+  if (is_negative_infinity(value)) {
+    return negative_infinity;
+  }
+  // (value - max) - log(sum), with value - max split exactly into difference + rounding_error.
+  let difference = value - row.max;
+  let b_virtual = difference - value;
+  let a_virtual = difference - b_virtual;
+  let rounding_error = (value - a_virtual) + (-row.max - b_virtual);
+  return (difference - log1p_nonnegative(row.sum)) + rounding_error;
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn log_softmax(@builtin(workgroup_id) workgroup_id: vec3<u32>,
+               @builtin(local_invocation_index) local_index: u32,
+               @builtin(num_workgroups) workgroups: vec3<u32>) {
+  let position = row_position(workgroup_id, local_index, workgroups);
+  let statistics = input_row_statistics(position, local_index);
+  if (position.in_range) {
+    for (var i = position.lane; i < params.cols; i = i + THREADS_PER_ROW) {
+      let at = position.row_start + i;
+      output_a[at] = log_softmax_value(input_a[at], statistics);
+    }
+  }
+}
+
+// dx = y * (dy - sum(dy * y)): input_a is y (the softmax output), input_b is dy.
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn softmax_backward(@builtin(workgroup_id) workgroup_id: vec3<u32>,
+                    @builtin(local_invocation_index) local_index: u32,
+                    @builtin(num_workgroups) workgroups: vec3<u32>) {
+  let position = row_position(workgroup_id, local_index, workgroups);
+  var own = RowStatistics(0.0, 0.0, 0.0, 0u);
+  if (position.in_range) {
+    for (var i = position.lane; i < params.cols; i = i + THREADS_PER_ROW) {
+      let at = position.row_start + i;
+      kahan_add(&own, input_a[at] * input_b[at]);
+    }
+  }
+  // Without HAS_MAX_FLAG and with max 0, the shared reduction adds plain sums.
+  let dot = reduce_row_statistics(local_index, position.lane, own).sum;
+  if (position.in_range) {
+    for (var i = position.lane; i < params.cols; i = i + THREADS_PER_ROW) {
+      let at = position.row_start + i;
+      output_a[at] = input_a[at] * (input_b[at] - dot);
     }
   }
 }

@@ -66,3 +66,19 @@ export async function sigmoidWithDerivative(x: NumericInput): Promise<[Float32Ar
 export async function softmax(x: NumericInput, options?: RowOptions): Promise<Float32Array> {
   return (await getDefaultActivations()).softmax(x, options);
 }
+
+/**
+ * Row-wise log-softmax on the default engine. See {@link Activations.logSoftmax}.
+ * @example `const logp = await logSoftmax(logits, { cols: 10 });`
+ */
+export async function logSoftmax(x: NumericInput, options?: RowOptions): Promise<Float32Array> {
+  return (await getDefaultActivations()).logSoftmax(x, options);
+}
+
+/**
+ * dx = y * (dy - sum(dy * y)) per row on the default engine. See {@link Activations.softmaxBackward}.
+ * @example `const dx = await softmaxBackward(p, dp, { cols: 10 });`
+ */
+export async function softmaxBackward(y: NumericInput, dy: NumericInput, options?: RowOptions): Promise<Float32Array> {
+  return (await getDefaultActivations()).softmaxBackward(y, dy, options);
+}

@@ -1,5 +1,5 @@
 import { runElementwiseCpu, runForwardAndDerivativeCpu } from './cpu/elementwise.ts';
-import { softmaxCpu } from './cpu/softmax.ts';
+import { logSoftmaxCpu, softmaxBackwardCpu, softmaxCpu } from './cpu/softmax.ts';
 import { ArgumentTypeError, EngineDestroyedError, WebGPUError } from './errors.ts';
 import { GpuBackend } from './gpu/backend.ts';
 import type { PoolStats } from './gpu/buffer-pool.ts';
@@ -70,6 +70,20 @@ export interface Activations
    * @example `const p = await act.softmax(logits, { rows: 64, cols: 10 });`
    */
   softmax(x: NumericInput, options?: RowOptions): Promise<Float32Array>;
+  /**
+   * log(softmax(x)) along each row, computed as x - max - log(sum(exp(x - max))): exact where
+   * log(softmax) would underflow, never -Infinity for a finite entry unless its probability is below
+   * float32's range. Special values as softmax, in log space (log 0 = -Infinity).
+   * @example `const logp = await act.logSoftmax(logits, { cols: 10 });`
+   */
+  logSoftmax(x: NumericInput, options?: RowOptions): Promise<Float32Array>;
+  /**
+   * Backpropagation through softmax: dx = y * (dy - sum(dy * y)) along each row.
+   * @param y - softmax outputs from the forward pass. @param dy - gradient with respect to y, same shape.
+   * @throws {RangeError} dy has another length than y; a shape that does not match.
+   * @example `const dx = await act.softmaxBackward(p, dLoss_dp, { cols: 10 });`
+   */
+  softmaxBackward(y: NumericInput, dy: NumericInput, options?: RowOptions): Promise<Float32Array>;
   /**
    * f(x) for any elementwise activation: a built-in (`ACTIVATIONS.tanh`) or one from `defineActivation()`.
    * The named methods (`act.sigmoid(x)`, `act.reluBackward(x, dy)`, ...) call these four.
@@ -180,8 +194,32 @@ class Engine implements Activations {
     const shape = resolveShape(options, input.length);
     return this.onBackend(
       input.length,
-      (gpu) => gpu.rows('softmax', input, shape),
+      (gpu) => gpu.rows('softmax', [input], shape),
       () => softmaxCpu(input, shape.rows, shape.cols, new Float32Array(input.length)),
+    );
+  }
+
+  async logSoftmax(x: NumericInput, options?: RowOptions): Promise<Float32Array> {
+    this.checkAlive('logSoftmax');
+    const input = toFloat32Array(x, 'x');
+    const shape = resolveShape(options, input.length);
+    return this.onBackend(
+      input.length,
+      (gpu) => gpu.rows('log_softmax', [input], shape),
+      () => logSoftmaxCpu(input, shape.rows, shape.cols, new Float32Array(input.length)),
+    );
+  }
+
+  async softmaxBackward(y: NumericInput, dy: NumericInput, options?: RowOptions): Promise<Float32Array> {
+    this.checkAlive('softmaxBackward');
+    const output = toFloat32Array(y, 'y');
+    const gradient = toFloat32Array(dy, 'dy');
+    checkSameLength(gradient, 'dy', output.length, 'y');
+    const shape = resolveShape(options, output.length);
+    return this.onBackend(
+      output.length,
+      (gpu) => gpu.rows('softmax_backward', [output, gradient], shape),
+      () => softmaxBackwardCpu(output, gradient, shape.rows, shape.cols, new Float32Array(output.length)),
     );
   }
 

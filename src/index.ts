@@ -12,12 +12,14 @@
 export { type CpuFunctions, type CpuOptions, type CpuOptionsOrOut, cpu } from './cpu/index.ts';
 export {
   getDefaultActivations,
+  logSoftmax,
   resetDefaultActivations,
   sigmoid,
   sigmoidBackward,
   sigmoidDerivative,
   sigmoidWithDerivative,
   softmax,
+  softmaxBackward,
 } from './default-engine.ts';
 export {
   type Activations,

@@ -2,7 +2,7 @@ import { addNamedMethods, type ElementwiseOperations, type NamedElementwiseMetho
 import type { ElementwiseActivation, ElementwiseOptions } from '../ops/elementwise.ts';
 import { checkOptionsObject, checkOutput, checkSameLength, type NumericInput, type RowOptions, resolveShape, toFloat32Array } from '../validate.ts';
 import { runElementwiseCpu, runForwardAndDerivativeCpu } from './elementwise.ts';
-import { softmaxCpu } from './softmax.ts';
+import { logSoftmaxCpu, softmaxBackwardCpu, softmaxCpu } from './softmax.ts';
 
 /** Options of the CPU functions: the op's options plus `out`, a Float32Array of the input's length to write into (it may be the input itself, for in-place). */
 export type CpuOptions<Options> = Options & { out?: Float32Array };
@@ -32,6 +32,10 @@ export type CpuFunctions = ElementwiseOperations<Float32Array, [Float32Array, Fl
      * @throws {TypeError} bad argument types. @throws {RangeError} a shape that does not match the length.
      */
     softmax(x: NumericInput, options?: CpuOptionsOrOut<RowOptions>): Float32Array;
+    /** log(softmax(x)) along each row, as x - max - log(sum(exp(x - max))); see `Activations.logSoftmax`. */
+    logSoftmax(x: NumericInput, options?: CpuOptionsOrOut<RowOptions>): Float32Array;
+    /** dx = y * (dy - sum(dy * y)) along each row; see `Activations.softmaxBackward`. */
+    softmaxBackward(y: NumericInput, dy: NumericInput, options?: CpuOptionsOrOut<RowOptions>): Float32Array;
   };
 
 const operations = {
@@ -71,6 +75,20 @@ const operations = {
     const input = toFloat32Array(x, 'x');
     const shape = resolveShape(options, input.length);
     return softmaxCpu(input, shape.rows, shape.cols, outputFor(out, input.length));
+  },
+  logSoftmax(x: NumericInput, optionsOrOut?: CpuOptionsOrOut<RowOptions>): Float32Array {
+    const { options, out } = splitOut(optionsOrOut);
+    const input = toFloat32Array(x, 'x');
+    const shape = resolveShape(options, input.length);
+    return logSoftmaxCpu(input, shape.rows, shape.cols, outputFor(out, input.length));
+  },
+  softmaxBackward(y: NumericInput, dy: NumericInput, optionsOrOut?: CpuOptionsOrOut<RowOptions>): Float32Array {
+    const { options, out } = splitOut(optionsOrOut);
+    const output = toFloat32Array(y, 'y');
+    const gradient = toFloat32Array(dy, 'dy');
+    checkSameLength(gradient, 'dy', output.length, 'y');
+    const shape = resolveShape(options, output.length);
+    return softmaxBackwardCpu(output, gradient, shape.rows, shape.cols, outputFor(out, output.length));
   },
 };
 addNamedMethods(operations);

@@ -1,32 +1,66 @@
 /**
- * Row-wise softmax on the CPU, in float64, with the same special-value rules as `shaders/softmax.wgsl`:
+ * Row-wise kernels on the CPU, in float64, with the same special-value rules as `shaders/softmax.wgsl`:
  * a NaN makes its row NaN; +Infinity entries share the row equally; -Infinity entries get 0; a row of
- * only -Infinity is NaN. `out` may be `x` (in place). Inputs are trusted.
+ * only -Infinity is NaN (log-softmax: the same in log space). `out` may be the input (in place).
+ * Inputs are trusted.
  */
-export function softmaxCpu(x: Float32Array, rows: number, cols: number, out: Float32Array): Float32Array {
-  for (let row = 0; row < rows; row++) {
-    const start = row * cols;
-    const end = start + cols;
-    let max = -Infinity;
-    let positiveInfinities = 0;
-    let sawNaN = false;
-    for (let i = start; i < end; i++) {
-      const v = x[i] as number;
-      if (v > max) {
-        if (v === Infinity) positiveInfinities++;
-        else max = v;
-      } else if (v !== v) {
-        sawNaN = true;
+
+/** What a row's special values decide before any arithmetic: NaN, k > 0 +Infinities, or a finite max (-Infinity when there is none) and where it first stands. */
+interface RowStatistics {
+  nan: boolean;
+  positiveInfinities: number;
+  max: number;
+  maxIndex: number;
+}
+
+const statistics: RowStatistics = { nan: false, positiveInfinities: 0, max: -Infinity, maxIndex: -1 };
+
+// The one reduction shared by softmax and log-softmax: max over finite values, counting +Infinity and
+// noting NaN. Fills and returns a shared object, so the hot loop allocates nothing.
+function rowStatistics(x: Float32Array, start: number, end: number): RowStatistics {
+  let max = -Infinity;
+  let maxIndex = -1;
+  let positiveInfinities = 0;
+  let nan = false;
+  for (let i = start; i < end; i++) {
+    const v = x[i] as number;
+    if (v > max) {
+      if (v === Infinity) positiveInfinities++;
+      else {
+        max = v;
+        maxIndex = i;
       }
+    } else if (v !== v) {
+      nan = true;
     }
-    if (sawNaN || (positiveInfinities === 0 && max === -Infinity)) {
+  }
+  statistics.nan = nan;
+  statistics.positiveInfinities = positiveInfinities;
+  statistics.max = max;
+  statistics.maxIndex = maxIndex;
+  return statistics;
+}
+
+/** True when the row has no distribution to return: a NaN, or nothing above -Infinity. */
+function isUndefinedRow(row: RowStatistics): boolean {
+  return row.nan || (row.positiveInfinities === 0 && row.max === -Infinity);
+}
+
+/** softmax along each row. */
+export function softmaxCpu(x: Float32Array, rows: number, cols: number, out: Float32Array): Float32Array {
+  for (let r = 0; r < rows; r++) {
+    const start = r * cols;
+    const end = start + cols;
+    const row = rowStatistics(x, start, end);
+    if (isUndefinedRow(row)) {
       out.fill(Number.NaN, start, end);
-    } else if (positiveInfinities > 0) {
-      const share = 1 / positiveInfinities;
+    } else if (row.positiveInfinities > 0) {
+      const share = 1 / row.positiveInfinities;
       for (let i = start; i < end; i++) out[i] = x[i] === Infinity ? share : 0;
     } else {
       // exp(x - max) is stored rounded to float32 but summed in float64; the division rounds once more,
       // so each output is within one float32 ulp of the float64 softmax.
+      const max = row.max;
       let sum = 0;
       for (let i = start; i < end; i++) {
         const e = Math.exp((x[i] as number) - max);
@@ -35,6 +69,44 @@ export function softmaxCpu(x: Float32Array, rows: number, cols: number, out: Flo
       }
       for (let i = start; i < end; i++) out[i] = (out[i] as number) / sum;
     }
+  }
+  return out;
+}
+
+/**
+ * log(softmax) along each row, as (x - max) - log1p(rest), where rest sums exp(x - max) over all but
+ * one max entry: log(sum) would lose the digits of a sum within 1e-16 of 1, and with them every digit
+ * of a result near 0. Never -Infinity for a finite entry.
+ */
+export function logSoftmaxCpu(x: Float32Array, rows: number, cols: number, out: Float32Array): Float32Array {
+  for (let r = 0; r < rows; r++) {
+    const start = r * cols;
+    const end = start + cols;
+    const row = rowStatistics(x, start, end);
+    if (isUndefinedRow(row)) {
+      out.fill(Number.NaN, start, end);
+    } else if (row.positiveInfinities > 0) {
+      const share = -Math.log(row.positiveInfinities);
+      for (let i = start; i < end; i++) out[i] = x[i] === Infinity ? share : -Infinity;
+    } else {
+      const { max, maxIndex } = row;
+      let rest = 0;
+      for (let i = start; i < end; i++) if (i !== maxIndex) rest += Math.exp((x[i] as number) - max);
+      const logSum = Math.log1p(rest);
+      for (let i = start; i < end; i++) out[i] = (x[i] as number) - max - logSum;
+    }
+  }
+  return out;
+}
+
+/** dx = y * (dy - sum(dy * y)) along each row, y being the softmax output. */
+export function softmaxBackwardCpu(y: Float32Array, dy: Float32Array, rows: number, cols: number, out: Float32Array): Float32Array {
+  for (let r = 0; r < rows; r++) {
+    const start = r * cols;
+    const end = start + cols;
+    let dot = 0;
+    for (let i = start; i < end; i++) dot += (y[i] as number) * (dy[i] as number);
+    for (let i = start; i < end; i++) out[i] = (y[i] as number) * ((dy[i] as number) - dot);
   }
   return out;
 }

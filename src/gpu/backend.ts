@@ -36,6 +36,7 @@ interface Dispatch {
 }
 
 const QUIET_NAN_BITS = 0x7fc00000;
+const NEGATIVE_INFINITY_BITS = 0xff800000;
 
 /**
  * Runs kernels on one GPUDevice: uploads inputs, dispatches, reads results back. Arrays larger than one
@@ -120,9 +121,10 @@ export class GpuBackend {
     return [values, derivatives];
   }
 
-  /** A row-wise kernel (softmax) over a rows x cols batch, whole rows per slice. */
-  async rows(kernel: RowKernel, x: Float32Array, shape: Shape): Promise<Float32Array> {
-    const result = new Float32Array(x.length);
+  /** A row-wise kernel over a rows x cols batch (inputs: x, or y and dy for softmax_backward), whole rows per slice. */
+  async rows(kernel: RowKernel, inputs: readonly Float32Array[], shape: Shape): Promise<Float32Array> {
+    const length = inputs[0]?.length ?? 0;
+    const result = new Float32Array(length);
     const { rows, cols } = shape;
     if (cols > this.chunkElements) {
       throw new ArgumentRangeError(
@@ -141,10 +143,10 @@ export class GpuBackend {
       await this.run({
         label: kernel,
         pipeline,
-        shape: 'unary',
-        inputs: [x.subarray(start, end)],
+        shape: inputs.length > 1 ? 'binary' : 'unary',
+        inputs: inputs.map((input) => input.subarray(start, end)),
         outputs: [result.subarray(start, end)],
-        params: new Uint32Array([chunkRows, cols, QUIET_NAN_BITS, 0]).buffer,
+        params: new Uint32Array([chunkRows, cols, QUIET_NAN_BITS, NEGATIVE_INFINITY_BITS]).buffer,
         workgroups: Math.ceil(chunkRows / rowsPerWorkgroup),
       });
     }
@@ -177,6 +179,7 @@ export class GpuBackend {
     const stagingBytes = paddedBytes * dispatch.outputs.length;
     const staging = this.pool.acquire(stagingBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'staging');
     const all = [...inputBuffers, ...outputBuffers, staging];
+    let stagingReusable = false;
     try {
       if (this.options.poisonOutputs) {
         for (const buffer of outputBuffers) device.queue.writeBuffer(buffer, 0, this.poisonOf(paddedBytes));
@@ -216,8 +219,13 @@ export class GpuBackend {
       const range = staging.getMappedRange(0, stagingBytes);
       dispatch.outputs.forEach((output, i) => output.set(new Float32Array(range, i * paddedBytes, count)));
       staging.unmap();
+      stagingReusable = true;
     } finally {
-      for (const buffer of all) this.pool.release(buffer);
+      // A staging buffer whose map failed or is still pending cannot serve another call: drop it.
+      for (const buffer of all) {
+        if (buffer === staging && !stagingReusable) this.pool.discard(buffer);
+        else this.pool.release(buffer);
+      }
     }
   }
 

@@ -61,6 +61,13 @@ export class BufferPool {
     }
   }
 
+  /** Destroys a buffer handed out by `acquire` instead of keeping it (for example one left with a map pending). */
+  discard(buffer: GPUBuffer): void {
+    if (!this.live.delete(buffer)) return;
+    this.liveByteCount -= buffer.size;
+    buffer.destroy();
+  }
+
   stats(): PoolStats {
     return {
       liveBuffers: this.live.size,

@@ -96,7 +96,7 @@ function createDevicePipelines(device: GPUDevice): DevicePipelines {
         softmaxModule ??= device.createShaderModule({ label: 'webgpu-activations.softmax.module', code: softmaxShaderSource() });
         pipeline = device.createComputePipeline({
           label: `webgpu-activations.${kernel}.rows${threadsPerRow}.pipeline`,
-          layout: pipelineLayout('unary'),
+          layout: pipelineLayout(kernel === 'softmax_backward' ? 'binary' : 'unary'),
           compute: { module: softmaxModule, entryPoint: kernel, constants: { WORKGROUP_SIZE, THREADS_PER_ROW: threadsPerRow } },
         });
         rowPipelines.set(key, pipeline);

@@ -8,6 +8,8 @@ export interface Tolerance {
   readonly relative: number;
   /** Allowed |actual - expected| regardless of size (default: the smallest normal float32). */
   readonly absolute?: number;
+  /** Per-element allowed |actual - expected|, added to the others: for results that can cancel, the bound scales with the terms, not the result. */
+  readonly elementBound?: ArrayLike<number>;
 }
 
 export interface Comparison {
@@ -37,7 +39,7 @@ export function compare(actual: ArrayLike<number>, expected: ArrayLike<number>, 
     else {
       const error = Math.abs(a - e);
       if (Math.abs(e) >= FLOAT32_MIN_NORMAL) maxRelativeError = Math.max(maxRelativeError, error / Math.abs(e));
-      bad = error > tolerance.relative * Math.abs(e) + absolute;
+      bad = error > tolerance.relative * Math.abs(e) + absolute + ((tolerance.elementBound?.[i] as number | undefined) ?? 0);
     }
     if (bad && failures.length < 8) {
       const at = inputs.map((input) => input[i]).join(', ');
@@ -52,7 +54,7 @@ export function compare(actual: ArrayLike<number>, expected: ArrayLike<number>, 
 export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: Tolerance, context: string, inputs: ArrayLike<number>[] = []): number {
   const result = compare(actual, expected, tolerance, inputs);
   if (!result.ok) {
-    throw new Error(`${context}: mismatch against the float64 reference (seed ${SEED}, tolerance ${JSON.stringify(tolerance)}):\n  ${result.failures.join('\n  ')}`);
+    throw new Error(`${context}: mismatch against the float64 reference (seed ${SEED}, tolerance ${JSON.stringify({ ...tolerance, elementBound: tolerance.elementBound ? 'per element' : undefined })}):\n  ${result.failures.join('\n  ')}`);
   }
   return result.maxRelativeError;
 }

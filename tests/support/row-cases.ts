@@ -1,0 +1,96 @@
+import type { Activations } from 'webgpu-activations';
+import type { Tolerance } from './compare.ts';
+import { type OpCase, softmaxCols, softmaxInput } from './op-cases.ts';
+import { softmax64 } from './reference.ts';
+
+/** A row-op case: like an elementwise OpCase, but its tolerance may depend on the inputs. */
+export interface RowCase extends Omit<OpCase, 'tolerance'> {
+  tolerance(inputs: Float32Array[]): Tolerance;
+}
+
+const rowsOf = (x: Float32Array) => {
+  const cols = softmaxCols(x.length);
+  return { rows: x.length / cols, cols };
+};
+
+function logSoftmax64(x: Float32Array, rows: number, cols: number): Float64Array {
+  // Special rows follow the softmax reference (log of 1/k or of 0); finite rows are
+  // (x - max) - log1p(sum over all but one max entry of exp(x - max)), exact to float64's precision
+  // even when the result is near 0 (log(sum) would be off by 1e-16 absolute there).
+  const p = softmax64(x, rows, cols);
+  const out = new Float64Array(x.length);
+  for (let r = 0; r < rows; r++) {
+    const start = r * cols;
+    let max = -Infinity;
+    let maxIndex = -1;
+    let special = false;
+    for (let i = start; i < start + cols; i++) {
+      const v = x[i] as number;
+      if (Number.isNaN(v) || v === Infinity) special = true;
+      else if (v > max) {
+        max = v;
+        maxIndex = i;
+      }
+    }
+    if (special || maxIndex < 0) {
+      for (let i = start; i < start + cols; i++) out[i] = Math.log(p[i] as number);
+      continue;
+    }
+    let rest = 0;
+    for (let i = start; i < start + cols; i++) if (i !== maxIndex) rest += Math.exp((x[i] as number) - max);
+    for (let i = start; i < start + cols; i++) out[i] = (x[i] as number) - max - Math.log1p(rest);
+  }
+  return out;
+}
+
+/** Softmax outputs (rounded to float32) of random logits, with a NaN row now and then. */
+function softmaxOutputs(random: () => number, length: number): Float32Array {
+  const { rows, cols } = rowsOf(new Float32Array(length));
+  const logits = new Float32Array(length).map(() => (random() * 2 - 1) * 10);
+  return Float32Array.from(softmax64(logits, rows, cols));
+}
+
+function gradients(random: () => number, length: number): Float32Array {
+  return new Float32Array(length).map(() => (random() < 0.002 ? Number.NaN : (random() * 2 - 1) * 10 ** (random() * 6 - 3)));
+}
+
+export const ROW_CASES: readonly RowCase[] = [
+  {
+    name: 'logSoftmax',
+    // x - max is split exactly, log is reduced exactly (log_at_least_one), exp as in softmax.
+    tolerance: () => ({ relative: 1e-6 }),
+    inputs: (random, length) => [softmaxInput(random, length, softmaxCols(length))],
+    run: (act: Activations, [x]) => act.logSoftmax(x as Float32Array, rowsOf(x as Float32Array)),
+    reference: ([x]) => {
+      const { rows, cols } = rowsOf(x as Float32Array);
+      return logSoftmax64(x as Float32Array, rows, cols);
+    },
+  },
+  {
+    name: 'softmaxBackward',
+    // dx_i = y_i * (dy_i - dot) cancels when dy_i is near dot, so the bound scales with the terms:
+    // |error_i| <= 1e-6 * y_i * (|dy_i| + sum_j |y_j * dy_j|), a few float32 roundings of each term.
+    tolerance: ([y, dy]) => {
+      const { rows, cols } = rowsOf(y as Float32Array);
+      const bound = new Float64Array((y as Float32Array).length);
+      for (let r = 0; r < rows; r++) {
+        let magnitude = 0;
+        for (let i = r * cols; i < (r + 1) * cols; i++) magnitude += Math.abs((y as Float32Array)[i]! * (dy as Float32Array)[i]!);
+        for (let i = r * cols; i < (r + 1) * cols; i++) bound[i] = 1e-6 * (y as Float32Array)[i]! * (Math.abs((dy as Float32Array)[i]!) + magnitude);
+      }
+      return { relative: 1e-6, elementBound: bound };
+    },
+    inputs: (random, length) => [softmaxOutputs(random, length), gradients(random, length)],
+    run: (act: Activations, [y, dy]) => act.softmaxBackward(y as Float32Array, dy as Float32Array, rowsOf(y as Float32Array)),
+    reference: ([y, dy]) => {
+      const { rows, cols } = rowsOf(y as Float32Array);
+      const out = new Float64Array((y as Float32Array).length);
+      for (let r = 0; r < rows; r++) {
+        let dot = 0;
+        for (let i = r * cols; i < (r + 1) * cols; i++) dot += (y as Float32Array)[i]! * (dy as Float32Array)[i]!;
+        for (let i = r * cols; i < (r + 1) * cols; i++) out[i] = (y as Float32Array)[i]! * ((dy as Float32Array)[i]! - dot);
+      }
+      return out;
+    },
+  },
+];
