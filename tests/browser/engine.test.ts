@@ -1,0 +1,120 @@
+// The engine's behaviour around the kernels: which backend auto picks, what it owns, what destroy()
+// releases, and that validation errors surface from GPU calls too.
+import {
+  ACTIVATIONS,
+  createActivations,
+  defineActivation,
+  EngineDestroyedError,
+  getDefaultActivations,
+  resetDefaultActivations,
+  sigmoid,
+  softmax,
+} from 'webgpu-activations';
+import { describe, expect, it } from 'vitest';
+
+describe('auto', () => {
+  it('uses WebGPU here, says why, and sends arrays under minGpuElements to the CPU', async () => {
+    const act = await createActivations({ backend: 'auto', minGpuElements: 1000 });
+    try {
+      expect(act.backend).toBe('webgpu');
+      expect(act.reason).toMatch(/WebGPU device granted .*; arrays under 1000 elements run on the CPU/);
+      expect(act.minGpuElements).toBe(1000);
+      await act.sigmoid(new Float32Array(999));
+      expect(act.stats().pooledBuffers, 'a small array must not touch the GPU').toBe(0);
+      await act.sigmoid(new Float32Array(1000));
+      expect(act.stats().pooledBuffers, 'a large array runs on the GPU').toBeGreaterThan(0);
+    } finally {
+      act.destroy();
+    }
+  });
+
+  it('backs the module-level functions with one default engine', async () => {
+    resetDefaultActivations();
+    const engine = await getDefaultActivations();
+    expect(await getDefaultActivations()).toBe(engine);
+    expect(engine.backend).toBe('webgpu');
+    expect(Array.from(await sigmoid([0]))).toEqual([0.5]);
+    expect(Array.from(await softmax([1, 1], { cols: 2 }))).toEqual([0.5, 0.5]);
+    resetDefaultActivations();
+    expect(await getDefaultActivations()).not.toBe(engine);
+    resetDefaultActivations();
+  });
+});
+
+describe('GPU resources', () => {
+  it('pools buffers under the bound and releases them all on destroy()', async () => {
+    const maxPooledBytes = 1 << 20;
+    const act = await createActivations({ backend: 'webgpu', maxPooledBytes });
+    const sizes = [1, 100, 5000, 70_000, 300_000, 17, 4096];
+    for (let round = 0; round < 3; round++) {
+      for (const n of sizes) {
+        await act.sigmoidBackward(new Float32Array(n).fill(0.5), new Float32Array(n).fill(1));
+        const stats = act.stats();
+        expect(stats.liveBuffers, 'every buffer is returned after a call').toBe(0);
+        expect(stats.pooledBytes).toBeLessThanOrEqual(maxPooledBytes);
+      }
+    }
+    act.destroy();
+    expect(act.stats()).toMatchObject({ liveBuffers: 0, liveBytes: 0, pooledBuffers: 0, pooledBytes: 0 });
+  });
+
+  it('destroys a device it requested, and never one it was given', async () => {
+    const own = await createActivations({ backend: 'webgpu' });
+    const ownDevice = own.device as GPUDevice;
+    own.destroy();
+    const lost = await Promise.race([ownDevice.lost.then(() => 'lost'), new Promise((r) => setTimeout(() => r('alive'), 2000))]);
+    expect(lost).toBe('lost');
+
+    const adapter = (await navigator.gpu.requestAdapter()) as GPUAdapter;
+    const device = await adapter.requestDevice();
+    const given = await createActivations({ device });
+    expect(given.device).toBe(device);
+    expect(given.reason).toMatch(/given by the caller/);
+    expect((await given.sigmoid(new Float32Array(1 << 17)))[0]).toBe(0.5);
+    given.destroy();
+    const alive = await Promise.race([device.lost.then(() => 'lost'), new Promise((r) => setTimeout(() => r('alive'), 500))]);
+    expect(alive).toBe('alive');
+    device.destroy();
+  });
+
+  it('rejects calls after destroy(), including on the GPU path', async () => {
+    const act = await createActivations({ backend: 'webgpu' });
+    act.destroy();
+    await expect(act.sigmoid(new Float32Array(8))).rejects.toBeInstanceOf(EngineDestroyedError);
+    await expect(act.softmax(new Float32Array(8))).rejects.toThrow(/destroyed/);
+  });
+
+  it('turns a WGSL error in a custom activation into a rejected call with the compiler message', async () => {
+    const act = await createActivations({ backend: 'webgpu' });
+    try {
+      const broken = defineActivation({
+        name: 'broken',
+        wgsl: { forward: 'x * undefined_name', derivative: '1.0' },
+        forward: (x) => x,
+        derivative: () => 1,
+      });
+      await expect(act.forward(broken, new Float32Array(4))).rejects.toThrow(/broken\.forward: .*undefined_name/s);
+      // The engine stays usable.
+      expect((await act.sigmoid(new Float32Array(4)))[0]).toBe(0.5);
+    } finally {
+      act.destroy();
+    }
+  });
+
+  it('runs a custom activation defined from WGSL expressions on both backends', async () => {
+    const softplus = defineActivation({
+      name: 'softplus',
+      wgsl: { forward: 'max(x, 0.0) + log(1.0 + exp_nonpositive(-abs(x)))', derivative: '1.0 / (1.0 + exp(-x))' },
+      forward: (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))),
+      derivative: (x) => 1 / (1 + Math.exp(-x)),
+    });
+    const x = new Float32Array([-3, -1, 0, 1, 3]);
+    for (const backend of ['webgpu', 'cpu'] as const) {
+      const act = await createActivations({ backend });
+      const y = await act.forward(softplus, x);
+      y.forEach((v, i) => expect(v).toBeCloseTo(Math.log1p(Math.exp(x[i] as number)), 5));
+      act.destroy();
+    }
+    expect(ACTIVATIONS.sigmoid.name).toBe('sigmoid');
+  });
+});
