@@ -26,6 +26,12 @@ struct Params {
   // A quiet NaN and -Infinity, from the host: NaN or infinite constants in WGSL are shader-creation errors.
   nan_bits: u32,
   negative_infinity_bits: u32,
+  // Elements bound: rows * cols, except for the partial kernels, whose last sub-row may be short.
+  length: u32,
+  // The *_given kernels: a long row's statistics, merged on the host from the partial kernels' output.
+  given_max: f32,
+  given_sum: f32,
+  given_flags: u32,
 }
 
 @group(0) @binding(0) var<storage, read> input_a: array<f32>;
@@ -175,7 +181,9 @@ fn softmax_value(value: f32, row: RowStatistics) -> f32 {
 
 // Where a thread works: its row, its lane within the row's threads, and whether the row exists.
 struct RowPosition {
+  row: u32,
   row_start: u32,
+  row_end: u32,
   lane: u32,
   in_range: bool,
 }
@@ -183,15 +191,17 @@ struct RowPosition {
 fn row_position(workgroup_id: vec3<u32>, local_index: u32, workgroups: vec3<u32>) -> RowPosition {
   let rows_per_workgroup = WORKGROUP_SIZE / THREADS_PER_ROW;
   let row = (workgroup_id.x + workgroup_id.y * workgroups.x) * rows_per_workgroup + local_index / THREADS_PER_ROW;
-  return RowPosition(row * params.cols, local_index % THREADS_PER_ROW, row < params.rows);
+  let row_start = row * params.cols;
+  let row_end = min(row_start + params.cols, params.length);
+  return RowPosition(row, row_start, row_end, local_index % THREADS_PER_ROW, row < params.rows);
 }
 
 // The statistics of the row of input_a this thread works on, identical for all the row's threads.
 fn input_row_statistics(position: RowPosition, local_index: u32) -> RowStatistics {
   var own = RowStatistics(0.0, 0.0, 0.0, 0u);
   if (position.in_range) {
-    for (var i = position.lane; i < params.cols; i = i + THREADS_PER_ROW) {
-      add_element(&own, input_a[position.row_start + i]);
+    for (var at = position.row_start + position.lane; at < position.row_end; at = at + THREADS_PER_ROW) {
+      add_element(&own, input_a[at]);
     }
   }
   return reduce_row_statistics(local_index, position.lane, own);
@@ -204,8 +214,7 @@ fn softmax(@builtin(workgroup_id) workgroup_id: vec3<u32>,
   let position = row_position(workgroup_id, local_index, workgroups);
   let statistics = input_row_statistics(position, local_index);
   if (position.in_range) {
-    for (var i = position.lane; i < params.cols; i = i + THREADS_PER_ROW) {
-      let at = position.row_start + i;
+    for (var at = position.row_start + position.lane; at < position.row_end; at = at + THREADS_PER_ROW) {
       output_a[at] = softmax_value(input_a[at], statistics);
     }
   }
@@ -225,6 +234,9 @@ fn log_softmax_value(value: f32, row: RowStatistics) -> f32 {
   }
   // (value - max) - log(sum), with value - max split exactly into difference + rounding_error.
   let difference = value - row.max;
+  if (is_negative_infinity(difference)) {
+    return negative_infinity; // below float32's range (x near -3.4e38 in a row whose max is near +3.4e38)
+  }
   let b_virtual = difference - value;
   let a_virtual = difference - b_virtual;
   let rounding_error = (value - a_virtual) + (-row.max - b_virtual);
@@ -238,8 +250,7 @@ fn log_softmax(@builtin(workgroup_id) workgroup_id: vec3<u32>,
   let position = row_position(workgroup_id, local_index, workgroups);
   let statistics = input_row_statistics(position, local_index);
   if (position.in_range) {
-    for (var i = position.lane; i < params.cols; i = i + THREADS_PER_ROW) {
-      let at = position.row_start + i;
+    for (var at = position.row_start + position.lane; at < position.row_end; at = at + THREADS_PER_ROW) {
       output_a[at] = log_softmax_value(input_a[at], statistics);
     }
   }
@@ -253,17 +264,92 @@ fn softmax_backward(@builtin(workgroup_id) workgroup_id: vec3<u32>,
   let position = row_position(workgroup_id, local_index, workgroups);
   var own = RowStatistics(0.0, 0.0, 0.0, 0u);
   if (position.in_range) {
-    for (var i = position.lane; i < params.cols; i = i + THREADS_PER_ROW) {
-      let at = position.row_start + i;
+    for (var at = position.row_start + position.lane; at < position.row_end; at = at + THREADS_PER_ROW) {
       kahan_add(&own, input_a[at] * input_b[at]);
     }
   }
   // Without HAS_MAX_FLAG and with max 0, the shared reduction adds plain sums.
   let dot = reduce_row_statistics(local_index, position.lane, own).sum;
   if (position.in_range) {
-    for (var i = position.lane; i < params.cols; i = i + THREADS_PER_ROW) {
-      let at = position.row_start + i;
+    for (var at = position.row_start + position.lane; at < position.row_end; at = at + THREADS_PER_ROW) {
       output_a[at] = input_a[at] * (input_b[at] - dot);
     }
+  }
+}
+
+// ---- Rows longer than one binding. The host splits such a row into segments; the partial kernels
+// reduce each segment's sub-rows (params.cols long, the last one clipped by params.length) and write
+// four floats per sub-row; the host merges them (as merge_statistics does) and the *_given kernels
+// write the outputs of each segment from the merged statistics in params.
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn partial_statistics(@builtin(workgroup_id) workgroup_id: vec3<u32>,
+                      @builtin(local_invocation_index) local_index: u32,
+                      @builtin(num_workgroups) workgroups: vec3<u32>) {
+  let position = row_position(workgroup_id, local_index, workgroups);
+  let statistics = input_row_statistics(position, local_index);
+  if (position.in_range && position.lane == 0u) {
+    // Counts and flags as small exact floats: a flag word stored as f32 bits could be a NaN pattern,
+    // which a GPU may canonicalise.
+    let flag_bits = select(0.0, 1.0, (statistics.flags & HAS_MAX_FLAG) != 0u) + select(0.0, 2.0, (statistics.flags & NAN_FLAG) != 0u);
+    output_a[position.row * 4u] = statistics.max;
+    output_a[position.row * 4u + 1u] = statistics.sum;
+    output_a[position.row * 4u + 2u] = f32(statistics.flags & COUNT_MASK);
+    output_a[position.row * 4u + 3u] = flag_bits;
+  }
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn partial_dot(@builtin(workgroup_id) workgroup_id: vec3<u32>,
+               @builtin(local_invocation_index) local_index: u32,
+               @builtin(num_workgroups) workgroups: vec3<u32>) {
+  let position = row_position(workgroup_id, local_index, workgroups);
+  var own = RowStatistics(0.0, 0.0, 0.0, 0u);
+  if (position.in_range) {
+    for (var at = position.row_start + position.lane; at < position.row_end; at = at + THREADS_PER_ROW) {
+      kahan_add(&own, input_a[at] * input_b[at]);
+    }
+  }
+  let dot = reduce_row_statistics(local_index, position.lane, own).sum;
+  if (position.in_range && position.lane == 0u) {
+    output_a[position.row * 4u] = dot;
+  }
+}
+
+fn flat_index(workgroup_id: vec3<u32>, local_index: u32, workgroups: vec3<u32>) -> u32 {
+  return (workgroup_id.x + workgroup_id.y * workgroups.x) * WORKGROUP_SIZE + local_index;
+}
+
+fn given_statistics() -> RowStatistics {
+  return RowStatistics(params.given_max, params.given_sum, 0.0, params.given_flags);
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn softmax_given(@builtin(workgroup_id) workgroup_id: vec3<u32>,
+                 @builtin(local_invocation_index) local_index: u32,
+                 @builtin(num_workgroups) workgroups: vec3<u32>) {
+  let i = flat_index(workgroup_id, local_index, workgroups);
+  if (i < params.length) {
+    output_a[i] = softmax_value(input_a[i], given_statistics());
+  }
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn log_softmax_given(@builtin(workgroup_id) workgroup_id: vec3<u32>,
+                     @builtin(local_invocation_index) local_index: u32,
+                     @builtin(num_workgroups) workgroups: vec3<u32>) {
+  let i = flat_index(workgroup_id, local_index, workgroups);
+  if (i < params.length) {
+    output_a[i] = log_softmax_value(input_a[i], given_statistics());
+  }
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn softmax_backward_given(@builtin(workgroup_id) workgroup_id: vec3<u32>,
+                          @builtin(local_invocation_index) local_index: u32,
+                          @builtin(num_workgroups) workgroups: vec3<u32>) {
+  let i = flat_index(workgroup_id, local_index, workgroups);
+  if (i < params.length) {
+    output_a[i] = input_a[i] * (input_b[i] - params.given_sum);
   }
 }

@@ -1,6 +1,6 @@
 import { ArgumentRangeError, WebGPUError } from '../errors.ts';
 import type { ElementwiseActivation } from '../ops/elementwise.ts';
-import type { ElementwiseKernel, RowKernel } from '../ops/kernels.ts';
+import { type ElementwiseKernel, isTwoInputRowKernel, type LongRowKernel, type RowKernel } from '../ops/kernels.ts';
 import type { Shape } from '../validate.ts';
 import { BufferPool, type PoolStats } from './buffer-pool.ts';
 import { type BindingShape, type DevicePipelines, elementwiseBindingShape, pipelinesFor, WORKGROUP_SIZE } from './pipelines.ts';
@@ -26,16 +26,20 @@ interface Dispatch {
   /** Looked up inside the dispatch's error scope, so that a shader or pipeline error on first use rejects the call with its message. */
   readonly pipeline: () => GPUComputePipeline;
   readonly shape: BindingShape;
-  /** Bound at bindings 0 and 1. */
+  /** Bound at bindings 0 and 1, all of one length. */
   readonly inputs: readonly Float32Array[];
-  /** Filled from bindings 2 and 3; each has the inputs' length. */
+  /** Filled from bindings 2 and 3. */
   readonly outputs: readonly Float32Array[];
-  /** The 16-byte uniform at binding 4. */
+  /** The uniform at binding 4, at most UNIFORM_BYTES. */
   readonly params: ArrayBuffer;
   readonly workgroups: number;
 }
 
 const QUIET_NAN_BITS = 0x7fc00000;
+/** Size of the uniform every kernel reads (the largest Params struct, softmax.wgsl's). */
+const UNIFORM_BYTES = 32;
+/** Sub-row length of the partial reductions of a long row: one workgroup reduces 64K elements. */
+const LONG_ROW_SUB_ROW = 65536;
 const NEGATIVE_INFINITY_BITS = 0xff800000;
 
 /**
@@ -69,7 +73,7 @@ export class GpuBackend {
     // and the queue orders writeBuffer and submit, so every dispatch sees its own parameters.
     this.uniform = device.createBuffer({
       label: 'webgpu-activations.params',
-      size: 16,
+      size: UNIFORM_BYTES,
       usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
     });
   }
@@ -127,10 +131,12 @@ export class GpuBackend {
     const result = new Float32Array(length);
     const { rows, cols } = shape;
     if (cols > this.chunkElements) {
-      throw new ArgumentRangeError(
-        'options.cols',
-        `a row of ${cols} elements is longer than one GPU dispatch can hold (${this.chunkElements} elements: the device's storage binding limit); use the CPU backend for such rows`,
-      );
+      for (let row = 0; row < rows; row++) {
+        const start = row * cols;
+        const rowInputs = inputs.map((input) => input.subarray(start, start + cols));
+        await this.longRow(kernel, rowInputs, result.subarray(start, start + cols));
+      }
+      return result;
     }
     const threadsPerRow = threadsPerRowFor(cols);
     const rowsPerWorkgroup = WORKGROUP_SIZE / threadsPerRow;
@@ -143,14 +149,53 @@ export class GpuBackend {
       await this.run({
         label: kernel,
         pipeline,
-        shape: inputs.length > 1 ? 'binary' : 'unary',
+        shape: isTwoInputRowKernel(kernel) ? 'binary' : 'unary',
         inputs: inputs.map((input) => input.subarray(start, end)),
         outputs: [result.subarray(start, end)],
-        params: new Uint32Array([chunkRows, cols, QUIET_NAN_BITS, NEGATIVE_INFINITY_BITS]).buffer,
+        params: rowParams(chunkRows, cols, end - start),
         workgroups: Math.ceil(chunkRows / rowsPerWorkgroup),
       });
     }
     return result;
+  }
+
+  // A row longer than one binding: partial reductions of each segment (one workgroup per 64K-element
+  // sub-row), merged here in float64 as merge_statistics does, then each segment's outputs from the
+  // merged statistics.
+  private async longRow(kernel: RowKernel, inputs: readonly Float32Array[], output: Float32Array): Promise<void> {
+    const length = output.length;
+    const twoInputs = isTwoInputRowKernel(kernel);
+    const partialKernel: LongRowKernel = twoInputs ? 'partial_dot' : 'partial_statistics';
+    const partials: Float32Array[] = [];
+    for (let start = 0; start < length; start += this.chunkElements) {
+      const end = Math.min(length, start + this.chunkElements);
+      const subRows = Math.ceil((end - start) / LONG_ROW_SUB_ROW);
+      const partial = new Float32Array(subRows * 4);
+      await this.run({
+        label: partialKernel,
+        pipeline: () => this.pipelines.rows(partialKernel, WORKGROUP_SIZE),
+        shape: twoInputs ? 'binary' : 'unary',
+        inputs: inputs.map((input) => input.subarray(start, end)),
+        outputs: [partial],
+        params: rowParams(subRows, LONG_ROW_SUB_ROW, end - start),
+        workgroups: subRows,
+      });
+      partials.push(partial);
+    }
+    const merged = twoInputs ? { max: 0, sum: sumOfDots(partials), flags: 0 } : mergePartialStatistics(partials);
+    const givenKernel: LongRowKernel = `${kernel}_given`;
+    for (let start = 0; start < length; start += this.chunkElements) {
+      const end = Math.min(length, start + this.chunkElements);
+      await this.run({
+        label: givenKernel,
+        pipeline: () => this.pipelines.rows(givenKernel, WORKGROUP_SIZE),
+        shape: twoInputs ? 'binary' : 'unary',
+        inputs: inputs.map((input) => input.subarray(start, end)),
+        outputs: [output.subarray(start, end)],
+        params: rowParams(1, end - start, end - start, merged),
+        workgroups: Math.ceil((end - start) / WORKGROUP_SIZE),
+      });
+    }
   }
 
   stats(): PoolStats {
@@ -166,31 +211,38 @@ export class GpuBackend {
     const { device } = this;
     const count = dispatch.inputs[0]?.length ?? 0;
     if (count === 0) return;
-    const dataBytes = count * 4;
-    const paddedBytes = Math.ceil(dataBytes / 16) * 16;
+    const inputBytes = padded(count);
     const inputBuffers = dispatch.inputs.map((input) => {
-      const buffer = this.pool.acquire(paddedBytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, 'input');
-      device.queue.writeBuffer(buffer, 0, input.buffer, input.byteOffset, dataBytes);
+      const buffer = this.pool.acquire(inputBytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, 'input');
+      device.queue.writeBuffer(buffer, 0, input.buffer, input.byteOffset, count * 4);
       return buffer;
     });
-    const outputBuffers = dispatch.outputs.map(() =>
-      this.pool.acquire(paddedBytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, 'output'),
+    const outputBytes = dispatch.outputs.map((output) => padded(output.length));
+    const outputBuffers = outputBytes.map((bytes) =>
+      this.pool.acquire(bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, 'output'),
     );
-    const stagingBytes = paddedBytes * dispatch.outputs.length;
+    const stagingOffsets = outputBytes.map((_, i) => outputBytes.slice(0, i).reduce((sum, bytes) => sum + bytes, 0));
+    const stagingBytes = outputBytes.reduce((sum, bytes) => sum + bytes, 0);
     const staging = this.pool.acquire(stagingBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'staging');
     const all = [...inputBuffers, ...outputBuffers, staging];
     let stagingReusable = false;
     try {
       if (this.options.poisonOutputs) {
-        for (const buffer of outputBuffers) device.queue.writeBuffer(buffer, 0, this.poisonOf(paddedBytes));
+        outputBuffers.forEach((buffer, i) => {
+          device.queue.writeBuffer(buffer, 0, this.poisonOf(outputBytes[i] as number));
+        });
       }
       device.queue.writeBuffer(this.uniform, 0, dispatch.params);
 
       device.pushErrorScope('out-of-memory');
       device.pushErrorScope('validation');
       const entries: GPUBindGroupEntry[] = [{ binding: 4, resource: { buffer: this.uniform } }];
-      inputBuffers.forEach((buffer, i) => entries.push({ binding: i, resource: { buffer, size: paddedBytes } }));
-      outputBuffers.forEach((buffer, i) => entries.push({ binding: 2 + i, resource: { buffer, size: paddedBytes } }));
+      inputBuffers.forEach((buffer, i) => {
+        entries.push({ binding: i, resource: { buffer, size: inputBytes } });
+      });
+      outputBuffers.forEach((buffer, i) => {
+        entries.push({ binding: 2 + i, resource: { buffer, size: outputBytes[i] as number } });
+      });
       const bindGroup = device.createBindGroup({
         label: `webgpu-activations.${dispatch.label}.bind-group`,
         layout: this.pipelines.layouts[dispatch.shape],
@@ -203,7 +255,9 @@ export class GpuBackend {
       const [x, y] = grid(dispatch.workgroups, this.maxWorkgroupsPerDimension);
       pass.dispatchWorkgroups(x, y);
       pass.end();
-      outputBuffers.forEach((buffer, i) => encoder.copyBufferToBuffer(buffer, 0, staging, i * paddedBytes, paddedBytes));
+      outputBuffers.forEach((buffer, i) => {
+        encoder.copyBufferToBuffer(buffer, 0, staging, stagingOffsets[i] as number, outputBytes[i] as number);
+      });
       device.queue.submit([encoder.finish()]);
       const validation = device.popErrorScope();
       const outOfMemory = device.popErrorScope();
@@ -217,7 +271,9 @@ export class GpuBackend {
       }
       await mapped;
       const range = staging.getMappedRange(0, stagingBytes);
-      dispatch.outputs.forEach((output, i) => output.set(new Float32Array(range, i * paddedBytes, count)));
+      dispatch.outputs.forEach((output, i) => {
+        output.set(new Float32Array(range, stagingOffsets[i] as number, output.length));
+      });
       staging.unmap();
       stagingReusable = true;
     } finally {
@@ -235,8 +291,75 @@ export class GpuBackend {
   }
 }
 
+/** Bytes of a buffer holding `count` float32 values, padded to 16 bytes (one vec4). */
+function padded(count: number): number {
+  return Math.ceil((count * 4) / 16) * 16;
+}
+
+/** Merged statistics of a long row, as the *_given kernels read them. */
+interface GivenStatistics {
+  readonly max: number;
+  readonly sum: number;
+  readonly flags: number;
+}
+
+const NAN_FLAG = 0x80000000;
+const HAS_MAX_FLAG = 0x40000000;
+
+function rowParams(rows: number, cols: number, length: number, given?: GivenStatistics): ArrayBuffer {
+  const params = new ArrayBuffer(UNIFORM_BYTES);
+  new Uint32Array(params, 0, 5).set([rows, cols, QUIET_NAN_BITS, NEGATIVE_INFINITY_BITS, length]);
+  if (given) {
+    new Float32Array(params, 20, 2).set([given.max, given.sum]);
+    new Uint32Array(params, 28, 1)[0] = given.flags >>> 0;
+  }
+  return params;
+}
+
+/**
+ * Merges the partial statistics of a long row's sub-rows (4 floats each: max, sum beside the max's own
+ * 1, +Infinity count, has-max + 2 * NaN), as merge_statistics in softmax.wgsl does, in float64.
+ */
+export function mergePartialStatistics(partials: readonly Float32Array[]): GivenStatistics {
+  let nan = false;
+  let positiveInfinities = 0;
+  let max = Number.NEGATIVE_INFINITY;
+  for (const partial of partials) {
+    for (let i = 0; i < partial.length; i += 4) {
+      const flags = partial[i + 3] as number;
+      positiveInfinities += partial[i + 2] as number;
+      if (flags >= 2) nan = true;
+      if (flags % 2 === 1) max = Math.max(max, partial[i] as number);
+    }
+  }
+  let sum = 0;
+  let maxTaken = false;
+  for (const partial of partials) {
+    for (let i = 0; i < partial.length; i += 4) {
+      if ((partial[i + 3] as number) % 2 !== 1) continue;
+      const partMax = partial[i] as number;
+      const partSum = partial[i + 1] as number;
+      // The first part holding the max keeps its own 1 implicit; every other part's 1 becomes a term.
+      if (partMax === max && !maxTaken) {
+        maxTaken = true;
+        sum += partSum;
+      } else {
+        sum += (1 + partSum) * Math.exp(partMax - max);
+      }
+    }
+  }
+  const flags = (nan ? NAN_FLAG : 0) | (maxTaken ? HAS_MAX_FLAG : 0) | positiveInfinities;
+  return { max: maxTaken ? max : 0, sum, flags };
+}
+
+function sumOfDots(partials: readonly Float32Array[]): number {
+  let sum = 0;
+  for (const partial of partials) for (let i = 0; i < partial.length; i += 4) sum += partial[i] as number;
+  return sum;
+}
+
 function elementwiseParams(count: number, alpha: number): ArrayBuffer {
-  const params = new ArrayBuffer(16);
+  const params = new ArrayBuffer(UNIFORM_BYTES);
   new Uint32Array(params, 0, 1)[0] = Math.ceil(count / 4);
   new Float32Array(params, 4, 1)[0] = alpha;
   return params;

@@ -6,8 +6,16 @@ export type UnaryKernel = 'forward' | 'derivative' | 'derivative_from_output';
 export type BinaryKernel = 'backward' | 'backward_from_output';
 export type ElementwiseKernel = UnaryKernel | BinaryKernel;
 
-/** The row-wise kernels, named as their WGSL entry points in `shaders/softmax.wgsl`. `softmax_backward` reads y and dy. */
+/** The row-wise ops, named as their WGSL entry points in `shaders/softmax.wgsl`. `softmax_backward` reads y and dy. */
 export type RowKernel = 'softmax' | 'log_softmax' | 'softmax_backward';
+
+/** The kernels of rows longer than one binding: partial reductions per segment, then outputs from merged statistics. */
+export type LongRowKernel = 'partial_statistics' | 'partial_dot' | 'softmax_given' | 'log_softmax_given' | 'softmax_backward_given';
+
+/** Whether a row kernel reads two inputs (y and dy). */
+export function isTwoInputRowKernel(kernel: RowKernel | LongRowKernel): boolean {
+  return kernel === 'softmax_backward' || kernel === 'partial_dot' || kernel === 'softmax_backward_given';
+}
 
 export function isBinaryKernel(kernel: ElementwiseKernel): kernel is BinaryKernel {
   return kernel === 'backward' || kernel === 'backward_from_output';

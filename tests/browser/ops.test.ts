@@ -4,9 +4,9 @@
 import { type Activations, createActivations } from 'webgpu-activations';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectClose } from '../support/compare.ts';
-import { OP_CASES } from '../support/op-cases.ts';
-import { ROW_CASES } from '../support/row-cases.ts';
-import { createRandom, SEED } from '../support/random.ts';
+import { OP_CASES, softmaxInput } from '../support/op-cases.ts';
+import { ROW_CASES, ROW_REFERENCES } from '../support/row-cases.ts';
+import { createRandom, SEED, uniformFloat32Array } from '../support/random.ts';
 
 const LENGTHS = [1, 3, 255, 256, 257, 4097, 65536 + 5];
 const LARGE_LENGTH = 65535 * 256 + 1021; // above 65535 workgroups of 256 one-element rows: a 2D grid
@@ -85,13 +85,31 @@ describe('large arrays and split work on the GPU', () => {
     }
   });
 
-  it('refuses a softmax row longer than one dispatch with a RangeError that states the limit', async () => {
-    const act = await createActivations({ backend: 'webgpu', maxChunkBytes: 4096 });
-    try {
-      await expect(act.softmax(new Float32Array(1025))).rejects.toThrow(/1025 elements .* \(1024 elements/);
-      await expect(act.softmax(new Float32Array(1025))).rejects.toBeInstanceOf(RangeError);
-    } finally {
-      act.destroy();
+  it('splits rows longer than one binding into segments, for every row op', async () => {
+    // 4096-byte chunks: rows of 1025 and 5000 elements span 2 and 5 segments of one sub-row each;
+    // 512 KiB chunks: a row of 300,000 spans 3 segments of 2, 2 and 1 sub-rows of 65,536.
+    for (const [maxChunkBytes, cols, rows] of [
+      [4096, 1025, 2],
+      [4096, 5000, 1],
+      [512 * 1024, 300_000, 1],
+    ] as const) {
+      const act = await createActivations({ backend: 'webgpu', poisonOutputs: true, maxChunkBytes });
+      try {
+        const random = createRandom(SEED + cols);
+        const shape = { rows, cols };
+        const x = softmaxInput(random, rows * cols, cols);
+        const y = Float32Array.from(ROW_REFERENCES.softmax(uniformFloat32Array(random, rows * cols, -10, 10), rows, cols));
+        const dy = uniformFloat32Array(random, rows * cols, -1, 1);
+        const context = `long rows ${rows}x${cols}, chunks of ${maxChunkBytes} bytes`;
+        const tolerance = { relative: 1e-6 };
+        record('softmax [webgpu, long rows]', expectClose(await act.softmax(x, shape), ROW_REFERENCES.softmax(x, rows, cols), tolerance, `softmax ${context}`, [x]));
+        record('logSoftmax [webgpu, long rows]', expectClose(await act.logSoftmax(x, shape), ROW_REFERENCES.logSoftmax(x, rows, cols), tolerance, `logSoftmax ${context}`, [x]));
+        const backward = ROW_CASES.find((op) => op.name === 'softmaxBackward');
+        const backwardTolerance = backward?.tolerance([y, dy]) ?? tolerance;
+        expectClose(await act.softmaxBackward(y, dy, shape), ROW_REFERENCES.softmaxBackward(y, dy, rows, cols), backwardTolerance, `softmaxBackward ${context}`, [y, dy]);
+      } finally {
+        act.destroy();
+      }
     }
   });
 });

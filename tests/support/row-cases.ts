@@ -13,6 +13,23 @@ const rowsOf = (x: Float32Array) => {
   return { rows: x.length / cols, cols };
 };
 
+/** The float64 references of the row ops, for any shape. */
+export const ROW_REFERENCES = {
+  softmax: (x: Float32Array, rows: number, cols: number) => softmax64(x, rows, cols),
+  logSoftmax: (x: Float32Array, rows: number, cols: number) => logSoftmax64(x, rows, cols),
+  softmaxBackward: (y: Float32Array, dy: Float32Array, rows: number, cols: number) => softmaxBackward64(y, dy, rows, cols),
+};
+
+function softmaxBackward64(y: Float32Array, dy: Float32Array, rows: number, cols: number): Float64Array {
+  const out = new Float64Array(y.length);
+  for (let r = 0; r < rows; r++) {
+    let dot = 0;
+    for (let i = r * cols; i < (r + 1) * cols; i++) dot += (y[i] as number) * (dy[i] as number);
+    for (let i = r * cols; i < (r + 1) * cols; i++) out[i] = (y[i] as number) * ((dy[i] as number) - dot);
+  }
+  return out;
+}
+
 function logSoftmax64(x: Float32Array, rows: number, cols: number): Float64Array {
   // Special rows follow the softmax reference (log of 1/k or of 0); finite rows are
   // (x - max) - log1p(sum over all but one max entry of exp(x - max)), exact to float64's precision
@@ -84,13 +101,7 @@ export const ROW_CASES: readonly RowCase[] = [
     run: (act: Activations, [y, dy]) => act.softmaxBackward(y as Float32Array, dy as Float32Array, rowsOf(y as Float32Array)),
     reference: ([y, dy]) => {
       const { rows, cols } = rowsOf(y as Float32Array);
-      const out = new Float64Array((y as Float32Array).length);
-      for (let r = 0; r < rows; r++) {
-        let dot = 0;
-        for (let i = r * cols; i < (r + 1) * cols; i++) dot += (y as Float32Array)[i]! * (dy as Float32Array)[i]!;
-        for (let i = r * cols; i < (r + 1) * cols; i++) out[i] = (y as Float32Array)[i]! * ((dy as Float32Array)[i]! - dot);
-      }
-      return out;
+      return softmaxBackward64(y as Float32Array, dy as Float32Array, rows, cols);
     },
   },
 ];
