@@ -35,6 +35,12 @@ export interface CreateActivationsOptions {
   poisonOutputs?: boolean;
 }
 
+/** The detail of a `'backendchange'` event. */
+export interface BackendChange {
+  readonly backend: 'webgpu' | 'cpu';
+  readonly reason: string;
+}
+
 /**
  * Arrays below this many elements run on the CPU under `backend: 'auto'`: a GPU round trip costs a
  * buffer upload, a submit and a map that the work of a few thousand elements does not repay.
@@ -109,6 +115,15 @@ export interface Activations
    * @example `const [y, dydx] = await act.sigmoidWithDerivative(x);`
    */
   forwardWithDerivative(activation: ElementwiseActivation, x: NumericInput, options?: ElementwiseOptions): Promise<[Float32Array, Float32Array]>;
+  /**
+   * Listen for `'backendchange'` (a `CustomEvent<BackendChange>`): the device was lost and the engine
+   * moved to the CPU, or a replacement device was granted.
+   * @example `act.addEventListener('backendchange', (e) => console.log((e as CustomEvent).detail.reason));`
+   */
+  addEventListener: EventTarget['addEventListener'];
+  removeEventListener: EventTarget['removeEventListener'];
+  /** Settles once a replacement device asked for after a device loss has been granted or refused. */
+  recovered(): Promise<void>;
   /** Buffers the engine holds on the GPU (all zero on the CPU backend). */
   stats(): PoolStats;
   /** Releases every GPU buffer and, if the engine requested its device, the device. Later calls throw. */
@@ -118,27 +133,62 @@ export interface Activations
 // The named methods (sigmoid, sigmoidDerivative, ...) are added to the prototype from the activation table.
 interface Engine extends NamedElementwiseMethods<Promise<Float32Array>, Promise<[Float32Array, Float32Array]>> {}
 
-class Engine implements Activations {
+class Engine extends EventTarget implements Activations {
   backend: 'webgpu' | 'cpu';
   reason: string;
   private gpu: GpuBackend | undefined;
   private destroyed = false;
+  // A replacement device being requested after a loss; calls run on the CPU meanwhile.
+  private recovery: Promise<void> | undefined;
 
   constructor(
     gpu: GpuBackend | undefined,
     reason: string,
     private readonly minElements: number,
-    private readonly ownsDevice: boolean,
+    private readonly recover: (() => Promise<GpuBackend | string>) | undefined,
   ) {
+    super();
     this.gpu = gpu;
     this.backend = gpu ? 'webgpu' : 'cpu';
     this.reason = reason;
-    gpu?.device.lost.then((info) => {
-      if (this.destroyed || this.gpu?.device !== gpu.device) return;
+    if (gpu) this.watch(gpu);
+  }
+
+  // On loss: run on the CPU, ask for a new device when the engine requested the first one, and say so.
+  private watch(gpu: GpuBackend): void {
+    gpu.device.lost.then((info) => {
+      if (this.destroyed || this.gpu !== gpu) return;
       this.gpu = undefined;
-      this.backend = 'cpu';
-      this.reason = `the WebGPU device was lost (${info.reason}: ${info.message}); running on the CPU`;
+      gpu.destroy();
+      this.setBackend('cpu', `the WebGPU device was lost (${info.reason || 'unknown'}: ${info.message}); running on the CPU`);
+      const recover = this.recover;
+      if (!recover || info.reason === 'destroyed') return;
+      this.recovery = recover().then((replacement) => {
+        this.recovery = undefined;
+        if (this.destroyed) {
+          if (typeof replacement !== 'string') replacement.destroy(true);
+          return;
+        }
+        if (typeof replacement === 'string') {
+          this.setBackend('cpu', `the WebGPU device was lost and ${replacement}; running on the CPU`);
+          return;
+        }
+        this.gpu = replacement;
+        this.watch(replacement);
+        this.setBackend('webgpu', `a new WebGPU device replaced the lost one (${replacement.device.label})`);
+      });
     });
+  }
+
+  private setBackend(backend: 'webgpu' | 'cpu', reason: string): void {
+    this.backend = backend;
+    this.reason = reason;
+    this.dispatchEvent(new CustomEvent<BackendChange>('backendchange', { detail: { backend, reason } }));
+  }
+
+  /** Settles when a replacement device has been asked for after a loss (immediately when none is pending). */
+  async recovered(): Promise<void> {
+    await this.recovery;
   }
 
   get device(): GPUDevice | null {
@@ -232,8 +282,7 @@ class Engine implements Activations {
     this.destroyed = true;
     const gpu = this.gpu;
     this.gpu = undefined;
-    gpu?.destroy();
-    if (gpu && this.ownsDevice) gpu.device.destroy();
+    gpu?.destroy(this.recover !== undefined);
   }
 
   private elementwise(
@@ -259,7 +308,9 @@ class Engine implements Activations {
       return await onGpu(gpu);
     } catch (error) {
       if (this.destroyed) throw new EngineDestroyedError('the call');
-      if (this.gpu !== gpu && !(error instanceof RangeError)) return onCpu();
+      if (error instanceof RangeError) throw error;
+      // A failed map or submit may be the first sign of a loss whose `lost` promise has not settled yet.
+      if (await gpu.isLost()) return onCpu();
       throw error;
     }
   }
@@ -297,30 +348,32 @@ export async function createActivations(options?: CreateActivationsOptions): Pro
   if (typeof minGpuElements !== 'number' || !(minGpuElements >= 0)) {
     throw new ArgumentTypeError('options.minGpuElements', `expected a non-negative number, got ${String(minGpuElements)}`);
   }
-  if (backend === 'cpu') return new Engine(undefined, 'the CPU backend was requested', minGpuElements, false);
+  if (backend === 'cpu') return new Engine(undefined, 'the CPU backend was requested', minGpuElements, undefined);
 
-  let device = given.device;
-  let reason: string;
-  const ownsDevice = device === undefined;
-  if (device) {
-    reason = `WebGPU device given by the caller (${device.label || 'unlabelled'})`;
-  } else {
-    const request = await requestDevice(given.gpu);
-    device = request.device;
-    reason = request.reason;
-  }
-  if (!device) {
-    if (backend === 'webgpu') throw new WebGPUError(`backend 'webgpu' was requested but ${reason}`);
-    return new Engine(undefined, `${reason}; running on the CPU`, minGpuElements, false);
-  }
-  const gpu = new GpuBackend(device, {
+  const backendOptions = {
     maxChunkBytes: given.maxChunkBytes,
     maxWorkgroupsPerDimension: given.maxWorkgroupsPerDimension,
     maxPooledBytes: given.maxPooledBytes ?? DEFAULT_MAX_POOLED_BYTES,
     poisonOutputs: given.poisonOutputs ?? false,
-  });
-  if (backend === 'auto') reason += `; arrays under ${minGpuElements} elements run on the CPU`;
-  return new Engine(gpu, reason, minGpuElements, ownsDevice);
+  };
+  const auto = backend === 'auto' ? `; arrays under ${minGpuElements} elements run on the CPU` : '';
+  if (given.device) {
+    const gpu = new GpuBackend(given.device, backendOptions);
+    // A caller's device is the caller's: after its loss the engine runs on the CPU and asks for none.
+    return new Engine(gpu, `WebGPU device given by the caller (${given.device.label || 'unlabelled'})${auto}`, minGpuElements, undefined);
+  }
+  // The engine's own device: requested here, and again after a loss.
+  const request = async (): Promise<GpuBackend | string> => {
+    const granted = await requestDevice(given.gpu);
+    return granted.device ? new GpuBackend(granted.device, backendOptions, granted.adapterInfo) : granted.reason;
+  };
+  const first = await request();
+  if (typeof first === 'string') {
+    if (backend === 'webgpu') throw new WebGPUError(`backend 'webgpu' was requested but ${first}`);
+    return new Engine(undefined, `${first}; running on the CPU`, minGpuElements, undefined);
+  }
+  return new Engine(first, `WebGPU device granted (${describeAdapter(first.adapterInfo)})${auto}`, minGpuElements, request);
 }
 
 export { describeAdapter };
+

@@ -23,6 +23,7 @@ export {
 } from './default-engine.ts';
 export {
   type Activations,
+  type BackendChange,
   type BackendChoice,
   type CreateActivationsOptions,
   createActivations,

@@ -56,10 +56,19 @@ export class GpuBackend {
   private readonly uniform: GPUBuffer;
   private poison = new Float32Array(0);
 
+  /** The adapter's description, when this backend's device was requested by the library. */
+  adapterInfo: GPUAdapterInfo | undefined;
+  private lost = false;
+
   constructor(
     readonly device: GPUDevice,
     private readonly options: GpuBackendOptions,
+    adapterInfo?: GPUAdapterInfo,
   ) {
+    this.adapterInfo = adapterInfo;
+    device.lost.then(() => {
+      this.lost = true;
+    });
     this.pipelines = pipelinesFor(device);
     this.pool = new BufferPool(device, options.maxPooledBytes);
     const limitBytes = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
@@ -202,9 +211,18 @@ export class GpuBackend {
     return this.pool.stats();
   }
 
-  destroy(): void {
+  /** Whether the device is lost, waiting briefly for a `lost` promise that may not have settled yet. */
+  async isLost(): Promise<boolean> {
+    if (this.lost) return true;
+    await Promise.race([this.device.lost, new Promise((resolve) => setTimeout(resolve, 100))]);
+    return this.lost;
+  }
+
+  /** Releases every buffer; with `destroyDevice`, the device too (only for a device the library requested). */
+  destroy(destroyDevice = false): void {
     this.pool.destroy();
     this.uniform.destroy();
+    if (destroyDevice) this.device.destroy();
   }
 
   private async run(dispatch: Dispatch): Promise<void> {
@@ -263,12 +281,11 @@ export class GpuBackend {
       const outOfMemory = device.popErrorScope();
 
       const mapped = staging.mapAsync(GPUMapMode.READ, 0, stagingBytes);
+      // Observed now, awaited below: a map that fails while the scopes are awaited is no unhandled rejection.
+      mapped.catch(() => {});
       const [validationError, outOfMemoryError] = await Promise.all([validation, outOfMemory]);
       const gpuError = validationError ?? outOfMemoryError;
-      if (gpuError) {
-        mapped.catch(() => {});
-        throw new WebGPUError(`${dispatch.label}: ${gpuError.message}`);
-      }
+      if (gpuError) throw new WebGPUError(`${dispatch.label}: ${gpuError.message}`);
       await mapped;
       const range = staging.getMappedRange(0, stagingBytes);
       dispatch.outputs.forEach((output, i) => {

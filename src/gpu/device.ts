@@ -28,6 +28,8 @@ export async function requestDevice(gpu: GPU | undefined = globalThis.navigator?
         maxBufferSize: adapter.limits.maxBufferSize,
       },
     });
+    // Errors outside the library's error scopes would otherwise only reach the console.
+    device.addEventListener('uncapturederror', (event) => event.preventDefault());
     return { device, adapterInfo: adapter.info, reason: `WebGPU device granted (${describeAdapter(adapter.info)})` };
   } catch (error) {
     return { device: undefined, reason: `requestDevice() failed: ${String(error)}` };
