@@ -15,6 +15,8 @@ export default defineConfig(async ({ mode }): Promise<ViteUserConfig> => {
   const testing = mode === 'test' || process.env.VITEST !== undefined;
   const executablePath: string | undefined = testing ? await requireBrowser() : undefined;
   return {
+    // Tests in the browser cannot read process.env: hand them the two variables they use.
+    define: testing ? { __TEST_ENVIRONMENT__: JSON.stringify({ CI: process.env.CI ?? '', TEST_SEED: process.env.TEST_SEED ?? '' }) } : {},
     resolve: { alias: { 'webgpu-activations': resolve(root, 'src/index.ts') } },
     server: { host: '127.0.0.1' },
     preview: { host: '127.0.0.1' },

@@ -4,6 +4,8 @@
 //   fn activation(x: f32) -> f32                          the forward formula
 //   fn activation_derivative(x: f32) -> f32               f'(x) from the input
 //   fn activation_derivative_from_output(y: f32) -> f32   f'(x) from y = f(x), where it has such a form
+//   fn activation_backward_from_output(y: f32, dy: f32) -> f32   dy * f'(x) from y; the host writes the plain
+//                                                         product when the activation does not order it itself
 // for every input except NaN: NaN is handled here, once, so that every op propagates it.
 //
 // Data is read and written as vec4<f32> (16-byte accesses); the host pads every buffer to 16 bytes, so
@@ -42,6 +44,11 @@ fn checked_derivative(x: f32) -> f32 {
 fn checked_derivative_from_output(y: f32) -> f32 {
   if (is_nan(y)) { return y; }
   return activation_derivative_from_output(y);
+}
+
+fn checked_backward_from_output(y: f32, dy: f32) -> f32 {
+  if (is_nan(y)) { return y; }
+  return activation_backward_from_output(y, dy);
 }
 
 fn map_forward(v: vec4<f32>) -> vec4<f32> {
@@ -102,7 +109,11 @@ fn backward_from_output(@builtin(workgroup_id) workgroup_id: vec3<u32>,
                         @builtin(num_workgroups) workgroups: vec3<u32>) {
   let i = vec4_index(workgroup_id, local_index, workgroups);
   if (i >= params.vec4_count) { return; }
-  output_a[i] = input_b[i] * map_derivative_from_output(input_a[i]);
+  let y = input_a[i];
+  let dy = input_b[i];
+  output_a[i] = vec4<f32>(
+    checked_backward_from_output(y.x, dy.x), checked_backward_from_output(y.y, dy.y),
+    checked_backward_from_output(y.z, dy.z), checked_backward_from_output(y.w, dy.w));
 }
 
 // f(x) and f'(x) in one pass over x.

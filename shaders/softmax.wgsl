@@ -232,15 +232,14 @@ fn log_softmax_value(value: f32, row: RowStatistics) -> f32 {
   if (is_negative_infinity(value)) {
     return negative_infinity;
   }
-  // (value - max) - log(sum), with value - max split exactly into difference + rounding_error.
+  // No two-sum here (unlike exp_of_difference): value - max <= 0 and log(sum) >= 0, so the result is at
+  // least as large as value - max and the subtraction's rounding is within half an ulp of it. (A
+  // two-sum would also overflow for values near float32's limits.) Beyond -3.4e38 this is -Infinity.
   let difference = value - row.max;
   if (is_negative_infinity(difference)) {
-    return negative_infinity; // below float32's range (x near -3.4e38 in a row whose max is near +3.4e38)
+    return negative_infinity;
   }
-  let b_virtual = difference - value;
-  let a_virtual = difference - b_virtual;
-  let rounding_error = (value - a_virtual) + (-row.max - b_virtual);
-  return (difference - log1p_nonnegative(row.sum)) + rounding_error;
+  return difference - log1p_nonnegative(row.sum);
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)

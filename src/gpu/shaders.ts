@@ -8,10 +8,15 @@ import type { ElementwiseActivation } from '../ops/elementwise.ts';
 const NO_DERIVATIVE_FROM_OUTPUT = `
 fn activation_derivative_from_output(y: f32) -> f32 { return y; }`;
 
+// dy * f'(x) from y as a plain product, for activations that do not order it to avoid overflow.
+const PLAIN_BACKWARD_FROM_OUTPUT = `
+fn activation_backward_from_output(y: f32, dy: f32) -> f32 { return dy * activation_derivative_from_output(y); }`;
+
 /** The WGSL module for one elementwise activation: common helpers, its formulas, the kernel entry points. */
 export function elementwiseShaderSource(activation: ElementwiseActivation): string {
   const fromOutput = activation.derivativeFromOutput ? '' : NO_DERIVATIVE_FROM_OUTPUT;
-  return `${commonWgsl}\n// ---- activation: ${activation.name}\n${activation.wgsl}${fromOutput}\n${elementwiseWgsl}`;
+  const backward = /fn\s+activation_backward_from_output\b/.test(activation.wgsl) ? '' : PLAIN_BACKWARD_FROM_OUTPUT;
+  return `${commonWgsl}\n// ---- activation: ${activation.name}\n${activation.wgsl}${fromOutput}${backward}\n${elementwiseWgsl}`;
 }
 
 /** The WGSL module of the row-wise family (softmax). */

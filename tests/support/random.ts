@@ -12,11 +12,13 @@ export function createRandom(seed: number): () => number {
   };
 }
 
+declare const __TEST_ENVIRONMENT__: { CI: string; TEST_SEED: string };
+
+/** CI and TEST_SEED, from vite.config.ts's define (the same in Node and in the browser). */
+export const TEST_ENVIRONMENT = __TEST_ENVIRONMENT__;
+
 function seedFromEnvironment(): number | undefined {
-  const fromProcess = typeof process !== 'undefined' ? process.env?.TEST_SEED : undefined;
-  const fromVite = (import.meta as ImportMeta & { env?: Record<string, string | undefined> }).env?.VITE_TEST_SEED;
-  const text = fromProcess ?? fromVite;
-  return text ? Number(text) : undefined;
+  return TEST_ENVIRONMENT.TEST_SEED ? Number(TEST_ENVIRONMENT.TEST_SEED) : undefined;
 }
 
 /** This run's seed: TEST_SEED if set, else fresh. Every assertion message carries it. */
