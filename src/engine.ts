@@ -2,6 +2,9 @@ import { runElementwiseCpu, runForwardAndDerivativeCpu } from './cpu/elementwise
 import { logSoftmaxCpu, softmaxBackwardCpu, softmaxCpu } from './cpu/softmax.ts';
 import { ArgumentTypeError, EngineDestroyedError, WebGPUError } from './errors.ts';
 import { GpuBackend } from './gpu/backend.ts';
+import { ResidentQueue } from './gpu/resident.ts';
+import { createResidentOperations, type ResidentOperations } from './resident-ops.ts';
+import { Tensor } from './tensor.ts';
 import type { PoolStats } from './gpu/buffer-pool.ts';
 import { describeAdapter, requestDevice } from './gpu/device.ts';
 import { addNamedMethods, type ElementwiseOperations, type NamedElementwiseMethods, resolveCall } from './ops/calls.ts';
@@ -122,6 +125,18 @@ export interface Activations
    */
   addEventListener: EventTarget['addEventListener'];
   removeEventListener: EventTarget['removeEventListener'];
+  /**
+   * Puts x where the engine computes (a GPU buffer, or a Float32Array copy on the CPU backend), for
+   * the ops of `act.resident`. Release it with `t.destroy()`.
+   * @example `const t = act.upload(x); const y = act.resident.sigmoid(t); console.log(await y.read());`
+   */
+  upload(x: NumericInput): Tensor;
+  /**
+   * The engine's ops on tensors, without a round trip: each returns a Tensor at once; on WebGPU the
+   * ops queued in one task are submitted together and nothing is read back until `t.read()`.
+   * @example `const dx = act.resident.sigmoidBackward(act.resident.sigmoid(x), dy); await dx.read();`
+   */
+  readonly resident: ResidentOperations;
   /** Settles once a replacement device asked for after a device loss has been granted or refused. */
   recovered(): Promise<void>;
   /** Buffers the engine holds on the GPU (all zero on the CPU backend). */
@@ -137,7 +152,9 @@ class Engine extends EventTarget implements Activations {
   backend: 'webgpu' | 'cpu';
   reason: string;
   private gpu: GpuBackend | undefined;
+  private queue: ResidentQueue | undefined;
   private destroyed = false;
+  readonly resident: ResidentOperations = createResidentOperations(this);
   // A replacement device being requested after a loss; calls run on the CPU meanwhile.
   private recovery: Promise<void> | undefined;
 
@@ -190,6 +207,26 @@ class Engine extends EventTarget implements Activations {
   async recovered(): Promise<void> {
     await this.recovery;
   }
+
+  upload(x: NumericInput): Tensor {
+    this.checkAlive('upload');
+    const input = toFloat32Array(x, 'x');
+    const queue = this.residentQueue();
+    return queue ? new Tensor(this, { queue, data: queue.upload(input) }) : new Tensor(this, input.slice());
+  }
+
+  /** The resident queue of the current device, made on first use; undefined on the CPU. */
+  residentQueue(): ResidentQueue | undefined {
+    const gpu = this.gpu;
+    if (!gpu) return undefined;
+    if (!this.queue || this.queueOwner !== gpu) {
+      this.queue = new ResidentQueue(gpu);
+      this.queueOwner = gpu;
+    }
+    return this.queue;
+  }
+
+  private queueOwner: GpuBackend | undefined;
 
   get device(): GPUDevice | null {
     return this.gpu?.device ?? null;
@@ -315,7 +352,7 @@ class Engine extends EventTarget implements Activations {
     }
   }
 
-  private checkAlive(operation: string): void {
+  checkAlive(operation: string): void {
     if (this.destroyed) throw new EngineDestroyedError(operation);
   }
 }

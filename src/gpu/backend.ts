@@ -20,6 +20,14 @@ export interface GpuBackendOptions {
 /** What `poisonOutputs` writes: finite (a NaN would pass where NaN is expected) and outside every activation's usual range. */
 export const POISON_VALUE = -1.2345e30;
 
+/** A buffer range bound at one binding. */
+export interface BufferRange {
+  readonly binding: number;
+  readonly buffer: GPUBuffer;
+  readonly offset: number;
+  readonly size: number;
+}
+
 /** One dispatch over one slice of the data. */
 interface Dispatch {
   readonly label: string;
@@ -37,7 +45,7 @@ interface Dispatch {
 
 const QUIET_NAN_BITS = 0x7fc00000;
 /** Size of the uniform every kernel reads (the largest Params struct, softmax.wgsl's). */
-const UNIFORM_BYTES = 32;
+export const UNIFORM_BYTES = 32;
 /** Sub-row length of the partial reductions of a long row: one workgroup reduces 64K elements. */
 const LONG_ROW_SUB_ROW = 65536;
 const NEGATIVE_INFINITY_BITS = 0xff800000;
@@ -52,7 +60,7 @@ export class GpuBackend {
   /** Largest number of float32 elements in one dispatch (a multiple of 4). */
   readonly chunkElements: number;
   private readonly maxWorkgroupsPerDimension: number;
-  private readonly pipelines: DevicePipelines;
+  readonly pipelines: DevicePipelines;
   private readonly uniform: GPUBuffer;
   private poison = new Float32Array(0);
 
@@ -254,25 +262,12 @@ export class GpuBackend {
 
       device.pushErrorScope('out-of-memory');
       device.pushErrorScope('validation');
-      const entries: GPUBindGroupEntry[] = [{ binding: 4, resource: { buffer: this.uniform } }];
-      inputBuffers.forEach((buffer, i) => {
-        entries.push({ binding: i, resource: { buffer, size: inputBytes } });
-      });
-      outputBuffers.forEach((buffer, i) => {
-        entries.push({ binding: 2 + i, resource: { buffer, size: outputBytes[i] as number } });
-      });
-      const bindGroup = device.createBindGroup({
-        label: `webgpu-activations.${dispatch.label}.bind-group`,
-        layout: this.pipelines.layouts[dispatch.shape],
-        entries,
-      });
       const encoder = device.createCommandEncoder({ label: `webgpu-activations.${dispatch.label}.encoder` });
-      const pass = encoder.beginComputePass({ label: `webgpu-activations.${dispatch.label}.pass` });
-      pass.setPipeline(dispatch.pipeline());
-      pass.setBindGroup(0, bindGroup);
-      const [x, y] = grid(dispatch.workgroups, this.maxWorkgroupsPerDimension);
-      pass.dispatchWorkgroups(x, y);
-      pass.end();
+      this.encodeDispatch(encoder, dispatch.label, dispatch.pipeline(), dispatch.shape, [
+        ...inputBuffers.map((buffer, i) => ({ binding: i, buffer, offset: 0, size: inputBytes })),
+        ...outputBuffers.map((buffer, i) => ({ binding: 2 + i, buffer, offset: 0, size: outputBytes[i] as number })),
+        { binding: 4, buffer: this.uniform, offset: 0, size: UNIFORM_BYTES },
+      ], dispatch.workgroups);
       outputBuffers.forEach((buffer, i) => {
         encoder.copyBufferToBuffer(buffer, 0, staging, stagingOffsets[i] as number, outputBytes[i] as number);
       });
@@ -302,6 +297,60 @@ export class GpuBackend {
     }
   }
 
+  /** Records one dispatch into `encoder`: a bind group over the given buffer ranges, then a 1D or 2D grid. */
+  encodeDispatch(
+    encoder: GPUCommandEncoder,
+    label: string,
+    pipeline: GPUComputePipeline,
+    shape: BindingShape,
+    ranges: readonly BufferRange[],
+    workgroups: number,
+  ): void {
+    const bindGroup = this.device.createBindGroup({
+      label: `webgpu-activations.${label}.bind-group`,
+      layout: this.pipelines.layouts[shape],
+      entries: ranges.map(({ binding, buffer, offset, size }) => ({ binding, resource: { buffer, offset, size } })),
+    });
+    const pass = encoder.beginComputePass({ label: `webgpu-activations.${label}.pass` });
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    const [x, y] = grid(workgroups, this.maxWorkgroupsPerDimension);
+    pass.dispatchWorkgroups(x, y);
+    pass.end();
+  }
+
+  /** Copies `length` floats of a GPU buffer back: one copy, one submit, one map. */
+  async readBuffer(buffer: GPUBuffer, length: number): Promise<Float32Array> {
+    const result = new Float32Array(length);
+    if (length === 0) return result;
+    const bytes = padded(length);
+    const staging = this.pool.acquire(bytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'staging');
+    let reusable = false;
+    try {
+      const encoder = this.device.createCommandEncoder({ label: 'webgpu-activations.read.encoder' });
+      encoder.copyBufferToBuffer(buffer, 0, staging, 0, bytes);
+      this.device.queue.submit([encoder.finish()]);
+      await staging.mapAsync(GPUMapMode.READ, 0, bytes);
+      result.set(new Float32Array(staging.getMappedRange(0, bytes), 0, length));
+      staging.unmap();
+      reusable = true;
+      return result;
+    } finally {
+      if (reusable) this.pool.release(staging);
+      else this.pool.discard(staging);
+    }
+  }
+
+  /** The uniform layout of the elementwise kernels. */
+  elementwiseParams(count: number, alpha: number): ArrayBuffer {
+    return elementwiseParams(count, alpha);
+  }
+
+  /** The uniform layout of the row kernels. */
+  rowParams(rows: number, cols: number, length: number): ArrayBuffer {
+    return rowParams(rows, cols, length);
+  }
+
   private poisonOf(bytes: number): Float32Array {
     if (this.poison.byteLength < bytes) this.poison = new Float32Array(bytes / 4).fill(POISON_VALUE);
     return this.poison.subarray(0, bytes / 4);
@@ -309,7 +358,7 @@ export class GpuBackend {
 }
 
 /** Bytes of a buffer holding `count` float32 values, padded to 16 bytes (one vec4). */
-function padded(count: number): number {
+export function padded(count: number): number {
   return Math.ceil((count * 4) / 16) * 16;
 }
 

@@ -53,11 +53,11 @@ function isActivation(value: unknown): value is ElementwiseActivation {
 }
 
 /** The generic elementwise operations an engine or `cpu` implements; the named methods are built on them. */
-export interface ElementwiseOperations<Result, PairResult, Options = ElementwiseOptions> {
-  forward(activation: ElementwiseActivation, x: NumericInput, options?: Options): Result;
-  derivative(activation: ElementwiseActivation, x: NumericInput, options?: Options): Result;
-  backward(activation: ElementwiseActivation, input: NumericInput, dy: NumericInput, options?: Options): Result;
-  forwardWithDerivative(activation: ElementwiseActivation, x: NumericInput, options?: Options): PairResult;
+export interface ElementwiseOperations<Result, PairResult, Options = ElementwiseOptions, Input = NumericInput> {
+  forward(activation: ElementwiseActivation, x: Input, options?: Options): Result;
+  derivative(activation: ElementwiseActivation, x: Input, options?: Options): Result;
+  backward(activation: ElementwiseActivation, input: Input, dy: Input, options?: Options): Result;
+  forwardWithDerivative(activation: ElementwiseActivation, x: Input, options?: Options): PairResult;
 }
 
 /**
@@ -67,35 +67,35 @@ export interface ElementwiseOperations<Result, PairResult, Options = Elementwise
  * - `kBackward(a, dy, options?)`: dy * f'(x), where `a` is x (or y with `{ from: 'output' }`; sigmoid takes y by default);
  * - `kWithDerivative(x, options?)`: `[f(x), f'(x)]` from one pass.
  */
-export type NamedElementwiseMethods<Result, PairResult, Options = ElementwiseOptions> = {
-  [K in ActivationName]: (x: NumericInput, options?: Options) => Result;
+export type NamedElementwiseMethods<Result, PairResult, Options = ElementwiseOptions, Input = NumericInput> = {
+  [K in ActivationName]: (x: Input, options?: Options) => Result;
 } & {
-  [K in ActivationName as `${K}Derivative`]: (x: NumericInput, options?: Options) => Result;
+  [K in ActivationName as `${K}Derivative`]: (x: Input, options?: Options) => Result;
 } & {
-  [K in ActivationName as `${K}Backward`]: (input: NumericInput, dy: NumericInput, options?: Options) => Result;
+  [K in ActivationName as `${K}Backward`]: (input: Input, dy: Input, options?: Options) => Result;
 } & {
-  [K in ActivationName as `${K}WithDerivative`]: (x: NumericInput, options?: Options) => PairResult;
+  [K in ActivationName as `${K}WithDerivative`]: (x: Input, options?: Options) => PairResult;
 };
 
 /** Adds the named methods of every built-in activation to `target`, each delegating to the generic operation. */
-export function addNamedMethods(target: ElementwiseOperations<unknown, unknown, unknown>): void {
+export function addNamedMethods(target: ElementwiseOperations<unknown, unknown, unknown, never>): void {
   const methods = target as unknown as Record<string, unknown>;
   for (const [name, activation] of Object.entries(ACTIVATIONS) as [string, ElementwiseActivation][]) {
-    methods[name] = function (this: ElementwiseOperations<unknown, unknown, unknown>, x: NumericInput, options?: unknown) {
+    methods[name] = function (this: ElementwiseOperations<unknown, unknown, unknown, NumericInput>, x: NumericInput, options?: unknown) {
       return this.forward(activation, x, options);
     };
-    methods[`${name}Derivative`] = function (this: ElementwiseOperations<unknown, unknown, unknown>, x: NumericInput, options?: unknown) {
+    methods[`${name}Derivative`] = function (this: ElementwiseOperations<unknown, unknown, unknown, NumericInput>, x: NumericInput, options?: unknown) {
       return this.derivative(activation, x, options);
     };
     methods[`${name}Backward`] = function (
-      this: ElementwiseOperations<unknown, unknown, unknown>,
+      this: ElementwiseOperations<unknown, unknown, unknown, NumericInput>,
       input: NumericInput,
       dy: NumericInput,
       options?: unknown,
     ) {
       return this.backward(activation, input, dy, options);
     };
-    methods[`${name}WithDerivative`] = function (this: ElementwiseOperations<unknown, unknown, unknown>, x: NumericInput, options?: unknown) {
+    methods[`${name}WithDerivative`] = function (this: ElementwiseOperations<unknown, unknown, unknown, NumericInput>, x: NumericInput, options?: unknown) {
       return this.forwardWithDerivative(activation, x, options);
     };
   }

@@ -1,0 +1,132 @@
+import { ArgumentRangeError, WebGPUError } from '../errors.ts';
+import type { ElementwiseActivation } from '../ops/elementwise.ts';
+import { type ElementwiseKernel, isTwoInputRowKernel, type RowKernel } from '../ops/kernels.ts';
+import type { Shape } from '../validate.ts';
+import { type GpuBackend, padded, threadsPerRowFor, UNIFORM_BYTES } from './backend.ts';
+import { elementwiseBindingShape, WORKGROUP_SIZE } from './pipelines.ts';
+
+const TENSOR_USAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+
+/** A GPU buffer holding `length` float32 values, with the validation error (if any) of the op that wrote it. */
+export interface ResidentData {
+  readonly buffer: GPUBuffer;
+  readonly length: number;
+  /** Settles with the WebGPU error of the op that produced this data, or null. */
+  readonly error: Promise<GPUError | null>;
+}
+
+/**
+ * Records GPU-resident ops into one command encoder, submitted once at the end of the current task
+ * (a microtask) or when a result is read: ops a caller queues together cost one submit. Uniform
+ * buffers and buffers released meanwhile stay untouched until that submit.
+ */
+export class ResidentQueue {
+  private encoder: GPUCommandEncoder | undefined;
+  private afterSubmit: (() => void)[] = [];
+
+  constructor(private readonly gpu: GpuBackend) {}
+
+  /** Uploads x into a new buffer (one writeBuffer). */
+  upload(x: Float32Array): ResidentData {
+    const buffer = this.gpu.pool.acquire(padded(Math.max(1, x.length)), TENSOR_USAGE, 'tensor');
+    if (x.length > 0) this.gpu.device.queue.writeBuffer(buffer, 0, x.buffer, x.byteOffset, x.length * 4);
+    return { buffer, length: x.length, error: Promise.resolve(null) };
+  }
+
+  /** Gives a tensor's buffer back to the pool, after the pending submit if one may still use it. */
+  release(buffer: GPUBuffer): void {
+    if (this.encoder) this.afterSubmit.push(() => this.gpu.pool.release(buffer));
+    else this.gpu.pool.release(buffer);
+  }
+
+  /** Submits what was recorded. */
+  flush(): void {
+    const encoder = this.encoder;
+    if (!encoder) return;
+    this.encoder = undefined;
+    this.gpu.device.queue.submit([encoder.finish()]);
+    const pending = this.afterSubmit;
+    this.afterSubmit = [];
+    for (const action of pending) action();
+  }
+
+  /** Submits what was recorded, then reads `data` back. */
+  async read(data: ResidentData): Promise<Float32Array> {
+    this.flush();
+    const error = await data.error;
+    if (error) throw new WebGPUError(error.message);
+    return this.gpu.readBuffer(data.buffer, data.length);
+  }
+
+  elementwise(activation: ElementwiseActivation, kernel: ElementwiseKernel | 'forward_and_derivative', inputs: readonly ResidentData[], alpha: number, outputs: number): ResidentData[] {
+    const length = inputs[0]?.length ?? 0;
+    // Slices start at multiples of 64 elements: binding offsets must be 256-byte aligned.
+    const slice = Math.max(64, Math.floor(this.gpu.chunkElements / 64) * 64);
+    return this.record(`${activation.name}.${kernel}`, inputs, outputs, (encoder, outputBuffers) => {
+      const pipeline = this.gpu.pipelines.elementwise(activation, kernel);
+      for (let start = 0; start < length; start += slice) {
+        const count = Math.min(slice, length - start);
+        const bytes = padded(count);
+        const uniform = this.uniform(this.gpu.elementwiseParams(count, alpha));
+        this.gpu.encodeDispatch(encoder, `${activation.name}.${kernel}`, pipeline, elementwiseBindingShape(kernel), [
+          ...inputs.map((input, i) => ({ binding: i, buffer: input.buffer, offset: start * 4, size: bytes })),
+          ...outputBuffers.map((buffer, i) => ({ binding: 2 + i, buffer, offset: start * 4, size: bytes })),
+          { binding: 4, buffer: uniform, offset: 0, size: UNIFORM_BYTES },
+        ], Math.ceil(Math.ceil(count / 4) / WORKGROUP_SIZE));
+      }
+    });
+  }
+
+  rows(kernel: RowKernel, inputs: readonly ResidentData[], shape: Shape): ResidentData {
+    const { rows, cols } = shape;
+    const length = rows * cols;
+    if (length > this.gpu.chunkElements) {
+      throw new ArgumentRangeError(
+        'x',
+        `a resident ${kernel} input of ${length} elements exceeds one storage binding (${this.gpu.chunkElements} elements); pass an array instead, which is split by rows`,
+      );
+    }
+    const threadsPerRow = threadsPerRowFor(cols);
+    const [output] = this.record(kernel, inputs, 1, (encoder, [buffer]) => {
+      if (length === 0 || !buffer) return;
+      const bytes = padded(length);
+      const uniform = this.uniform(this.gpu.rowParams(rows, cols, length));
+      this.gpu.encodeDispatch(encoder, kernel, this.gpu.pipelines.rows(kernel, threadsPerRow), isTwoInputRowKernel(kernel) ? 'binary' : 'unary', [
+        ...inputs.map((input, i) => ({ binding: i, buffer: input.buffer, offset: 0, size: bytes })),
+        { binding: 2, buffer, offset: 0, size: bytes },
+        { binding: 4, buffer: uniform, offset: 0, size: UNIFORM_BYTES },
+      ], Math.ceil(rows / (WORKGROUP_SIZE / threadsPerRow)));
+    });
+    return output as ResidentData;
+  }
+
+  // Allocates the outputs, records into the shared encoder inside a validation scope, and schedules
+  // the submit for the end of this task.
+  private record(
+    label: string,
+    inputs: readonly ResidentData[],
+    outputs: number,
+    encode: (encoder: GPUCommandEncoder, outputBuffers: GPUBuffer[]) => void,
+  ): ResidentData[] {
+    const length = inputs[0]?.length ?? 0;
+    const outputBuffers = Array.from({ length: outputs }, () => this.gpu.pool.acquire(padded(Math.max(1, length)), TENSOR_USAGE, 'tensor'));
+    if (!this.encoder) {
+      this.encoder = this.gpu.device.createCommandEncoder({ label: 'webgpu-activations.resident.encoder' });
+      queueMicrotask(() => this.flush());
+    }
+    this.gpu.device.pushErrorScope('validation');
+    encode(this.encoder, outputBuffers);
+    const error = this.gpu.device.popErrorScope().then(
+      (found) => (found ? Object.assign(found, { message: `${label}: ${found.message}` }) : null),
+      () => null,
+    );
+    return outputBuffers.map((buffer) => ({ buffer, length, error: Promise.all([error, ...inputs.map((input) => input.error)]).then((errors) => errors.find((e) => e) ?? null) }));
+  }
+
+  private uniform(params: ArrayBuffer): GPUBuffer {
+    const buffer = this.gpu.pool.acquire(UNIFORM_BYTES, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, 'params');
+    this.gpu.device.queue.writeBuffer(buffer, 0, params);
+    this.afterSubmit.push(() => this.gpu.pool.release(buffer));
+    return buffer;
+  }
+}

@@ -1,0 +1,96 @@
+// GPU-resident tensors: ops chain without round trips, queued ops share one submit, results match
+// the array API, and tensors follow the engine's lifetime rules.
+import { createActivations, Tensor } from 'webgpu-activations';
+import { describe, expect, it } from 'vitest';
+import { expectClose } from '../support/compare.ts';
+import { createRandom, SEED, uniformFloat32Array } from '../support/random.ts';
+import { map64, sigmoid64, softmax64 } from '../support/reference.ts';
+
+for (const backend of ['webgpu', 'cpu'] as const) {
+  describe(`tensors on the ${backend} backend`, () => {
+    it('chain sigmoid then backward, and softmax, with the float64 answers', async () => {
+      const act = await createActivations({ backend });
+      try {
+        const random = createRandom(SEED + 7);
+        for (const n of [1, 5, 1000, 70_001]) {
+          const xs = uniformFloat32Array(random, n, -30, 30);
+          const dys = uniformFloat32Array(random, n, -1, 1);
+          const x = act.upload(xs);
+          const dy = act.upload(dys);
+          expect(x).toBeInstanceOf(Tensor);
+          expect(x.location).toBe(backend);
+          const y = act.resident.sigmoid(x);
+          const dx = act.resident.sigmoidBackward(y, dy);
+          const [values, derivatives] = act.resident.sigmoidWithDerivative(x);
+          const expectedY = map64(xs, sigmoid64);
+          const yValues = await y.read();
+          expectClose(yValues, expectedY, { relative: 1e-6 }, `sigmoid n=${n}`);
+          // Backward is checked from the y it was given: near y = 1, 1 - y magnifies any ulp of y.
+          expectClose(await dx.read(), map64(yValues, (v) => v * (1 - v)).map((d, i) => d * (dys[i] as number)), { relative: 1e-6 }, `backward n=${n}`);
+          expectClose(await values.read(), expectedY, { relative: 1e-6 }, `fused values n=${n}`);
+          expectClose(await derivatives.read(), map64(xs, (v) => sigmoid64(v) * sigmoid64(-v)), { relative: 1e-6 }, `fused derivatives n=${n}`);
+          const cols = n % 5 === 0 ? 5 : n;
+          expectClose(await act.resident.softmax(x, { cols }).read(), softmax64(xs, n / cols, cols), { relative: 1e-6 }, `softmax n=${n}`);
+          for (const t of [x, dy, y, dx, values, derivatives]) t.destroy();
+        }
+        expect(act.stats().liveBuffers, 'every tensor buffer went back to the pool').toBe(0);
+      } finally {
+        act.destroy();
+      }
+    });
+
+    it('reject a destroyed tensor, one of another engine, and a length mismatch, naming the argument', async () => {
+      const act = await createActivations({ backend });
+      const other = await createActivations({ backend });
+      try {
+        const x = act.upload([1, 2, 3]);
+        expect(() => act.resident.sigmoidBackward(x, act.upload([1]))).toThrow(/^dy: has length 1, expected 3/);
+        expect(() => act.resident.sigmoid(other.upload([1]))).toThrow(/^x: this tensor belongs to another engine/);
+        x.destroy();
+        expect(() => act.resident.sigmoid(x)).toThrow(TypeError);
+        await expect(x.read()).rejects.toThrow(/destroyed/);
+      } finally {
+        act.destroy();
+        other.destroy();
+      }
+    });
+  });
+}
+
+describe('resident ops on WebGPU', () => {
+  it('queue several ops into one submit', async () => {
+    const act = await createActivations({ backend: 'webgpu' });
+    const device = act.device as GPUDevice;
+    const submit = device.queue.submit.bind(device.queue);
+    let submits = 0;
+    device.queue.submit = (buffers) => {
+      submits++;
+      submit(buffers);
+    };
+    try {
+      const x = act.upload(new Float32Array(4096).fill(2));
+      let t = x;
+      for (let i = 0; i < 10; i++) t = act.resident.sigmoid(t);
+      const result = await t.read();
+      expect(submits, 'ten ops and a read: one submit for the ops, one for the copy back').toBe(2);
+      let expected = 2;
+      for (let i = 0; i < 10; i++) expected = 1 / (1 + Math.exp(-expected));
+      expect(result[0]).toBeCloseTo(expected, 6);
+    } finally {
+      device.queue.submit = submit;
+      act.destroy();
+    }
+  });
+
+  it('split elementwise ops on tensors larger than one binding (lowered), at 256-byte aligned offsets', async () => {
+    const act = await createActivations({ backend: 'webgpu', maxChunkBytes: 4096 });
+    try {
+      const xs = uniformFloat32Array(createRandom(SEED + 8), 10_001, -10, 10);
+      const y = act.resident.sigmoid(act.upload(xs));
+      expectClose(await y.read(), map64(xs, sigmoid64), { relative: 1e-6 }, 'sigmoid on a split tensor');
+      expect(() => act.resident.softmax(act.upload(xs))).toThrow(RangeError);
+    } finally {
+      act.destroy();
+    }
+  });
+});
