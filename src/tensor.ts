@@ -1,6 +1,9 @@
 import { ArgumentTypeError, WebGPUError } from './errors.ts';
 import type { ResidentData, ResidentQueue } from './gpu/resident.ts';
 
+// A tensor dropped without destroy() still returns its GPU buffer to the pool when collected.
+const unreleased = new FinalizationRegistry<{ queue: ResidentQueue; buffer: GPUBuffer }>(({ queue, buffer }) => queue.release(buffer));
+
 /**
  * An array kept where an engine computes: on the GPU (a storage buffer) for a WebGPU engine, in a
  * Float32Array for a CPU engine. Made by `act.upload(x)` and by the ops of `act.resident`, which take
@@ -31,6 +34,7 @@ export class Tensor {
     } else {
       this.length = storage.data.length;
       this.state = { kind: 'gpu', queue: storage.queue, data: storage.data };
+      unreleased.register(this, { queue: storage.queue, buffer: storage.data.buffer }, this);
     }
   }
 
@@ -58,7 +62,10 @@ export class Tensor {
 
   /** Releases the tensor's storage (its GPU buffer returns to the engine's pool). Later use throws. */
   destroy(): void {
-    if (this.state.kind === 'gpu') this.state.queue.release(this.state.data.buffer);
+    if (this.state.kind === 'gpu') {
+      unreleased.unregister(this);
+      this.state.queue.release(this.state.data.buffer);
+    }
     this.state = { kind: 'destroyed' };
   }
 

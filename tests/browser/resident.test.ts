@@ -30,8 +30,9 @@ for (const backend of ['webgpu', 'cpu'] as const) {
           expectClose(await values.read(), expectedY, { relative: 1e-6 }, `fused values n=${n}`);
           expectClose(await derivatives.read(), map64(xs, (v) => sigmoid64(v) * sigmoid64(-v)), { relative: 1e-6 }, `fused derivatives n=${n}`);
           const cols = n % 5 === 0 ? 5 : n;
-          expectClose(await act.resident.softmax(x, { cols }).read(), softmax64(xs, n / cols, cols), { relative: 1e-6 }, `softmax n=${n}`);
-          for (const t of [x, dy, y, dx, values, derivatives]) t.destroy();
+          const p = act.resident.softmax(x, { cols });
+          expectClose(await p.read(), softmax64(xs, n / cols, cols), { relative: 1e-6 }, `softmax n=${n}`);
+          for (const t of [x, dy, y, dx, values, derivatives, p]) t.destroy();
         }
         expect(act.stats().liveBuffers, 'every tensor buffer went back to the pool').toBe(0);
       } finally {
