@@ -43,12 +43,12 @@ interface Dispatch {
   readonly workgroups: number;
 }
 
-const QUIET_NAN_BITS = 0x7fc00000;
+export const QUIET_NAN_BITS = 0x7fc00000;
 /** Size of the uniform every kernel reads (the largest Params struct, softmax.wgsl's). */
 export const UNIFORM_BYTES = 32;
 /** Sub-row length of the partial reductions of a long row: one workgroup reduces 64K elements. */
 const LONG_ROW_SUB_ROW = 65536;
-const NEGATIVE_INFINITY_BITS = 0xff800000;
+export const NEGATIVE_INFINITY_BITS = 0xff800000;
 
 /**
  * Runs kernels on one GPUDevice: uploads inputs, dispatches, reads results back. Arrays larger than one
@@ -372,7 +372,7 @@ interface GivenStatistics {
 const NAN_FLAG = 0x80000000;
 const HAS_MAX_FLAG = 0x40000000;
 
-function rowParams(rows: number, cols: number, length: number, given?: GivenStatistics): ArrayBuffer {
+export function rowParams(rows: number, cols: number, length: number, given?: GivenStatistics): ArrayBuffer {
   const params = new ArrayBuffer(UNIFORM_BYTES);
   new Uint32Array(params, 0, 5).set([rows, cols, QUIET_NAN_BITS, NEGATIVE_INFINITY_BITS, length]);
   if (given) {
@@ -424,7 +424,7 @@ function sumOfDots(partials: readonly Float32Array[]): number {
   return sum;
 }
 
-function elementwiseParams(count: number, alpha: number): ArrayBuffer {
+export function elementwiseParams(count: number, alpha: number): ArrayBuffer {
   const params = new ArrayBuffer(UNIFORM_BYTES);
   new Uint32Array(params, 0, 1)[0] = Math.ceil(count / 4);
   new Float32Array(params, 4, 1)[0] = alpha;

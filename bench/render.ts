@@ -1,0 +1,290 @@
+// Everything the page draws from results: the adapter header, the results table, the edge-case table,
+// the crossover summary and the uPlot charts. Built with DOM calls and textContent only (strict-CSP safe).
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { OUR_TOLERANCE } from './accuracy.ts';
+import { formatBytes, formatError, formatGigabytesPerSecond, formatMs, formatPercent, formatValue } from './format.ts';
+import { findOp } from './ops.ts';
+import type { CopyBandwidth } from './resident.ts';
+import {
+  type AdapterReport,
+  BACKENDS,
+  type BenchResults,
+  type CellResult,
+  type Crossover,
+  type EdgeResult,
+  isUnavailable,
+  type Unavailable,
+} from './results.ts';
+
+type Child = Node | string;
+
+/** A new element with attributes and children (strings become text nodes). */
+export function element(tag: string, attributes: Record<string, string> = {}, ...children: Child[]): HTMLElement {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  node.append(...children);
+  return node;
+}
+
+const BACKEND_COLORS: Record<string, string> = {
+  webgpu: '#d62728',
+  cpu: '#1f77b4',
+  auto: '#9467bd',
+  js: '#7f7f7f',
+  'tfjs-webgpu': '#ff7f0e',
+  'tfjs-cpu': '#2ca02c',
+};
+
+/** The header: adapter, whether it is software, the features and limits that matter, the copy bandwidth. */
+export function renderAdapter(container: HTMLElement, adapter: AdapterReport, copy: CopyBandwidth | Unavailable | undefined): void {
+  const rows: [string, string][] = [
+    ['Adapter', adapter.available ? adapter.description : `none: ${adapter.engineReasons.webgpu}`],
+    [
+      'Software / fallback',
+      adapter.software
+        ? `yes${adapter.isFallbackAdapter ? ' (isFallbackAdapter)' : ''}: timings are CPU emulation, only ratios mean anything`
+        : 'no',
+    ],
+    [
+      'Features used',
+      `timestamp-query: ${adapter.features['timestamp-query'] ? 'yes' : 'no'}, subgroups: ${adapter.features.subgroups ? 'yes' : 'no'}`,
+    ],
+  ];
+  if (adapter.limits) {
+    rows.push([
+      'Limits',
+      `maxStorageBufferBindingSize ${formatBytes(adapter.limits.maxStorageBufferBindingSize)}, maxBufferSize ${formatBytes(adapter.limits.maxBufferSize)}, maxComputeWorkgroupsPerDimension ${adapter.limits.maxComputeWorkgroupsPerDimension}`,
+    ]);
+  }
+  rows.push(['auto engine', `${adapter.engineReasons.auto} (GPU from ${adapter.autoMinGpuElements} elements)`]);
+  if (copy) {
+    rows.push([
+      'Buffer-copy bandwidth',
+      isUnavailable(copy)
+        ? `unavailable: ${copy.unavailable}`
+        : `${formatGigabytesPerSecond(copy.gigabytesPerSecond)} GB/s (copyBufferToBuffer of ${formatBytes(copy.bytes / 2)}, bytes read + written, ${copy.method})`,
+    ]);
+  }
+  container.replaceChildren(
+    element(
+      'dl',
+      {},
+      ...rows.flatMap(([term, description]) => [element('dt', {}, term), element('dd', { 'data-field': term }, description)]),
+    ),
+  );
+}
+
+/** The table's header row: op, size, auto's choice, a column per backend, the resident columns. */
+export function renderTableHead(thead: HTMLElement): void {
+  thead.replaceChildren(
+    element(
+      'tr',
+      {},
+      element('th', {}, 'op'),
+      element('th', {}, 'size / shape'),
+      element('th', {}, 'auto ran on'),
+      ...BACKENDS.map((backend) =>
+        element('th', { 'data-backend': backend.id }, `${backend.label}`, element('br'), element('small', {}, 'ms/call · max rel. err')),
+      ),
+      element('th', {}, 'resident ms'),
+      element('th', {}, 'resident GB/s'),
+      element('th', {}, '% of copy'),
+    ),
+  );
+}
+
+/** One row of the results table for a finished cell. */
+export function appendCellRow(tbody: HTMLElement, cell: CellResult): void {
+  const backendCells = BACKENDS.map((backend) => {
+    const result = cell.endToEnd[backend.id];
+    if (result === undefined || isUnavailable(result)) {
+      return element('td', { 'data-backend': backend.id, class: 'unavailable', title: result?.unavailable ?? 'not measured' }, 'n/a');
+    }
+    const bad = backend.ours && !(result.maxRelativeError <= OUR_TOLERANCE);
+    return element(
+      'td',
+      { 'data-backend': backend.id, title: `${result.samples} samples of ${result.callsPerSample} calls` },
+      element('span', { class: 'ms' }, formatMs(result.msPerCall)),
+      element('span', { class: bad ? 'error bad' : 'error' }, formatError(result.maxRelativeError)),
+    );
+  });
+  const resident = cell.resident;
+  const residentCells = isUnavailable(resident)
+    ? [element('td', { class: 'unavailable', colspan: '3', title: resident.unavailable, 'data-resident': 'n/a' }, 'n/a')]
+    : [
+        element(
+          'td',
+          {
+            'data-resident': 'ms',
+            title: `${resident.method}, ${resident.samples} samples of ${resident.repeatsPerSample} dispatches; output max rel. err ${formatError(resident.maxRelativeError)}`,
+          },
+          formatMs(resident.ms),
+        ),
+        element('td', { 'data-resident': 'gbps' }, formatGigabytesPerSecond(resident.gigabytesPerSecond)),
+        element('td', { 'data-resident': 'percent' }, formatPercent(resident.fractionOfCopy)),
+      ];
+  tbody.append(
+    element(
+      'tr',
+      { 'data-op': cell.op, 'data-size': cell.shapeLabel, class: cell.ourMismatch ? 'mismatch' : '' },
+      element('td', {}, cell.label),
+      element('td', {}, cell.shapeLabel),
+      element('td', { 'data-auto': cell.autoChoice }, cell.autoChoice),
+      ...backendCells,
+      ...residentCells,
+    ),
+  );
+}
+
+/** One op's special inputs and every backend's outputs, with errors against float64. */
+export function appendEdge(container: HTMLElement, edge: EdgeResult): void {
+  const header = element(
+    'tr',
+    {},
+    element('th', {}, ''),
+    ...edge.x.map((_, i) => element('th', {}, String(i))),
+    element('th', {}, 'max rel. err'),
+  );
+  const valueRow = (label: string, values: number[], extra = '', className = '') =>
+    element(
+      'tr',
+      { class: className },
+      element('th', {}, label),
+      ...values.map((value) => element('td', {}, formatValue(value))),
+      element('td', {}, extra),
+    );
+  const rows = [valueRow(edge.shape.rows > 1 ? `x (${edge.shape.rows}x${edge.shape.cols})` : 'x', edge.x)];
+  if (edge.dy) rows.push(valueRow('dy', edge.dy));
+  rows.push(valueRow('float64 reference', edge.reference));
+  for (const backend of BACKENDS) {
+    const output = edge.outputs[backend.id];
+    if (output === undefined || !Array.isArray(output)) {
+      rows.push(
+        element(
+          'tr',
+          {},
+          element('th', {}, backend.label),
+          element('td', { colspan: String(edge.x.length + 1), class: 'unavailable' }, output?.unavailable ?? 'n/a'),
+        ),
+      );
+      continue;
+    }
+    const error = edge.maxRelativeError[backend.id] ?? Number.NaN;
+    const bad = backend.ours && !(error <= OUR_TOLERANCE);
+    rows.push(valueRow(backend.label, output, formatError(error), bad ? 'bad' : backend.ours ? '' : 'info'));
+  }
+  container.append(
+    element('h3', {}, edge.label),
+    element('table', { class: 'edge', 'data-op': edge.op }, element('thead', {}, header), element('tbody', {}, ...rows)),
+  );
+}
+
+/** Per op: where our WebGPU engine starts to win over our CPU engine, and what auto did. */
+export function renderCrossovers(container: HTMLElement, items: readonly Crossover[]): void {
+  container.replaceChildren(
+    element(
+      'ul',
+      {},
+      ...items.map((item) => {
+        const from =
+          item.webgpuFasterFromShape === null
+            ? 'none in range'
+            : `from ${item.webgpuFasterFromShape} (${item.webgpuFasterFromElements} elements) on`;
+        const auto = item.autoChoices.map((choice) => `${choice.shapeLabel}→${choice.choice}`).join(', ');
+        return element(
+          'li',
+          { 'data-op': item.op },
+          element('strong', {}, item.label),
+          `: WebGPU beats CPU end to end ${from}. auto chose: ${auto}`,
+        );
+      }),
+    ),
+  );
+}
+
+/** A log axis for elementwise sizes, an index axis labelled with the shapes for row ops (their sizes repeat). */
+function xAxisFor(cells: readonly CellResult[]): { x: number[]; scale: uPlot.Scale; axis: uPlot.Axis } {
+  const family = findOp(cells[0]?.op ?? '')?.family ?? 'elementwise';
+  if (family === 'elementwise') {
+    return { x: cells.map((cell) => cell.elements), scale: { time: false, distr: 3, log: 2 }, axis: { label: 'elements' } };
+  }
+  const indices = cells.map((_, i) => i);
+  return {
+    x: indices,
+    scale: { time: false, range: [-0.5, cells.length - 0.5] },
+    axis: { label: 'rows x cols', splits: () => indices, values: (_plot, splits) => splits.map((split) => cells[split]?.shapeLabel ?? '') },
+  };
+}
+
+const CHART_WIDTH = 560;
+const CHART_HEIGHT = 300;
+
+/**
+ * Two charts per op: end-to-end time per call against size (log-log, a line per backend), and our
+ * resident throughput against the buffer-copy bandwidth. Returns the plots so the caller can destroy them.
+ */
+export function renderCharts(container: HTMLElement, results: BenchResults): uPlot[] {
+  const plots: uPlot[] = [];
+  container.replaceChildren();
+  const copy = results.copyBandwidth;
+  const copyGigabytesPerSecond = isUnavailable(copy) ? null : copy.gigabytesPerSecond;
+  const ops = [...new Set(results.cells.map((cell) => cell.op))];
+  for (const op of ops) {
+    const cells = results.cells.filter((cell) => cell.op === op).sort((a, b) => a.elements - b.elements || a.shape.rows - b.shape.rows);
+    const { x, scale, axis } = xAxisFor(cells);
+    const times = BACKENDS.map((backend) =>
+      cells.map((cell) => {
+        const result = cell.endToEnd[backend.id];
+        return result === undefined || isUnavailable(result) ? null : result.msPerCall;
+      }),
+    );
+    const label = cells[0]?.label ?? op;
+    const figure = element('div', { class: 'chart-pair', 'data-op': op });
+    container.append(figure);
+    plots.push(
+      new uPlot(
+        {
+          title: `${label}: end-to-end time per call`,
+          legend: { live: false },
+          width: CHART_WIDTH,
+          height: CHART_HEIGHT,
+          scales: { x: scale, y: { distr: 3 } },
+          axes: [axis, { label: 'ms per call', size: 70 }],
+          series: [
+            { label: 'size' },
+            ...BACKENDS.map((backend) => ({
+              label: backend.label,
+              stroke: BACKEND_COLORS[backend.id] ?? '#000',
+              width: 2,
+              points: { show: true, size: 6 },
+            })),
+          ],
+        },
+        [x, ...times],
+        figure,
+      ),
+    );
+    const throughput = cells.map((cell) => (isUnavailable(cell.resident) ? null : cell.resident.gigabytesPerSecond));
+    plots.push(
+      new uPlot(
+        {
+          title: `${label}: resident throughput vs copy ceiling`,
+          legend: { live: false },
+          width: CHART_WIDTH,
+          height: CHART_HEIGHT,
+          scales: { x: scale, y: { distr: 3 } },
+          axes: [axis, { label: 'GB/s', size: 60 }],
+          series: [
+            { label: 'size' },
+            { label: 'ours resident', stroke: BACKEND_COLORS.webgpu ?? '#000', width: 2, points: { show: true, size: 6 } },
+            { label: 'buffer copy', stroke: '#000', width: 1, dash: [6, 4] },
+          ],
+        },
+        [x, throughput, cells.map(() => copyGigabytesPerSecond)],
+        figure,
+      ),
+    );
+  }
+  return plots;
+}

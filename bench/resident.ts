@@ -1,0 +1,260 @@
+// GPU-only ("resident") timings: inputs already in GPU buffers, outputs left there. Our kernels and a
+// plain buffer copy are timed the same way, so that a kernel's GB/s can be read against the copy's.
+//
+// With `timestamp-query`, the GPU's own clock: the work is bracketed by two (otherwise empty) compute
+// passes, the first writing a timestamp at its beginning, the second at its end, so kernels and copies
+// get identical brackets. Chrome quantises timestamps (100 µs by default), so every bracket holds
+// `repeats` copies of the work lasting several milliseconds. Without the feature: `repeats` copies per
+// submit, timed from submit to `queue.onSubmittedWorkDone()` on the wall clock.
+import { grid } from '../src/gpu/backend.ts';
+import { pipelinesFor } from '../src/gpu/pipelines.ts';
+import { maxRelativeError } from './accuracy.ts';
+import { median, throwIfCancelled, yieldToBrowser } from './measure.ts';
+import type { BenchOp, BenchShape } from './ops.ts';
+
+export type GpuTimingMethod = 'timestamp-query' | 'submit-to-done wall clock';
+
+export interface GpuTiming {
+  /** Time of one repetition of the work. */
+  readonly ms: number;
+  readonly method: GpuTimingMethod;
+  readonly samples: number;
+  readonly repeatsPerSample: number;
+}
+
+export interface CopyBandwidth extends GpuTiming {
+  /** Bytes read plus bytes written by one copy. */
+  readonly bytes: number;
+  readonly gigabytesPerSecond: number;
+}
+
+export interface ResidentTiming extends GpuTiming {
+  readonly gigabytesPerSecond: number;
+  /** Of the kernel's output after timing, against the float64 reference: proves the dispatch computed the op. */
+  readonly maxRelativeError: number;
+  /** gigabytesPerSecond over the copy bandwidth. */
+  readonly fractionOfCopy: number;
+}
+
+/** How long a bracket of repeated work should last: far above the 100 µs timestamp quantum and timer noise. */
+const TARGET_SAMPLE_MS = 8;
+const MAX_REPEATS = 4096;
+const MIN_SAMPLES = 3;
+const COPY_BYTES = 64 * 1024 * 1024;
+
+/** Records the work `repeats` times into an encoder (outside any pass). */
+type EncodeWork = (encoder: GPUCommandEncoder, repeats: number) => void;
+
+/** Times encoded GPU work with one method for everything this device runs. */
+export class GpuTimer {
+  readonly method: GpuTimingMethod;
+  private readonly querySet: GPUQuerySet | undefined;
+  private readonly resolveBuffer: GPUBuffer | undefined;
+  private readonly readBuffer: GPUBuffer | undefined;
+
+  constructor(private readonly device: GPUDevice) {
+    this.method = device.features.has('timestamp-query') ? 'timestamp-query' : 'submit-to-done wall clock';
+    if (this.method === 'timestamp-query') {
+      this.querySet = device.createQuerySet({ label: 'bench.timestamps', type: 'timestamp', count: 2 });
+      this.resolveBuffer = device.createBuffer({
+        label: 'bench.timestamps.resolve',
+        size: 16,
+        usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
+      });
+      this.readBuffer = device.createBuffer({
+        label: 'bench.timestamps.read',
+        size: 16,
+        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      });
+    }
+  }
+
+  /**
+   * Times one repetition of `encode`'s work: calibrates how many repetitions fill a sample, then takes
+   * samples until `maxSamples` or the budget. A sample whose timestamps run backwards is skipped.
+   */
+  async time(encode: EncodeWork, maxSamples: number, budgetMs: number, signal: AbortSignal): Promise<GpuTiming> {
+    await this.wallClockMs(encode, 1); // first use: pipeline creation, buffer initialisation
+    // Calibrate with the measuring method itself: the wall clock of one submit is mostly submit
+    // overhead, and one timestamp bracket of a small kernel may read 0 (quantised).
+    let repeatsPerSample = 1;
+    for (
+      let ms = await this.sampleMs(encode, 1);
+      ms < TARGET_SAMPLE_MS && repeatsPerSample < MAX_REPEATS;
+      ms = await this.sampleMs(encode, repeatsPerSample)
+    ) {
+      const factor = Math.min(64, Math.max(2, Math.ceil(TARGET_SAMPLE_MS / Math.max(ms, 1e-2))));
+      repeatsPerSample = Math.min(MAX_REPEATS, repeatsPerSample * factor);
+    }
+    const samples: number[] = [];
+    const start = performance.now();
+    let attempts = 0;
+    while (samples.length < maxSamples && attempts < maxSamples * 2) {
+      const elapsedMs = performance.now() - start;
+      if (samples.length >= MIN_SAMPLES && elapsedMs >= budgetMs) break;
+      if (attempts >= 1 && elapsedMs >= 3 * budgetMs) break;
+      throwIfCancelled(signal);
+      attempts++;
+      const ms = await this.sampleMs(encode, repeatsPerSample);
+      if (ms > 0) samples.push(ms / repeatsPerSample);
+      await yieldToBrowser();
+    }
+    if (samples.length === 0) throw new Error(`every ${this.method} sample was zero or negative`);
+    return { ms: median(samples), method: this.method, samples: samples.length, repeatsPerSample };
+  }
+
+  destroy(): void {
+    this.querySet?.destroy();
+    this.resolveBuffer?.destroy();
+    this.readBuffer?.destroy();
+  }
+
+  private sampleMs(encode: EncodeWork, repeats: number): Promise<number> {
+    return this.querySet ? this.timestampMs(encode, repeats) : this.wallClockMs(encode, repeats);
+  }
+
+  private async wallClockMs(encode: EncodeWork, repeats: number): Promise<number> {
+    const encoder = this.device.createCommandEncoder({ label: 'bench.resident.encoder' });
+    encode(encoder, repeats);
+    const start = performance.now();
+    this.device.queue.submit([encoder.finish()]);
+    await this.device.queue.onSubmittedWorkDone();
+    return performance.now() - start;
+  }
+
+  private async timestampMs(encode: EncodeWork, repeats: number): Promise<number> {
+    const { device, querySet, resolveBuffer, readBuffer } = this;
+    if (!querySet || !resolveBuffer || !readBuffer) throw new Error('timestamp-query is not enabled on this device');
+    const encoder = device.createCommandEncoder({ label: 'bench.resident.timed-encoder' });
+    encoder.beginComputePass({ label: 'bench.timestamp.begin', timestampWrites: { querySet, beginningOfPassWriteIndex: 0 } }).end();
+    encode(encoder, repeats);
+    encoder.beginComputePass({ label: 'bench.timestamp.end', timestampWrites: { querySet, endOfPassWriteIndex: 1 } }).end();
+    encoder.resolveQuerySet(querySet, 0, 2, resolveBuffer, 0);
+    encoder.copyBufferToBuffer(resolveBuffer, 0, readBuffer, 0, 16);
+    device.queue.submit([encoder.finish()]);
+    await readBuffer.mapAsync(GPUMapMode.READ);
+    const [begin, end] = new BigInt64Array(readBuffer.getMappedRange().slice(0));
+    readBuffer.unmap();
+    return Number((end ?? 0n) - (begin ?? 0n)) / 1e6;
+  }
+}
+
+/** The device's buffer-copy bandwidth: a 64 MiB copyBufferToBuffer (or the largest buffer allowed), bytes read plus written. */
+export async function measureCopyBandwidth(
+  timer: GpuTimer,
+  device: GPUDevice,
+  maxSamples: number,
+  budgetMs: number,
+  signal: AbortSignal,
+): Promise<CopyBandwidth> {
+  const copyBytes = Math.min(COPY_BYTES, Math.floor(device.limits.maxBufferSize / 16) * 16);
+  const usage = GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST | GPUBufferUsage.STORAGE;
+  const source = device.createBuffer({ label: 'bench.copy.source', size: copyBytes, usage });
+  const destination = device.createBuffer({ label: 'bench.copy.destination', size: copyBytes, usage });
+  try {
+    const timing = await timer.time(
+      (encoder, repeats) => {
+        for (let i = 0; i < repeats; i++) encoder.copyBufferToBuffer(source, 0, destination, 0, copyBytes);
+      },
+      maxSamples,
+      budgetMs,
+      signal,
+    );
+    const bytes = 2 * copyBytes;
+    return { ...timing, bytes, gigabytesPerSecond: bytes / (timing.ms * 1e6) };
+  } finally {
+    source.destroy();
+    destination.destroy();
+  }
+}
+
+/**
+ * One of our kernels on data already on the GPU: random inputs uploaded once, `repeats` dispatches per
+ * compute pass, nothing read back. Throws a RangeError when the array does not fit in one binding.
+ */
+export async function measureResidentKernel(
+  timer: GpuTimer,
+  device: GPUDevice,
+  op: BenchOp,
+  inputs: readonly Float32Array[],
+  shape: BenchShape,
+  reference: Float64Array,
+  copy: CopyBandwidth,
+  options: { maxSamples: number; budgetMs: number; signal: AbortSignal },
+): Promise<ResidentTiming> {
+  const elements = shape.rows * shape.cols;
+  const paddedBytes = Math.ceil((elements * 4) / 16) * 16;
+  if (paddedBytes > device.limits.maxStorageBufferBindingSize) {
+    throw new RangeError(`${paddedBytes} bytes exceed maxStorageBufferBindingSize (${device.limits.maxStorageBufferBindingSize})`);
+  }
+  const kernel = op.resident;
+  const pipelines = pipelinesFor(device);
+  const created: GPUBuffer[] = [];
+  const createBuffer = (label: string, size: number, usage: number) => {
+    const buffer = device.createBuffer({ label: `bench.resident.${op.id}.${label}`, size, usage });
+    created.push(buffer);
+    return buffer;
+  };
+  try {
+    device.pushErrorScope('validation');
+    const entries: GPUBindGroupEntry[] = inputs.map((input, binding) => {
+      const buffer = createBuffer(`input${binding}`, paddedBytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
+      device.queue.writeBuffer(buffer, 0, input.buffer, input.byteOffset, input.byteLength);
+      return { binding, resource: { buffer } };
+    });
+    const output = createBuffer('output', paddedBytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC);
+    entries.push({ binding: 2, resource: { buffer: output } });
+    const params = kernel.params(shape);
+    const uniform = createBuffer('params', params.byteLength, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+    device.queue.writeBuffer(uniform, 0, params);
+    entries.push({ binding: 4, resource: { buffer: uniform } });
+    const bindGroup = device.createBindGroup({
+      label: `bench.resident.${op.id}.bind-group`,
+      layout: pipelines.layouts[kernel.bindingShape],
+      entries,
+    });
+    const pipeline = kernel.pipeline(pipelines, shape);
+    const [x, y] = grid(kernel.workgroups(shape), device.limits.maxComputeWorkgroupsPerDimension);
+    const setupError = await device.popErrorScope();
+    if (setupError) throw new Error(`resident ${op.id}: ${setupError.message}`);
+
+    const timing = await timer.time(
+      (encoder, repeats) => {
+        const pass = encoder.beginComputePass({ label: `bench.resident.${op.id}.pass` });
+        pass.setPipeline(pipeline);
+        pass.setBindGroup(0, bindGroup);
+        for (let i = 0; i < repeats; i++) pass.dispatchWorkgroups(x, y);
+        pass.end();
+      },
+      options.maxSamples,
+      options.budgetMs,
+      options.signal,
+    );
+    const gigabytesPerSecond = (elements * op.bytesPerElement) / (timing.ms * 1e6);
+    const result = await readBack(
+      device,
+      output,
+      elements,
+      createBuffer('read', paddedBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST),
+    );
+    return {
+      ...timing,
+      gigabytesPerSecond,
+      fractionOfCopy: gigabytesPerSecond / copy.gigabytesPerSecond,
+      maxRelativeError: maxRelativeError(result, reference),
+    };
+  } finally {
+    for (const buffer of created) buffer.destroy();
+  }
+}
+
+/** The first `elements` floats of `buffer`, through the mappable `staging`. */
+async function readBack(device: GPUDevice, buffer: GPUBuffer, elements: number, staging: GPUBuffer): Promise<Float32Array> {
+  const encoder = device.createCommandEncoder({ label: 'bench.resident.read-back' });
+  encoder.copyBufferToBuffer(buffer, 0, staging, 0, staging.size);
+  device.queue.submit([encoder.finish()]);
+  await staging.mapAsync(GPUMapMode.READ);
+  const values = new Float32Array(staging.getMappedRange(), 0, elements).slice();
+  staging.unmap();
+  return values;
+}

@@ -1,0 +1,147 @@
+// The shape of one run's results (what the page shows, what "Download JSON" saves, what the headless
+// runner reads from window.__benchResults), and the summaries derived from the measured cells.
+import type { BenchConfig } from './config.ts';
+import type { BenchShape } from './ops.ts';
+import type { CopyBandwidth, ResidentTiming } from './resident.ts';
+import type { TensorFlowBackendStatus } from './tfjs.ts';
+
+/** Every way the benchmark computes an op end to end, in table order. `ours` are held to OUR_TOLERANCE. */
+export const BACKENDS = [
+  { id: 'webgpu', label: 'ours WebGPU', ours: true },
+  { id: 'cpu', label: 'ours CPU', ours: true },
+  { id: 'auto', label: 'ours auto', ours: true },
+  { id: 'js', label: 'plain JS loop', ours: false },
+  { id: 'tfjs-webgpu', label: 'TF.js webgpu', ours: false },
+  { id: 'tfjs-cpu', label: 'TF.js cpu', ours: false },
+] as const;
+
+export type BackendId = (typeof BACKENDS)[number]['id'];
+
+export interface Unavailable {
+  readonly unavailable: string;
+}
+
+export interface EndToEnd {
+  readonly msPerCall: number;
+  readonly samples: number;
+  readonly callsPerSample: number;
+  /** Against the float64 reference, on the warm-up call's output. */
+  readonly maxRelativeError: number;
+}
+
+export interface CellResult {
+  readonly op: string;
+  readonly label: string;
+  readonly shape: BenchShape;
+  /** `65536` for elementwise sizes, `1024x1024` for row shapes. */
+  readonly shapeLabel: string;
+  readonly elements: number;
+  readonly bytesPerElement: number;
+  /** Where our `auto` engine ran this size. */
+  readonly autoChoice: 'webgpu' | 'cpu';
+  readonly endToEnd: Partial<Record<BackendId, EndToEnd | Unavailable>>;
+  readonly resident: ResidentTiming | Unavailable;
+  /** One of our backends was off the reference by more than OUR_TOLERANCE, or failed. */
+  readonly ourMismatch: boolean;
+}
+
+export interface EdgeResult {
+  readonly op: string;
+  readonly label: string;
+  readonly shape: BenchShape;
+  readonly x: number[];
+  readonly dy?: number[];
+  readonly reference: number[];
+  readonly outputs: Partial<Record<BackendId, number[] | Unavailable>>;
+  readonly maxRelativeError: Partial<Record<BackendId, number>>;
+  readonly ourMismatch: boolean;
+}
+
+export interface Crossover {
+  readonly op: string;
+  readonly label: string;
+  /** The smallest measured size from which our WebGPU end-to-end beats our CPU at it and every larger size; null if none. */
+  readonly webgpuFasterFromElements: number | null;
+  readonly webgpuFasterFromShape: string | null;
+  readonly autoChoices: { readonly shapeLabel: string; readonly choice: 'webgpu' | 'cpu' }[];
+}
+
+export interface AdapterReport {
+  readonly available: boolean;
+  readonly description: string;
+  readonly vendor: string;
+  readonly architecture: string;
+  readonly device: string;
+  readonly adapterDescription: string;
+  readonly isFallbackAdapter: boolean | null;
+  /** A fallback adapter, or one whose name says it runs on the CPU (SwiftShader, llvmpipe, WARP). */
+  readonly software: boolean;
+  /** Optional features the library uses, as enabled on our engine's device. */
+  readonly features: { readonly 'timestamp-query': boolean; readonly subgroups: boolean };
+  readonly limits: {
+    readonly maxStorageBufferBindingSize: number;
+    readonly maxBufferSize: number;
+    readonly maxComputeWorkgroupsPerDimension: number;
+  } | null;
+  /** Why our engines run where they do. */
+  readonly engineReasons: { readonly webgpu: string; readonly auto: string };
+  readonly autoMinGpuElements: number;
+}
+
+export interface BenchResults {
+  readonly schema: 'webgpu-activations.bench/1';
+  state: 'done' | 'cancelled';
+  readonly startedAt: string;
+  finishedAt: string;
+  readonly userAgent: string;
+  readonly config: BenchConfig;
+  readonly adapter: AdapterReport;
+  copyBandwidth: CopyBandwidth | Unavailable;
+  tfjs: { readonly version: string; readonly webgpu: TensorFlowBackendStatus; readonly cpu: TensorFlowBackendStatus } | null;
+  readonly cells: CellResult[];
+  readonly edges: EdgeResult[];
+  crossovers: Crossover[];
+  /** Any of our results off the reference (or failed): the headless runner exits non-zero. */
+  mismatch: boolean;
+  readonly errors: string[];
+}
+
+export function isUnavailable(value: object | undefined): value is Unavailable {
+  return value !== undefined && 'unavailable' in value;
+}
+
+/** Per op: where our WebGPU engine starts to beat our CPU engine for good, and what auto chose at each size. */
+export function crossovers(cells: readonly CellResult[]): Crossover[] {
+  const byOp = new Map<string, CellResult[]>();
+  for (const cell of cells) byOp.set(cell.op, [...(byOp.get(cell.op) ?? []), cell]);
+  return [...byOp.values()].map((opCells) => {
+    const sorted = [...opCells].sort((a, b) => a.elements - b.elements);
+    let from: CellResult | null = null;
+    for (let i = sorted.length - 1; i >= 0; i--) {
+      const cell = sorted[i] as CellResult;
+      const gpu = cell.endToEnd.webgpu;
+      const cpu = cell.endToEnd.cpu;
+      const gpuFaster =
+        gpu !== undefined && cpu !== undefined && !isUnavailable(gpu) && !isUnavailable(cpu) && gpu.msPerCall < cpu.msPerCall;
+      if (!gpuFaster) break;
+      from = cell;
+    }
+    const first = sorted[0] as CellResult;
+    return {
+      op: first.op,
+      label: first.label,
+      webgpuFasterFromElements: from?.elements ?? null,
+      webgpuFasterFromShape: from?.shapeLabel ?? null,
+      autoChoices: sorted.map((cell) => ({ shapeLabel: cell.shapeLabel, choice: cell.autoChoice })),
+    };
+  });
+}
+
+/** JSON with NaN and the infinities spelled as strings ("NaN", "Infinity"), which plain JSON cannot hold. */
+export function resultsToJson(results: BenchResults): string {
+  return JSON.stringify(
+    results,
+    (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value),
+    2,
+  );
+}

@@ -1,0 +1,305 @@
+// One benchmark run: copy bandwidth, edge-case outputs, then for every op and size each backend end to
+// end (checked against float64) and our kernel resident. Knows nothing of the DOM: the page passes hooks.
+import type { Activations } from 'webgpu-activations';
+import { maxRelativeError, OUR_TOLERANCE } from './accuracy.ts';
+import { type BenchConfig, formatShape, shapesFor } from './config.ts';
+import { CancelledError, throwIfCancelled, timeCalls, yieldToBrowser } from './measure.ts';
+import { type BenchOp, findOp, type OpInputs } from './ops.ts';
+import { GpuTimer, measureCopyBandwidth, measureResidentKernel } from './resident.ts';
+import {
+  type AdapterReport,
+  BACKENDS,
+  type BackendId,
+  type BenchResults,
+  type CellResult,
+  crossovers,
+  type EdgeResult,
+  type EndToEnd,
+  type Unavailable,
+} from './results.ts';
+import { startTensorFlow, TENSORFLOW_VERSION, type TensorFlowBackendName, useTensorFlow } from './tfjs.ts';
+
+/** Our three engines; `webgpu` is missing when no device could be had. */
+export interface Engines {
+  readonly webgpu: Activations | undefined;
+  readonly cpu: Activations;
+  readonly auto: Activations;
+}
+
+export interface RunHooks {
+  onProgress(done: number, total: number, status: string): void;
+  onCell(cell: CellResult): void;
+  onEdge(edge: EdgeResult): void;
+}
+
+const SEED = 0x5eed;
+
+/** Deterministic inputs: the same numbers every run, so runs compare. (mulberry32) */
+function createRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Where our auto engine runs an array of this many elements. */
+export function autoChoiceFor(auto: Activations, elements: number): 'webgpu' | 'cpu' {
+  return auto.backend === 'webgpu' && elements >= auto.minGpuElements ? 'webgpu' : 'cpu';
+}
+
+type Call = () => Promise<Float32Array> | Float32Array;
+
+/** How `backend` computes `op` on `inputs`, or why it cannot. */
+async function callFor(
+  backend: BackendId,
+  op: BenchOp,
+  inputs: OpInputs,
+  engines: Engines,
+  tensorFlowReady: Record<TensorFlowBackendName, string | null>,
+): Promise<Call | Unavailable> {
+  switch (backend) {
+    case 'webgpu': {
+      const engine = engines.webgpu;
+      return engine ? () => op.ours(engine, inputs) : { unavailable: 'no WebGPU device' };
+    }
+    case 'cpu':
+      return () => op.ours(engines.cpu, inputs);
+    case 'auto':
+      return () => op.ours(engines.auto, inputs);
+    case 'js':
+      return () => op.plainJs(inputs);
+    case 'tfjs-webgpu':
+    case 'tfjs-cpu': {
+      const name: TensorFlowBackendName = backend === 'tfjs-webgpu' ? 'webgpu' : 'cpu';
+      const notReady = tensorFlowReady[name];
+      if (notReady !== null) return { unavailable: notReady };
+      const tf = await useTensorFlow(name);
+      return () => op.tfjs(tf, inputs);
+    }
+  }
+}
+
+/** Runs the benchmark described by `config`. Cancelling through `signal` returns what was measured so far. */
+export async function runBenchmark(
+  config: BenchConfig,
+  engines: Engines,
+  adapter: AdapterReport,
+  hooks: RunHooks,
+  signal: AbortSignal,
+): Promise<BenchResults> {
+  const ops = config.ops.map(findOp).filter((op): op is BenchOp => op !== undefined);
+  const plan = ops.flatMap((op) => shapesFor(op.family, config).map((shape) => ({ op, shape })));
+  const total = 2 + ops.length + plan.length * (BACKENDS.length + 1);
+  let done = 0;
+  const step = (status: string) => hooks.onProgress(++done, total, status);
+
+  const results: BenchResults = {
+    schema: 'webgpu-activations.bench/1',
+    state: 'done',
+    startedAt: new Date().toISOString(),
+    finishedAt: '',
+    userAgent: navigator.userAgent,
+    config,
+    adapter,
+    copyBandwidth: { unavailable: 'not measured' },
+    tfjs: null,
+    cells: [],
+    edges: [],
+    crossovers: [],
+    mismatch: false,
+    errors: [],
+  };
+  const ourError = (text: string) => {
+    results.errors.push(text);
+    results.mismatch = true;
+    console.error(`[bench] ${text}`);
+  };
+
+  const device = engines.webgpu?.device ?? null;
+  const timer = device ? new GpuTimer(device) : undefined;
+  try {
+    hooks.onProgress(done, total, 'measuring the buffer-copy bandwidth');
+    if (device && timer) {
+      try {
+        results.copyBandwidth = await measureCopyBandwidth(timer, device, config.reps, config.cellBudgetMs, signal);
+        const copy = results.copyBandwidth;
+        console.log(
+          `[bench] copy bandwidth ${copy.gigabytesPerSecond.toFixed(2)} GB/s (${copy.method}, ${copy.bytes} bytes read+written per copy)`,
+        );
+      } catch (error) {
+        if (error instanceof CancelledError) throw error;
+        results.copyBandwidth = { unavailable: message(error) };
+      }
+    } else {
+      results.copyBandwidth = { unavailable: 'no WebGPU device' };
+    }
+    step('starting TF.js');
+
+    const tensorFlow = await startTensorFlow();
+    const version = TENSORFLOW_VERSION;
+    results.tfjs = { version, ...tensorFlow };
+    const tensorFlowReady: Record<TensorFlowBackendName, string | null> = {
+      webgpu: tensorFlow.webgpu.available ? null : tensorFlow.webgpu.reason,
+      cpu: tensorFlow.cpu.available ? null : tensorFlow.cpu.reason,
+    };
+    console.log(`[bench] TF.js ${version}: webgpu ${tensorFlowReady.webgpu ?? 'ok'}; cpu ${tensorFlowReady.cpu ?? 'ok'}`);
+    step('edge cases');
+
+    for (const op of ops) {
+      throwIfCancelled(signal);
+      const edge = await measureEdge(op, engines, tensorFlowReady);
+      if (edge.ourMismatch) ourError(`${op.id} edge cases: one of our backends is off the float64 reference`);
+      results.edges.push(edge);
+      hooks.onEdge(edge);
+      step(`edge cases: ${op.label}`);
+    }
+
+    const random = createRandom(SEED);
+    for (const { op, shape } of plan) {
+      const shapeLabel = op.family === 'rows' ? formatShape(shape) : String(shape.cols);
+      const inputs = op.inputs(random, shape);
+      const reference = op.reference(inputs);
+      const elements = shape.rows * shape.cols;
+      const endToEnd: Partial<Record<BackendId, EndToEnd | Unavailable>> = {};
+      let ourMismatch = false;
+      for (const backend of BACKENDS) {
+        throwIfCancelled(signal);
+        hooks.onProgress(done, total, `${op.label} ${shapeLabel}: ${backend.label}`);
+        try {
+          const call = await callFor(backend.id, op, inputs, engines, tensorFlowReady);
+          if ('unavailable' in call) {
+            endToEnd[backend.id] = call;
+            if (backend.ours) ourError(`${op.id} ${shapeLabel} ${backend.id}: ${call.unavailable}`);
+          } else {
+            const error = maxRelativeError(await call(), reference);
+            const timing = await timeCalls(call, { maxSamples: config.reps, budgetMs: config.cellBudgetMs, signal });
+            endToEnd[backend.id] = { ...timing, maxRelativeError: error };
+            if (backend.ours && !(error <= OUR_TOLERANCE)) {
+              ourMismatch = true;
+              ourError(`${op.id} ${shapeLabel} ${backend.id}: max relative error ${error} exceeds ${OUR_TOLERANCE}`);
+            }
+          }
+        } catch (error) {
+          if (error instanceof CancelledError) throw error;
+          endToEnd[backend.id] = { unavailable: `failed: ${message(error)}` };
+          if (backend.ours) {
+            ourMismatch = true;
+            ourError(`${op.id} ${shapeLabel} ${backend.id} failed: ${message(error)}`);
+          }
+        }
+        step(`${op.label} ${shapeLabel}: ${backend.label}`);
+        await yieldToBrowser();
+      }
+
+      let resident: CellResult['resident'];
+      const copy = results.copyBandwidth;
+      if (!device || !timer) resident = { unavailable: 'no WebGPU device' };
+      else if ('unavailable' in copy) resident = { unavailable: `no copy bandwidth to compare with: ${copy.unavailable}` };
+      else {
+        try {
+          const arrays = inputs.dy ? [inputs.x, inputs.dy] : [inputs.x];
+          resident = await measureResidentKernel(timer, device, op, arrays, shape, reference, copy, {
+            maxSamples: config.reps,
+            budgetMs: config.cellBudgetMs,
+            signal,
+          });
+          if (!(resident.maxRelativeError <= OUR_TOLERANCE)) {
+            ourMismatch = true;
+            ourError(`${op.id} ${shapeLabel} resident kernel: max relative error ${resident.maxRelativeError} exceeds ${OUR_TOLERANCE}`);
+          }
+        } catch (error) {
+          if (error instanceof CancelledError) throw error;
+          resident = { unavailable: message(error) };
+          // Too large for one binding is a limit of the resident method; anything else is our kernel failing.
+          if (!(error instanceof RangeError)) {
+            ourMismatch = true;
+            ourError(`${op.id} ${shapeLabel} resident kernel failed: ${message(error)}`);
+          }
+        }
+      }
+      step(`${op.label} ${shapeLabel}: resident`);
+
+      const cell: CellResult = {
+        op: op.id,
+        label: op.label,
+        shape,
+        shapeLabel,
+        elements,
+        bytesPerElement: op.bytesPerElement,
+        autoChoice: autoChoiceFor(engines.auto, elements),
+        endToEnd,
+        resident,
+        ourMismatch,
+      };
+      results.cells.push(cell);
+      hooks.onCell(cell);
+      console.log(`[bench] cell ${cellSummary(cell)}`);
+    }
+  } catch (error) {
+    if (!(error instanceof CancelledError)) throw error;
+    results.state = 'cancelled';
+  } finally {
+    timer?.destroy();
+  }
+  results.crossovers = crossovers(results.cells);
+  results.finishedAt = new Date().toISOString();
+  return results;
+}
+
+/** One line per finished cell for the console (the headless runner prints these as progress). */
+function cellSummary(cell: CellResult): string {
+  const parts = BACKENDS.map(({ id }) => {
+    const result = cell.endToEnd[id];
+    return `${id}=${result === undefined || 'unavailable' in result ? 'n/a' : `${result.msPerCall.toPrecision(3)}ms`}`;
+  });
+  const resident = 'unavailable' in cell.resident ? 'n/a' : `${cell.resident.ms.toPrecision(3)}ms`;
+  return `${cell.op} ${cell.shapeLabel} auto->${cell.autoChoice} ${parts.join(' ')} resident=${resident}`;
+}
+
+/** Each backend once on the op's special inputs (NaN, large |x|), with its outputs kept for display. */
+async function measureEdge(
+  op: BenchOp,
+  engines: Engines,
+  tensorFlowReady: Record<TensorFlowBackendName, string | null>,
+): Promise<EdgeResult> {
+  const inputs = op.edgeInputs();
+  const reference = op.reference(inputs);
+  const outputs: EdgeResult['outputs'] = {};
+  const errors: EdgeResult['maxRelativeError'] = {};
+  let ourMismatch = false;
+  for (const backend of BACKENDS) {
+    try {
+      const call = await callFor(backend.id, op, inputs, engines, tensorFlowReady);
+      if ('unavailable' in call) {
+        outputs[backend.id] = call;
+        continue;
+      }
+      const output = await call();
+      outputs[backend.id] = Array.from(output);
+      errors[backend.id] = maxRelativeError(output, reference);
+      if (backend.ours && !((errors[backend.id] as number) <= OUR_TOLERANCE)) ourMismatch = true;
+    } catch (error) {
+      outputs[backend.id] = { unavailable: `failed: ${message(error)}` };
+      if (backend.ours) ourMismatch = true;
+    }
+  }
+  return {
+    op: op.id,
+    label: op.label,
+    shape: inputs.shape,
+    x: Array.from(inputs.x),
+    ...(inputs.dy ? { dy: Array.from(inputs.dy) } : {}),
+    reference: Array.from(reference),
+    outputs,
+    maxRelativeError: errors,
+    ourMismatch,
+  };
+}

@@ -1,0 +1,279 @@
+// `npm run bench`: builds the benchmark page (vite build --mode bench), serves it on 127.0.0.1, runs it
+// in headless Chromium, prints the results table, and writes bench-results.json and bench-results.png.
+// Exits non-zero when one of our backends is off the float64 reference or the page logged an error.
+//
+//   node scripts/bench.mjs [--ops sigmoid,softmax] [--sizes 256,65536] [--shapes 1x4096,64x64]
+//                          [--reps N] [--budget MS] [--quick] [--out DIR]
+import { createReadStream } from 'node:fs';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { CHROMIUM_ARGS, requireBrowser } from './browser.mjs';
+
+const root = resolve(fileURLToPath(import.meta.url), '../..');
+
+/** Generous: the full default run takes minutes on a software adapter. */
+const RUN_TIMEOUT_MS = 30 * 60 * 1000;
+
+const CONTENT_TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.wasm': 'application/wasm',
+};
+
+/**
+ * Builds the page with Vite (`--mode bench`) into `outDir` (default dist-bench/).
+ * @param {{ outDir?: string }} [options]
+ */
+export async function buildPage(options = {}) {
+  const { build } = await import('vite');
+  await build({
+    root,
+    configFile: join(root, 'vite.config.ts'),
+    mode: 'bench',
+    logLevel: 'warn',
+    // TF.js, the comparison point, is a single chunk of a few MB: the size warning would be noise.
+    build: { chunkSizeWarningLimit: 8192, ...(options.outDir ? { outDir: options.outDir, emptyOutDir: true } : {}) },
+  });
+  return options.outDir ?? join(root, 'dist-bench');
+}
+
+/**
+ * Serves `directory` on 127.0.0.1 (a free port): GET only, no directory listing, nothing outside it.
+ * @param {string} directory
+ * @returns {Promise<{ url: string, close: () => Promise<void> }>}
+ */
+export async function serveDirectory(directory) {
+  const base = resolve(directory);
+  const server = createServer(async (request, response) => {
+    const path = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
+    const file = normalize(join(base, path.endsWith('/') ? `${path}index.html` : path));
+    if (request.method !== 'GET' || (file !== base && !file.startsWith(base + sep))) {
+      response.writeHead(404).end();
+      return;
+    }
+    try {
+      if (!(await stat(file)).isFile()) throw new Error('not a file');
+      response.writeHead(200, { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' });
+      createReadStream(file).pipe(response);
+    } catch {
+      response.writeHead(404).end();
+    }
+  });
+  await new Promise((done) => server.listen(0, '127.0.0.1', done));
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('the static server has no port');
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    close: () => new Promise((done) => server.close(() => done())),
+  };
+}
+
+/** Launches headless Chromium with WebGPU, through the project's browser finder. */
+export async function launchBrowser() {
+  const executablePath = await requireBrowser();
+  const { chromium } = await import('playwright');
+  return chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
+}
+
+const BACKEND_COLUMNS = [
+  ['webgpu', 'webgpu'],
+  ['cpu', 'cpu'],
+  ['auto', 'auto'],
+  ['js', 'js loop'],
+  ['tfjs-webgpu', 'tf-webgpu'],
+  ['tfjs-cpu', 'tf-cpu'],
+];
+
+/** @param {unknown} value */
+function isAvailable(value) {
+  return typeof value === 'object' && value !== null && !('unavailable' in value);
+}
+
+/** @param {number} ms */
+function formatMs(ms) {
+  if (ms >= 1000) return ms.toFixed(0);
+  if (ms >= 0.001) return ms.toPrecision(3);
+  return ms.toExponential(2);
+}
+
+/** @param {number | string} error  the JSON spells Infinity and NaN as strings */
+function formatError(error) {
+  if (typeof error === 'string') return error === 'Infinity' ? 'inf' : error;
+  return error === 0 ? '0' : error.toExponential(1);
+}
+
+/** @param {string[][]} rows */
+function alignColumns(rows) {
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  return rows
+    .map((row) => row.map((text, column) => (column < 2 ? text.padEnd(widths[column]) : text.padStart(widths[column]))).join('  '))
+    .join('\n');
+}
+
+/**
+ * The results as plain aligned columns: ms per call for every backend, resident ms, GB/s and % of copy,
+ * our worst error and TF.js's, then the copy bandwidth and the crossovers.
+ * @param {any} results  window.__benchResults
+ */
+export function formatTable(results) {
+  const lines = [];
+  const adapter = results.adapter;
+  lines.push(`adapter: ${adapter.description}${adapter.software ? ' (software: only ratios mean anything)' : ''}`);
+  lines.push(`features: timestamp-query=${adapter.features['timestamp-query']} subgroups=${adapter.features.subgroups}`);
+  const copy = results.copyBandwidth;
+  lines.push(
+    isAvailable(copy)
+      ? `copy bandwidth: ${copy.gigabytesPerSecond.toFixed(2)} GB/s (copyBufferToBuffer ${copy.bytes / 2 / 1048576} MiB, read+write, ${copy.method})`
+      : `copy bandwidth: unavailable (${copy.unavailable})`,
+  );
+  if (results.tfjs) {
+    const status = (s) => (s.available ? 'ok' : `unavailable: ${s.reason}`);
+    lines.push(`TF.js ${results.tfjs.version}: webgpu ${status(results.tfjs.webgpu)}; cpu ${status(results.tfjs.cpu)}`);
+  }
+  lines.push('');
+  const header = [
+    'op',
+    'size',
+    'auto',
+    ...BACKEND_COLUMNS.map(([, label]) => `${label} ms`),
+    'resident ms',
+    'GB/s',
+    '%copy',
+    'err ours',
+    'err tf-gpu',
+    'err tf-cpu',
+  ];
+  const rows = [header];
+  for (const cell of results.cells) {
+    const e2e = cell.endToEnd;
+    const ms = BACKEND_COLUMNS.map(([id]) => (isAvailable(e2e[id]) ? formatMs(e2e[id].msPerCall) : 'n/a'));
+    const ourErrors = ['webgpu', 'cpu', 'auto'].filter((id) => isAvailable(e2e[id])).map((id) => e2e[id].maxRelativeError);
+    if (isAvailable(cell.resident)) ourErrors.push(cell.resident.maxRelativeError);
+    const worst = ourErrors.some((error) => typeof error === 'string') ? 'Infinity' : Math.max(0, ...ourErrors);
+    const resident = cell.resident;
+    const residentColumns = isAvailable(resident)
+      ? [formatMs(resident.ms), resident.gigabytesPerSecond.toPrecision(3), `${(resident.fractionOfCopy * 100).toFixed(1)}%`]
+      : ['n/a', 'n/a', 'n/a'];
+    const tfError = (id) => (isAvailable(e2e[id]) ? formatError(e2e[id].maxRelativeError) : 'n/a');
+    rows.push([
+      cell.op,
+      cell.shapeLabel,
+      cell.autoChoice,
+      ...ms,
+      ...residentColumns,
+      `${formatError(worst)}${cell.ourMismatch ? ' MISMATCH' : ''}`,
+      tfError('tfjs-webgpu'),
+      tfError('tfjs-cpu'),
+    ]);
+  }
+  lines.push(alignColumns(rows));
+  lines.push('');
+  for (const item of results.crossovers) {
+    const from = item.webgpuFasterFromShape === null ? 'none in range' : `from ${item.webgpuFasterFromShape} on`;
+    const auto = item.autoChoices.map((choice) => `${choice.shapeLabel}:${choice.choice}`).join(' ');
+    lines.push(`crossover ${item.op}: webgpu beats cpu end to end ${from}; auto chose ${auto}`);
+  }
+  for (const edge of results.edges) {
+    const errors = Object.entries(edge.maxRelativeError)
+      .map(([id, error]) => `${id}=${formatError(error)}`)
+      .join(' ');
+    lines.push(`edge ${edge.op}: max rel. error ${errors}${edge.ourMismatch ? ' MISMATCH' : ''}`);
+  }
+  return lines.join('\n');
+}
+
+/** Turns command-line flags into the page's URL query. */
+function queryFrom(values) {
+  const query = new URLSearchParams({ autorun: '1' });
+  if (values.quick) query.set('quick', '1');
+  if (values.ops) query.set('ops', values.ops);
+  if (values.sizes) query.set('sizes', values.sizes);
+  if (values.shapes) query.set('shapes', values.shapes);
+  if (values.reps) query.set('reps', values.reps);
+  if (values.budget) query.set('budget', values.budget);
+  return query;
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      ops: { type: 'string' },
+      sizes: { type: 'string' },
+      shapes: { type: 'string' },
+      reps: { type: 'string' },
+      budget: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      out: { type: 'string', default: root },
+    },
+  });
+  const outDir = resolve(values.out);
+  await mkdir(outDir, { recursive: true });
+  // Fail before the build when there is no browser: the finder's message says what to install.
+  await requireBrowser();
+
+  const started = performance.now();
+  const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)}s`;
+  console.log('bench: building the page (vite build --mode bench) ...');
+  const directory = await buildPage();
+  const server = await serveDirectory(directory);
+  const browser = await launchBrowser();
+  const pageErrors = [];
+  let failed = false;
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    page.on('console', (message) => {
+      const text = message.text();
+      if (message.type() === 'error') {
+        pageErrors.push(text);
+        console.log(`bench: page error: ${text}`);
+      } else if (text.startsWith('[bench]')) {
+        console.log(`${elapsed().padStart(7)} ${text.slice('[bench] '.length)}`);
+      }
+    });
+    page.on('pageerror', (error) => {
+      pageErrors.push(error.message);
+      console.log(`bench: uncaught page error: ${error.message}`);
+    });
+    const url = `${server.url}/?${queryFrom(values)}`;
+    console.log(`bench: running ${url}`);
+    await page.goto(url);
+    await page.waitForFunction(() => window.__benchDone === true, null, { timeout: RUN_TIMEOUT_MS, polling: 500 });
+    const error = await page.evaluate(() => window.__benchError);
+    if (error) throw new Error(`the page failed: ${error}`);
+    const results = await page.evaluate(() => window.__benchResults);
+
+    console.log(`\n${formatTable(results)}\n`);
+    const jsonPath = join(outDir, 'bench-results.json');
+    const pngPath = join(outDir, 'bench-results.png');
+    await writeFile(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
+    await page.locator('#charts').screenshot({ path: pngPath });
+    console.log(`bench: wrote ${jsonPath} and ${pngPath} (${elapsed()})`);
+
+    if (results.mismatch) {
+      failed = true;
+      console.error(`bench: FAILED: our results are off the float64 reference:\n  ${results.errors.join('\n  ')}`);
+    }
+    if (pageErrors.length > 0) {
+      failed = true;
+      console.error(`bench: FAILED: the page logged ${pageErrors.length} error(s):\n  ${pageErrors.join('\n  ')}`);
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+  process.exitCode = failed ? 1 : 0;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
+  main().catch((error) => {
+    console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  });
+}
