@@ -3,7 +3,7 @@
 // computes it end to end, and which kernel the resident timing dispatches.
 import type * as TensorFlow from '@tensorflow/tfjs-core';
 import type { Activations } from 'webgpu-activations';
-import { elementwiseParams, rowParams, threadsPerRowFor } from '../src/gpu/backend.ts';
+import { elementwiseParams, isSoftwareAdapter, planRows, rowParams } from '../src/gpu/backend.ts';
 import { type BindingShape, type DevicePipelines, elementwiseBindingShape, WORKGROUP_SIZE } from '../src/gpu/pipelines.ts';
 import { sigmoidActivation } from '../src/ops/elementwise.ts';
 import type { ElementwiseKernel } from '../src/ops/kernels.ts';
@@ -32,10 +32,10 @@ export interface OpInputs {
 /** The kernel that the resident timing dispatches for an op, with the uniform and grid it needs. */
 export interface ResidentKernel {
   readonly bindingShape: BindingShape;
-  pipeline(pipelines: DevicePipelines, shape: BenchShape): GPUComputePipeline;
-  /** The uniform at binding 4 (UNIFORM_BYTES), laid out as the Params struct at the top of the op's .wgsl file. */
+  pipeline(pipelines: DevicePipelines, shape: BenchShape, device: GPUDevice): GPUComputePipeline;
+  /** The uniform at binding 4, laid out as the Params struct at the top of the op's .wgsl file. */
   params(shape: BenchShape): ArrayBuffer;
-  workgroups(shape: BenchShape): number;
+  workgroups(shape: BenchShape, device: GPUDevice): number;
 }
 
 export type TensorFlowModule = typeof TensorFlow;
@@ -243,9 +243,13 @@ export const BENCH_OPS: readonly BenchOp[] = [
     tfjs: (tf, { x, shape }) => readAndDispose(tf.tidy(() => tf.softmax(tf.tensor2d(x, [shape.rows, shape.cols])))),
     resident: {
       bindingShape: 'unary',
-      pipeline: (pipelines, shape) => pipelines.rows('softmax', threadsPerRowFor(shape.cols)),
+      // The plan the library itself uses for this shape on this device.
+      pipeline: (pipelines, shape, device) => {
+        const plan = planRows('softmax', shape.rows, shape.cols, isSoftwareAdapter(device, undefined));
+        return pipelines.rows(plan.kernel, plan.threadsPerRow);
+      },
       params: (shape) => rowParams(shape.rows, shape.cols, shape.rows * shape.cols),
-      workgroups: (shape) => Math.ceil(shape.rows / (WORKGROUP_SIZE / threadsPerRowFor(shape.cols))),
+      workgroups: (shape, device) => Math.ceil(shape.rows / planRows('softmax', shape.rows, shape.cols, isSoftwareAdapter(device, undefined)).rowsPerWorkgroup),
     },
   },
 ];

@@ -213,8 +213,8 @@ export async function measureResidentKernel(
       layout: pipelines.layouts[kernel.bindingShape],
       entries,
     });
-    const pipeline = kernel.pipeline(pipelines, shape);
-    const [x, y] = grid(kernel.workgroups(shape), device.limits.maxComputeWorkgroupsPerDimension);
+    const pipeline = kernel.pipeline(pipelines, shape, device);
+    const [x, y] = grid(kernel.workgroups(shape, device), device.limits.maxComputeWorkgroupsPerDimension);
     const setupError = await device.popErrorScope();
     if (setupError) throw new Error(`resident ${op.id}: ${setupError.message}`);
 

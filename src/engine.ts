@@ -1,7 +1,7 @@
 import { runElementwiseCpu, runForwardAndDerivativeCpu } from './cpu/elementwise.ts';
 import { logSoftmaxCpu, softmaxBackwardCpu, softmaxCpu } from './cpu/softmax.ts';
 import { ArgumentTypeError, EngineDestroyedError, WebGPUError } from './errors.ts';
-import { GpuBackend } from './gpu/backend.ts';
+import { GpuBackend, type RowStrategy } from './gpu/backend.ts';
 import { ResidentQueue } from './gpu/resident.ts';
 import { createResidentOperations, type ResidentOperations } from './resident-ops.ts';
 import { Tensor } from './tensor.ts';
@@ -32,6 +32,11 @@ export interface CreateActivationsOptions {
   maxChunkBytes?: number;
   /** Cap on workgroups per grid dimension below the device's limit; lower it to test 2D grids with small arrays. */
   maxWorkgroupsPerDimension?: number;
+  /**
+   * Row kernels (softmax family): `'auto'` (default) picks by row length and adapter; `'thread'` forces
+   * a thread per row, `'workgroup'` a workgroup-wide reduction per row.
+   */
+  rowStrategy?: RowStrategy;
   /** Bound on idle GPU buffer bytes kept for reuse (default 256 MiB). */
   maxPooledBytes?: number;
   /** Testing aid: fill GPU output buffers with a poison value before each dispatch, so unwritten elements show. */
@@ -390,6 +395,7 @@ export async function createActivations(options?: CreateActivationsOptions): Pro
   const backendOptions = {
     maxChunkBytes: given.maxChunkBytes,
     maxWorkgroupsPerDimension: given.maxWorkgroupsPerDimension,
+    rowStrategy: given.rowStrategy,
     maxPooledBytes: given.maxPooledBytes ?? DEFAULT_MAX_POOLED_BYTES,
     poisonOutputs: given.poisonOutputs ?? false,
   };

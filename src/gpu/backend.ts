@@ -1,6 +1,6 @@
 import { ArgumentRangeError, WebGPUError } from '../errors.ts';
 import type { ElementwiseActivation } from '../ops/elementwise.ts';
-import { type ElementwiseKernel, isTwoInputRowKernel, type LongRowKernel, type RowKernel } from '../ops/kernels.ts';
+import { type ElementwiseKernel, isTwoInputRowKernel, type LongRowKernel, type RowByThreadKernel, type RowKernel } from '../ops/kernels.ts';
 import type { Shape } from '../validate.ts';
 import { BufferPool, type PoolStats } from './buffer-pool.ts';
 import { type BindingShape, type DevicePipelines, elementwiseBindingShape, pipelinesFor, WORKGROUP_SIZE } from './pipelines.ts';
@@ -13,6 +13,8 @@ export interface GpuBackendOptions {
   readonly maxPooledBytes: number;
   /** Cap on workgroups per grid dimension below the device's (65535); lower it to exercise 2D grids with small arrays. */
   readonly maxWorkgroupsPerDimension?: number | undefined;
+  /** Which row kernel: `'auto'` (by shape and adapter, see planRows), or one forced: `'thread'` (a thread a row) or `'workgroup'` (a shared reduction). */
+  readonly rowStrategy?: RowStrategy | undefined;
   /** Fill every output buffer with POISON_VALUE before each dispatch, so that an element a kernel fails to write shows up (tests). */
   readonly poisonOutputs: boolean;
 }
@@ -66,6 +68,8 @@ export class GpuBackend {
 
   /** The adapter's description, when this backend's device was requested by the library. */
   adapterInfo: GPUAdapterInfo | undefined;
+  /** A CPU-emulated adapter: the row kernels avoid barriers there (see planRows). */
+  readonly softwareAdapter: boolean;
   private lost = false;
 
   constructor(
@@ -74,6 +78,7 @@ export class GpuBackend {
     adapterInfo?: GPUAdapterInfo,
   ) {
     this.adapterInfo = adapterInfo;
+    this.softwareAdapter = isSoftwareAdapter(device, adapterInfo);
     device.lost.then(() => {
       this.lost = true;
     });
@@ -155,10 +160,9 @@ export class GpuBackend {
       }
       return result;
     }
-    const threadsPerRow = threadsPerRowFor(cols);
-    const rowsPerWorkgroup = WORKGROUP_SIZE / threadsPerRow;
+    const plan = this.planRows(kernel, rows, cols);
     const rowsPerChunk = Math.floor(this.chunkElements / cols);
-    const pipeline = () => this.pipelines.rows(kernel, threadsPerRow);
+    const pipeline = () => this.pipelines.rows(plan.kernel, plan.threadsPerRow);
     for (let startRow = 0; startRow < rows; startRow += rowsPerChunk) {
       const chunkRows = Math.min(rowsPerChunk, rows - startRow);
       const start = startRow * cols;
@@ -170,7 +174,7 @@ export class GpuBackend {
         inputs: inputs.map((input) => input.subarray(start, end)),
         outputs: [result.subarray(start, end)],
         params: rowParams(chunkRows, cols, end - start),
-        workgroups: Math.ceil(chunkRows / rowsPerWorkgroup),
+        workgroups: Math.ceil(chunkRows / plan.rowsPerWorkgroup),
       });
     }
     return result;
@@ -217,6 +221,11 @@ export class GpuBackend {
 
   stats(): PoolStats {
     return this.pool.stats();
+  }
+
+  /** The row kernel for a shape on this device, under the backend's row strategy. */
+  planRows(kernel: RowKernel, rows: number, cols: number): RowPlan {
+    return planRows(kernel, rows, cols, this.softwareAdapter, this.options.rowStrategy);
   }
 
   /** Whether the device is lost, waiting briefly for a `lost` promise that may not have settled yet. */
@@ -438,9 +447,46 @@ export function grid(workgroups: number, maxPerDimension: number): [number, numb
   return [Math.ceil(workgroups / y), y];
 }
 
+/** How row ops choose their kernel; see {@link planRows}. */
+export type RowStrategy = 'auto' | 'thread' | 'workgroup';
+
+/** How a row op runs for a shape: which entry point, how many threads share a row, rows per workgroup. */
+export interface RowPlan {
+  readonly kernel: RowKernel | RowByThreadKernel;
+  readonly threadsPerRow: number;
+  readonly rowsPerWorkgroup: number;
+}
+
+/** Rows up to this long get a thread each on every device: their statistics need no merging. */
+export const SHORT_ROW_COLS = 32;
+
 /**
- * Threads that share one softmax row: a power of two near cols / 4, from 1 (many short rows, a row per
- * thread) to a whole workgroup (long rows).
+ * Picks the row kernel for a shape. Short rows get one thread each (no workgroup memory, no barrier).
+ * Longer rows share a workgroup-wide reduction on a hardware adapter; on a software adapter they get
+ * one thread each as soon as there are enough rows to fill workgroups, because there a workgroup that
+ * holds a barrier costs about 0.8 ms whatever its work (SwiftShader: 1024 x 1024 took 1007 ms with 256
+ * threads a row, 82 ms with one).
+ */
+export function planRows(kernel: RowKernel, rows: number, cols: number, softwareAdapter: boolean, strategy: RowStrategy = 'auto'): RowPlan {
+  const byThread = strategy === 'auto' ? cols <= SHORT_ROW_COLS || (softwareAdapter && rows >= 16) : strategy === 'thread';
+  if (byThread) {
+    return { kernel: `${kernel}_by_thread`, threadsPerRow: 1, rowsPerWorkgroup: WORKGROUP_SIZE };
+  }
+  const threadsPerRow = threadsPerRowFor(cols);
+  return { kernel, threadsPerRow, rowsPerWorkgroup: WORKGROUP_SIZE / threadsPerRow };
+}
+
+/** Whether a device runs on a software adapter (SwiftShader, WARP, ...), from what the device or adapter reports. */
+export function isSoftwareAdapter(device: GPUDevice, adapterInfo: GPUAdapterInfo | undefined): boolean {
+  const info = adapterInfo ?? (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+  if (!info) return false;
+  const fallback = (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
+  return fallback || /swiftshader|llvmpipe|lavapipe|warp/i.test(`${info.architecture} ${info.description} ${info.device}`);
+}
+
+/**
+ * Threads that share one row in the workgroup-reduction kernels: a power of two near cols / 4, up
+ * to a whole workgroup.
  */
 export function threadsPerRowFor(cols: number): number {
   let threads = 1;

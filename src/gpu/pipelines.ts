@@ -1,5 +1,5 @@
 import type { ElementwiseActivation } from '../ops/elementwise.ts';
-import { type ElementwiseKernel, isTwoInputRowKernel, type LongRowKernel, type RowKernel } from '../ops/kernels.ts';
+import { type ElementwiseKernel, isTwoInputRowKernel, type LongRowKernel, type RowByThreadKernel, type RowKernel } from '../ops/kernels.ts';
 import { elementwiseShaderSource, softmaxShaderSource } from './shaders.ts';
 
 /** Threads of every compute workgroup: the WebGPU default limit of invocations per workgroup, met by every adapter. */
@@ -12,7 +12,7 @@ export type BindingShape = 'unary' | 'binary' | 'dual_output';
 export interface DevicePipelines {
   readonly layouts: Record<BindingShape, GPUBindGroupLayout>;
   elementwise(activation: ElementwiseActivation, kernel: ElementwiseKernel | 'forward_and_derivative'): GPUComputePipeline;
-  rows(kernel: RowKernel | LongRowKernel, threadsPerRow: number): GPUComputePipeline;
+  rows(kernel: RowKernel | RowByThreadKernel | LongRowKernel, threadsPerRow: number): GPUComputePipeline;
 }
 
 // Keyed on the device, so that a lost or destroyed device takes its pipelines with it.

@@ -2,7 +2,7 @@ import { ArgumentRangeError, WebGPUError } from '../errors.ts';
 import type { ElementwiseActivation } from '../ops/elementwise.ts';
 import { type ElementwiseKernel, isTwoInputRowKernel, type RowKernel } from '../ops/kernels.ts';
 import type { Shape } from '../validate.ts';
-import { type GpuBackend, padded, threadsPerRowFor, UNIFORM_BYTES } from './backend.ts';
+import { type GpuBackend, padded, UNIFORM_BYTES } from './backend.ts';
 import { elementwiseBindingShape, WORKGROUP_SIZE } from './pipelines.ts';
 
 const TENSOR_USAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
@@ -86,16 +86,16 @@ export class ResidentQueue {
         `a resident ${kernel} input of ${length} elements exceeds one storage binding (${this.gpu.chunkElements} elements); pass an array instead, which is split by rows`,
       );
     }
-    const threadsPerRow = threadsPerRowFor(cols);
+    const plan = this.gpu.planRows(kernel, rows, cols);
     const [output] = this.record(kernel, inputs, 1, (encoder, [buffer]) => {
       if (length === 0 || !buffer) return;
       const bytes = padded(length);
       const uniform = this.uniform(this.gpu.rowParams(rows, cols, length));
-      this.gpu.encodeDispatch(encoder, kernel, this.gpu.pipelines.rows(kernel, threadsPerRow), isTwoInputRowKernel(kernel) ? 'binary' : 'unary', [
+      this.gpu.encodeDispatch(encoder, kernel, this.gpu.pipelines.rows(plan.kernel, plan.threadsPerRow), isTwoInputRowKernel(kernel) ? 'binary' : 'unary', [
         ...inputs.map((input, i) => ({ binding: i, buffer: input.buffer, offset: 0, size: bytes })),
         { binding: 2, buffer, offset: 0, size: bytes },
         { binding: 4, buffer: uniform, offset: 0, size: UNIFORM_BYTES },
-      ], Math.ceil(rows / (WORKGROUP_SIZE / threadsPerRow)));
+      ], Math.ceil(rows / plan.rowsPerWorkgroup));
     });
     return output as ResidentData;
   }

@@ -17,6 +17,7 @@ const CASES = [
   ...OP_CASES.map((op) => ({ ...op, tolerance: () => op.tolerance })),
   ...ROW_CASES,
 ];
+const ROW_OP_CASES = CASES.filter((op) => op.name === 'softmax' || ROW_CASES.includes(op as (typeof ROW_CASES)[number]));
 
 function record(key: string, error: number) {
   maxErrors.set(key, Math.max(maxErrors.get(key) ?? 0, error));
@@ -27,11 +28,20 @@ afterAll(() => {
   console.log(`max relative error against float64 (seed ${SEED}):\n${lines.join('\n')}`);
 });
 
-for (const backend of ['webgpu', 'cpu'] as const) {
-  describe(`${backend} backend`, () => {
+// Row ops run twice more on WebGPU with each row kernel forced, so that both stay covered whatever
+// the automatic choice on this adapter is.
+const CONFIGURATIONS = [
+  { label: 'webgpu', backend: 'webgpu', rowStrategy: 'auto', cases: CASES },
+  { label: 'webgpu, a thread per row', backend: 'webgpu', rowStrategy: 'thread', cases: ROW_OP_CASES },
+  { label: 'webgpu, a workgroup per row', backend: 'webgpu', rowStrategy: 'workgroup', cases: ROW_OP_CASES },
+  { label: 'cpu', backend: 'cpu', rowStrategy: 'auto', cases: CASES },
+] as const;
+
+for (const { label, backend, rowStrategy, cases } of CONFIGURATIONS) {
+  describe(`${label} backend`, () => {
     let act: Activations;
     beforeAll(async () => {
-      act = await createActivations({ backend, poisonOutputs: true });
+      act = await createActivations({ backend, poisonOutputs: true, rowStrategy });
     });
     afterAll(() => act?.destroy());
 
@@ -39,14 +49,14 @@ for (const backend of ['webgpu', 'cpu'] as const) {
       expect(act.backend).toBe(backend);
     });
 
-    for (const op of CASES) {
+    for (const op of cases) {
       it(`${op.name}: random and edge inputs at lengths ${LENGTHS.join(', ')}`, async () => {
         const random = createRandom(SEED ^ op.name.length);
         for (const length of LENGTHS) {
           const inputs = op.inputs(random, length);
           const copies = inputs.map((input) => input.slice());
           const actual = await op.run(act, inputs);
-          record(`${op.name} [${backend}]`, expectClose(actual, op.reference(inputs), op.tolerance(inputs), `${op.name} ${backend} n=${length}`, inputs));
+          record(`${op.name} [${label}]`, expectClose(actual, op.reference(inputs), op.tolerance(inputs), `${op.name} ${backend} n=${length}`, inputs));
           inputs.forEach((input, i) => expect(input, 'the input was mutated').toEqual(copies[i]));
         }
       });
@@ -55,11 +65,16 @@ for (const backend of ['webgpu', 'cpu'] as const) {
 }
 
 describe('large arrays and split work on the GPU', () => {
-  it('covers a 2D grid: every op at a length above 65535 x 256 elements', async () => {
+  // The grid index code is shared by every kernel of a binding shape, and every op runs in a 2D grid
+  // in the next test (with lowered limits): here one op per binding shape (unary, binary, dual
+  // output) and each row op, at a natural size.
+  const LARGE_CASES = ['sigmoid', 'sigmoidBackward', 'sigmoidWithDerivative (values)', 'softmax', 'logSoftmax', 'softmaxBackward'];
+
+  it(`covers a 2D grid at a length above 65535 x 256 elements: ${LARGE_CASES.join(', ')}`, async () => {
     const act = await createActivations({ backend: 'webgpu', poisonOutputs: true });
     try {
       const random = createRandom(SEED + 1);
-      for (const op of CASES) {
+      for (const op of CASES.filter((candidate) => LARGE_CASES.includes(candidate.name))) {
         const inputs = op.inputs(random, LARGE_LENGTH);
         const actual = await op.run(act, inputs);
         record(`${op.name} [webgpu]`, expectClose(actual, op.reference(inputs), op.tolerance(inputs), `${op.name} n=${LARGE_LENGTH}`, inputs));
