@@ -6,6 +6,7 @@ import { ResidentQueue } from './gpu/resident.ts';
 import { createResidentOperations, type ResidentOperations } from './resident-ops.ts';
 import { Tensor } from './tensor.ts';
 import type { PoolStats } from './gpu/buffer-pool.ts';
+import { type Calibration, calibrate, describeCalibration } from './gpu/calibrate.ts';
 import { describeAdapter, requestDevice } from './gpu/device.ts';
 import { addNamedMethods, type ElementwiseOperations, type NamedElementwiseMethods, resolveCall } from './ops/calls.ts';
 import type { ElementwiseActivation, ElementwiseOptions } from './ops/elementwise.ts';
@@ -25,7 +26,8 @@ export interface CreateActivationsOptions {
   gpu?: GPU;
   /**
    * With `backend: 'auto'`, arrays with fewer elements than this run on the CPU, where a GPU round trip
-   * (upload, dispatch, map, copy back) costs more than the work. Default {@link DEFAULT_MIN_GPU_ELEMENTS}.
+   * (upload, dispatch, map, copy back) costs more than the work. By default the engine measures it
+   * when it starts (a few milliseconds, once per adapter per page; see `act.calibration`).
    */
   minGpuElements?: number;
   /** Largest slice of an array in one dispatch, in bytes (default: the device's binding limit). Lower it to test splitting. */
@@ -50,9 +52,8 @@ export interface BackendChange {
 }
 
 /**
- * Arrays below this many elements run on the CPU under `backend: 'auto'`: a GPU round trip costs a
- * buffer upload, a submit and a map that the work of a few thousand elements does not repay.
- * The performance issue calibrates this per adapter; until then it is a fixed, conservative value.
+ * Arrays below this many elements run on the CPU under `backend: 'auto'` when calibration cannot run
+ * (it failed): a GPU round trip costs an upload, a submit and a map that small arrays do not repay.
  */
 export const DEFAULT_MIN_GPU_ELEMENTS = 65536;
 
@@ -74,6 +75,8 @@ export interface Activations
   readonly device: GPUDevice | null;
   /** Under `'auto'`, the smallest array sent to the GPU; 0 when every call goes to the GPU, Infinity on the CPU backend. */
   readonly minGpuElements: number;
+  /** What `auto` measured at start on this adapter (undefined when the threshold was given, or without a GPU). */
+  readonly calibration: Calibration | undefined;
 
   /**
    * Softmax along each row of a row-major rows x cols batch (default: one row). Each row sums to 1.
@@ -157,6 +160,7 @@ class Engine extends EventTarget implements Activations {
   backend: 'webgpu' | 'cpu';
   reason: string;
   private gpu: GpuBackend | undefined;
+  calibration: Calibration | undefined;
   private queue: ResidentQueue | undefined;
   private destroyed = false;
   readonly resident: ResidentOperations = createResidentOperations(this);
@@ -166,7 +170,7 @@ class Engine extends EventTarget implements Activations {
   constructor(
     gpu: GpuBackend | undefined,
     reason: string,
-    private readonly minElements: number,
+    private minElements: number,
     private readonly recover: (() => Promise<GpuBackend | string>) | undefined,
   ) {
     super();
@@ -211,6 +215,19 @@ class Engine extends EventTarget implements Activations {
   /** Settles when a replacement device has been asked for after a loss (immediately when none is pending). */
   async recovered(): Promise<void> {
     await this.recovery;
+  }
+
+  /** Measures the CPU/GPU crossover for `auto` (shared per adapter); keeps the default threshold if it fails. */
+  async calibrate(): Promise<void> {
+    const gpu = this.gpu;
+    if (!gpu) return;
+    try {
+      this.calibration = await calibrate(gpu);
+      this.minElements = this.calibration.minGpuElements;
+      this.reason += `; ${describeCalibration(this.calibration)}`;
+    } catch (error) {
+      this.reason += `; arrays under ${this.minElements} elements run on the CPU (calibration failed: ${String(error)})`;
+    }
   }
 
   upload(x: NumericInput): Tensor {
@@ -400,6 +417,7 @@ export async function createActivations(options?: CreateActivationsOptions): Pro
     poisonOutputs: given.poisonOutputs ?? false,
   };
   const auto = backend === 'auto' ? `; arrays under ${minGpuElements} elements run on the CPU` : '';
+  const calibrated = backend === 'auto' && given.minGpuElements === undefined;
   if (given.device) {
     const gpu = new GpuBackend(given.device, backendOptions);
     // A caller's device is the caller's: after its loss the engine runs on the CPU and asks for none.
@@ -415,7 +433,10 @@ export async function createActivations(options?: CreateActivationsOptions): Pro
     if (backend === 'webgpu') throw new WebGPUError(`backend 'webgpu' was requested but ${first}`);
     return new Engine(undefined, `${first}; running on the CPU`, minGpuElements, undefined);
   }
-  return new Engine(first, `WebGPU device granted (${describeAdapter(first.adapterInfo)})${auto}`, minGpuElements, request);
+  if (!calibrated) return new Engine(first, `WebGPU device granted (${describeAdapter(first.adapterInfo)})${auto}`, minGpuElements, request);
+  const engine = new Engine(first, `WebGPU device granted (${describeAdapter(first.adapterInfo)})`, minGpuElements, request);
+  await engine.calibrate();
+  return engine;
 }
 
 export { describeAdapter };

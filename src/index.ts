@@ -35,6 +35,7 @@ export { POISON_VALUE } from './gpu/backend.ts';
 export type { NamedElementwiseMethods } from './ops/calls.ts';
 export { ACTIVATIONS, type ActivationName, defineActivation, type ElementwiseActivation, type ElementwiseOptions } from './ops/elementwise.ts';
 export type { PoolStats } from './gpu/buffer-pool.ts';
+export type { Calibration } from './gpu/calibrate.ts';
 export type { ResidentOperations } from './resident-ops.ts';
 export { Tensor } from './tensor.ts';
 export type { NumericInput, RowOptions, Shape } from './validate.ts';

@@ -28,6 +28,24 @@ describe('auto', () => {
     }
   });
 
+  it('calibrates its CPU/GPU crossover at start, once per adapter, and says what it measured', async () => {
+    const act = await createActivations();
+    try {
+      const calibration = act.calibration;
+      expect(calibration).toBeDefined();
+      expect(calibration?.gpuFixedMs).toBeGreaterThan(0);
+      expect(calibration?.cpuPerElementNs).toBeGreaterThan(0);
+      expect(act.minGpuElements).toBe(calibration?.minGpuElements);
+      expect(act.reason).toMatch(/measured: GPU round trip [\d.]+ ms \+ [\d.]+ ns\/element, CPU [\d.]+ ns\/element/);
+      const again = await createActivations();
+      expect(again.calibration, 'the second engine on the same adapter reuses the measurement').toBe(calibration);
+      again.destroy();
+      console.log(`auto on this adapter: ${act.reason}`);
+    } finally {
+      act.destroy();
+    }
+  });
+
   it('backs the module-level functions with one default engine', async () => {
     resetDefaultActivations();
     const engine = await getDefaultActivations();
