@@ -5,7 +5,8 @@ import type { Shape } from '../validate.ts';
 import { type GpuBackend, padded, UNIFORM_BYTES } from './backend.ts';
 import { elementwiseBindingShape, WORKGROUP_SIZE } from './pipelines.ts';
 
-const TENSOR_USAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+// Read when used, not at module load: GPUBufferUsage does not exist where WebGPU does not (Node).
+const tensorUsage = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 
 /** A GPU buffer holding `length` float32 values, with the validation error (if any) of the op that wrote it. */
 export interface ResidentData {
@@ -28,7 +29,7 @@ export class ResidentQueue {
 
   /** Uploads x into a new buffer (one writeBuffer). */
   upload(x: Float32Array): ResidentData {
-    const buffer = this.gpu.pool.acquire(padded(Math.max(1, x.length)), TENSOR_USAGE, 'tensor');
+    const buffer = this.gpu.pool.acquire(padded(Math.max(1, x.length)), tensorUsage(), 'tensor');
     if (x.length > 0) this.gpu.device.queue.writeBuffer(buffer, 0, x.buffer, x.byteOffset, x.length * 4);
     return { buffer, length: x.length, error: Promise.resolve(null) };
   }
@@ -109,7 +110,7 @@ export class ResidentQueue {
     encode: (encoder: GPUCommandEncoder, outputBuffers: GPUBuffer[]) => void,
   ): ResidentData[] {
     const length = inputs[0]?.length ?? 0;
-    const outputBuffers = Array.from({ length: outputs }, () => this.gpu.pool.acquire(padded(Math.max(1, length)), TENSOR_USAGE, 'tensor'));
+    const outputBuffers = Array.from({ length: outputs }, () => this.gpu.pool.acquire(padded(Math.max(1, length)), tensorUsage(), 'tensor'));
     if (!this.encoder) {
       this.encoder = this.gpu.device.createCommandEncoder({ label: 'webgpu-activations.resident.encoder' });
       queueMicrotask(() => this.flush());
