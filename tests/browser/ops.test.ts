@@ -5,7 +5,7 @@ import { type Activations, createActivations } from 'webgpu-activations';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectClose } from '../support/compare.ts';
 import { OP_CASES, softmaxInput } from '../support/op-cases.ts';
-import { ROW_CASES, ROW_REFERENCES } from '../support/row-cases.ts';
+import { ROW_CASES, ROW_REFERENCES, softmaxBackwardTolerance } from '../support/row-cases.ts';
 import { createRandom, SEED, uniformFloat32Array } from '../support/random.ts';
 
 const LENGTHS = [1, 3, 255, 256, 257, 4097, 65536 + 5];
@@ -119,8 +119,7 @@ describe('large arrays and split work on the GPU', () => {
         const tolerance = { relative: 1e-6 };
         record('softmax [webgpu, long rows]', expectClose(await act.softmax(x, shape), ROW_REFERENCES.softmax(x, rows, cols), tolerance, `softmax ${context}`, [x]));
         record('logSoftmax [webgpu, long rows]', expectClose(await act.logSoftmax(x, shape), ROW_REFERENCES.logSoftmax(x, rows, cols), tolerance, `logSoftmax ${context}`, [x]));
-        const backward = ROW_CASES.find((op) => op.name === 'softmaxBackward');
-        const backwardTolerance = backward?.tolerance([y, dy]) ?? tolerance;
+        const backwardTolerance = softmaxBackwardTolerance(y, dy, rows, cols);
         expectClose(await act.softmaxBackward(y, dy, shape), ROW_REFERENCES.softmaxBackward(y, dy, rows, cols), backwardTolerance, `softmaxBackward ${context}`, [y, dy]);
       } finally {
         act.destroy();

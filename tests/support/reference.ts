@@ -61,3 +61,158 @@ export function map64Binary(a: ArrayLike<number>, b: ArrayLike<number>, f: (u: n
   for (let i = 0; i < a.length; i++) out[i] = f(a[i] as number, b[i] as number);
   return out;
 }
+
+// ---- relu, leaky relu, tanh, gelu, silu: textbook definitions in float64, with the library's
+// documented values at the infinities (limits where IEEE arithmetic would give NaN).
+
+export function relu64(x: number): number {
+  return Math.max(x, 0); // NaN for NaN
+}
+
+export function reluDerivative64(x: number): number {
+  if (Number.isNaN(x)) return Number.NaN;
+  return x > 0 ? 1 : 0;
+}
+
+export function leakyRelu64(x: number, alpha: number): number {
+  if (Number.isNaN(x)) return Number.NaN;
+  if (x >= 0) return x;
+  if (x === -Infinity) return alpha > 0 ? -Infinity : alpha < 0 ? Infinity : 0;
+  return alpha * x;
+}
+
+export function leakyReluDerivative64(x: number, alpha: number): number {
+  if (Number.isNaN(x)) return Number.NaN;
+  return x > 0 ? 1 : alpha;
+}
+
+/** tanh(x) = (e^2x - 1) / (e^2x + 1), written with expm1 of -2|x| (no overflow, no cancellation near 0). */
+export function tanh64(x: number): number {
+  if (Number.isNaN(x)) return Number.NaN;
+  const m = Math.expm1(-2 * Math.abs(x));
+  const t = -m / (2 + m);
+  return x < 0 ? -t : t;
+}
+
+/** tanh'(x) = sech^2(x) = 1 / cosh^2(x). */
+export function tanhDerivative64(x: number): number {
+  if (Number.isNaN(x)) return Number.NaN;
+  const c = Math.cosh(x);
+  return 1 / (c * c);
+}
+
+export function tanhDerivativeFromOutput64(y: number): number {
+  return 1 - y * y;
+}
+
+/**
+ * erf by its Maclaurin series, 2/sqrt(pi) sum (-1)^n z^(2n+1) / (n! (2n+1)), summed in float64 until the
+ * terms vanish; used for |z| < 2.5 only, where the largest term is small enough that the alternating sum
+ * keeps about 15 digits.
+ */
+function erfSeries64(z: number): number {
+  let term = z; // z^(2n+1) (-1)^n / n!
+  let sum = z;
+  const z2 = z * z;
+  for (let n = 1; n < 200; n++) {
+    term *= -z2 / n;
+    const add = term / (2 * n + 1);
+    sum += add;
+    if (Math.abs(add) < 1e-18 * Math.abs(sum)) break;
+  }
+  return (2 / Math.sqrt(Math.PI)) * sum;
+}
+
+/**
+ * erfc(z) for z >= 2.5 by Laplace's continued fraction,
+ * erfc(z) = exp(-z^2)/sqrt(pi) * 1/(z + (1/2)/(z + 1/(z + (3/2)/(z + 2/(z + ...))))),
+ * evaluated from the tail. `expMinusZ2` is exp(-z^2), passed in so that it can be taken from exact data.
+ */
+function erfcContinuedFraction64(z: number, expMinusZ2: number): number {
+  let f = z;
+  for (let k = 120; k >= 1; k--) f = z + k / 2 / f;
+  return expMinusZ2 / Math.sqrt(Math.PI) / f;
+}
+
+/** Phi(x) = (1 + erf(x / sqrt 2)) / 2 = erfc(-x / sqrt 2) / 2, by series near 0 and continued fraction in the tails. */
+export function normalCdf64(x: number): number {
+  if (Number.isNaN(x)) return Number.NaN;
+  const z = Math.abs(x) / Math.SQRT2;
+  if (z < 2.5) return 0.5 * (1 + erfSeries64(x / Math.SQRT2));
+  // exp(-z^2) = exp(-x^2/2): x is a float32, so x * x is exact in float64.
+  const tail = x * x > 1600 ? 0 : 0.5 * erfcContinuedFraction64(z, Math.exp(-(x * x) / 2));
+  return x < 0 ? tail : 1 - tail;
+}
+
+/** The standard normal density exp(-x^2/2) / sqrt(2 pi). */
+export function normalPdf64(x: number): number {
+  return Math.exp(-(x * x) / 2) / Math.sqrt(2 * Math.PI);
+}
+
+/** gelu(x) = x Phi(x); gelu(-Infinity) = 0 (limit). */
+export function gelu64(x: number): number {
+  if (Number.isNaN(x)) return Number.NaN;
+  if (x === Infinity) return Infinity;
+  if (x === -Infinity) return 0;
+  return x * normalCdf64(x);
+}
+
+/** gelu'(x) = Phi(x) + x phi(x); 1 at +Infinity, 0 at -Infinity. */
+export function geluDerivative64(x: number): number {
+  if (Number.isNaN(x)) return Number.NaN;
+  if (x === Infinity) return 1;
+  if (x === -Infinity) return 0;
+  return normalCdf64(x) + x * normalPdf64(x);
+}
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+
+/**
+ * gelu's tanh approximation 0.5 x (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x^3), written with the
+ * identity (1 + tanh u) / 2 = sigmoid(2u) so that the lower tail does not cancel in float64.
+ */
+export function geluTanh64(x: number): number {
+  if (Number.isNaN(x)) return Number.NaN;
+  if (x === Infinity) return Infinity;
+  if (x === -Infinity) return 0;
+  const u = SQRT_2_OVER_PI * (x + 0.044715 * x * x * x);
+  return x * sigmoid64(2 * u);
+}
+
+/** d/dx of 0.5 x (1 + tanh u): 0.5 (1 + tanh u) + 0.5 x sech^2(u) u', with sech^2(u) = 4 sigmoid(2u) sigmoid(-2u). */
+export function geluTanhDerivative64(x: number): number {
+  if (Number.isNaN(x)) return Number.NaN;
+  if (x === Infinity) return 1;
+  if (x === -Infinity) return 0;
+  const u = SQRT_2_OVER_PI * (x + 0.044715 * x * x * x);
+  const du = SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x);
+  const s = sigmoid64(2 * u);
+  const sech2 = 4 * s * sigmoid64(-2 * u);
+  return s + (sech2 === 0 ? 0 : 0.5 * x * sech2 * du);
+}
+
+/** silu(x) = x sigmoid(x); silu(-Infinity) = 0 (limit). */
+export function silu64(x: number): number {
+  if (Number.isNaN(x)) return Number.NaN;
+  if (x === -Infinity) return 0;
+  return x * sigmoid64(x);
+}
+
+/** silu'(x) = s(x) (1 + x (1 - s(x))), with 1 - s(x) = s(-x); 1 at +Infinity, 0 at -Infinity. */
+export function siluDerivative64(x: number): number {
+  if (Number.isNaN(x)) return Number.NaN;
+  if (x === Infinity) return 1;
+  if (x === -Infinity) return 0;
+  const oneMinusS = sigmoid64(-x);
+  return sigmoid64(x) * (1 + (oneMinusS === 0 ? 0 : x * oneMinusS));
+}
+
+/**
+ * A float64 result as the float32 stored by either backend would show it where that differs in kind:
+ * beyond float32's range it is +-Infinity (a float64 product such as 3.4e38 * 1.02 is finite, the
+ * float32 result is not). Finite in-range values are returned unrounded.
+ */
+export function overflowToInfinity(v: number): number {
+  const rounded = Math.fround(v);
+  return Number.isFinite(rounded) || Number.isNaN(v) ? v : rounded;
+}

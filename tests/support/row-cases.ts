@@ -13,6 +13,20 @@ const rowsOf = (x: Float32Array) => {
   return { rows: x.length / cols, cols };
 };
 
+/**
+ * softmax backward's bound: dx_i = y_i * (dy_i - dot) cancels when dy_i is near dot, so the allowed
+ * error scales with the terms: |error_i| <= 1e-6 * y_i * (|dy_i| + sum_j |y_j * dy_j|).
+ */
+export function softmaxBackwardTolerance(y: Float32Array, dy: Float32Array, rows: number, cols: number): Tolerance {
+  const bound = new Float64Array(y.length);
+  for (let r = 0; r < rows; r++) {
+    let magnitude = 0;
+    for (let i = r * cols; i < (r + 1) * cols; i++) magnitude += Math.abs((y[i] as number) * (dy[i] as number));
+    for (let i = r * cols; i < (r + 1) * cols; i++) bound[i] = 1e-6 * (y[i] as number) * (Math.abs(dy[i] as number) + magnitude);
+  }
+  return { relative: 1e-6, elementBound: bound };
+}
+
 /** The float64 references of the row ops, for any shape. */
 export const ROW_REFERENCES = {
   softmax: (x: Float32Array, rows: number, cols: number) => softmax64(x, rows, cols),
@@ -89,13 +103,7 @@ export const ROW_CASES: readonly RowCase[] = [
     // |error_i| <= 1e-6 * y_i * (|dy_i| + sum_j |y_j * dy_j|), a few float32 roundings of each term.
     tolerance: ([y, dy]) => {
       const { rows, cols } = rowsOf(y as Float32Array);
-      const bound = new Float64Array((y as Float32Array).length);
-      for (let r = 0; r < rows; r++) {
-        let magnitude = 0;
-        for (let i = r * cols; i < (r + 1) * cols; i++) magnitude += Math.abs((y as Float32Array)[i]! * (dy as Float32Array)[i]!);
-        for (let i = r * cols; i < (r + 1) * cols; i++) bound[i] = 1e-6 * (y as Float32Array)[i]! * (Math.abs((dy as Float32Array)[i]!) + magnitude);
-      }
-      return { relative: 1e-6, elementBound: bound };
+      return softmaxBackwardTolerance(y as Float32Array, dy as Float32Array, rows, cols);
     },
     inputs: (random, length) => [softmaxOutputs(random, length), gradients(random, length)],
     run: (act: Activations, [y, dy]) => act.softmaxBackward(y as Float32Array, dy as Float32Array, rowsOf(y as Float32Array)),
