@@ -1,9 +1,10 @@
 import type { ElementwiseActivation } from '../ops/elementwise.ts';
 import type { ElementwiseKernel } from '../ops/kernels.ts';
+import { type Loop, loopsFor } from './loops.ts';
 
 /**
  * Runs one elementwise kernel of `activation` on the CPU, in float64, rounding each result to float32
- * on store. `out` may be `x` (in place): every element is read before it is written.
+ * on store. `out` may be `x` or `dy` (in place): every element is read before it is written.
  * Inputs are trusted (validated at the public boundary).
  */
 export function runElementwiseCpu(
@@ -14,39 +15,27 @@ export function runElementwiseCpu(
   alpha: number,
   out: Float32Array,
 ): Float32Array {
-  const n = x.length;
+  const loops = loopsFor(activation);
   switch (kernel) {
-    case 'forward': {
-      const f = activation.forward;
-      for (let i = 0; i < n; i++) out[i] = f(x[i] as number, alpha);
+    case 'forward':
+      loops.forward(x, undefined, out, alpha);
       return out;
-    }
-    case 'derivative': {
-      const f = activation.derivative;
-      for (let i = 0; i < n; i++) out[i] = f(x[i] as number, alpha);
+    case 'derivative':
+      loops.derivative(x, undefined, out, alpha);
       return out;
-    }
-    case 'derivative_from_output': {
-      const f = requireFromOutput(activation);
-      for (let i = 0; i < n; i++) out[i] = f(x[i] as number, alpha);
+    case 'derivative_from_output':
+      requireFromOutput(activation, loops.derivativeFromOutput)(x, undefined, out, alpha);
       return out;
-    }
-    case 'backward': {
-      const f = activation.derivative;
-      const gradient = dy as Float32Array;
-      for (let i = 0; i < n; i++) out[i] = (gradient[i] as number) * f(x[i] as number, alpha);
+    case 'backward':
+      loops.derivative(x, dy, out, alpha);
       return out;
-    }
-    case 'backward_from_output': {
-      const f = requireFromOutput(activation);
-      const gradient = dy as Float32Array;
-      for (let i = 0; i < n; i++) out[i] = (gradient[i] as number) * f(x[i] as number, alpha);
+    case 'backward_from_output':
+      requireFromOutput(activation, loops.derivativeFromOutput)(x, dy, out, alpha);
       return out;
-    }
   }
 }
 
-/** f(x) and f'(x) in one pass; `forwardOut` and `derivativeOut` must be distinct from each other (either may be `x`). */
+/** f(x) and f'(x) in one call; `forwardOut` and `derivativeOut` must be distinct from each other and from x. */
 export function runForwardAndDerivativeCpu(
   activation: ElementwiseActivation,
   x: Float32Array,
@@ -54,17 +43,12 @@ export function runForwardAndDerivativeCpu(
   forwardOut: Float32Array,
   derivativeOut: Float32Array,
 ): void {
-  const f = activation.forward;
-  const d = activation.derivative;
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i] as number;
-    forwardOut[i] = f(v, alpha);
-    derivativeOut[i] = d(v, alpha);
-  }
+  const loops = loopsFor(activation);
+  loops.forward(x, undefined, forwardOut, alpha);
+  loops.derivative(x, undefined, derivativeOut, alpha);
 }
 
-function requireFromOutput(activation: ElementwiseActivation): (y: number, alpha: number) => number {
-  const f = activation.derivativeFromOutput;
-  if (!f) throw new Error(`${activation.name} has no derivative from its output`);
-  return f;
+function requireFromOutput(activation: ElementwiseActivation, loop: Loop | undefined): Loop {
+  if (!loop) throw new Error(`${activation.name} has no derivative from its output`);
+  return loop;
 }
