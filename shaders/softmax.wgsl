@@ -41,6 +41,8 @@ struct Params {
 
 override WORKGROUP_SIZE: u32 = 256u;
 override THREADS_PER_ROW: u32 = 32u;
+// Log-softmax instead of softmax in the normalize_* entry points.
+override LOG_SPACE: bool = false;
 
 const NAN_FLAG: u32 = 0x80000000u;
 // Set once the statistics hold a finite value: `sum` then excludes the max element's own exp(0) = 1.
@@ -207,19 +209,6 @@ fn input_row_statistics(position: RowPosition, local_index: u32) -> RowStatistic
   return reduce_row_statistics(local_index, position.lane, own);
 }
 
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn softmax(@builtin(workgroup_id) workgroup_id: vec3<u32>,
-           @builtin(local_invocation_index) local_index: u32,
-           @builtin(num_workgroups) workgroups: vec3<u32>) {
-  let position = row_position(workgroup_id, local_index, workgroups);
-  let statistics = input_row_statistics(position, local_index);
-  if (position.in_range) {
-    for (var at = position.row_start + position.lane; at < position.row_end; at = at + THREADS_PER_ROW) {
-      output_a[at] = softmax_value(input_a[at], statistics);
-    }
-  }
-}
-
 fn log_softmax_value(value: f32, row: RowStatistics) -> f32 {
   let negative_infinity = bitcast<f32>(params.negative_infinity_bits);
   let positive_infinities = row.flags & COUNT_MASK;
@@ -242,18 +231,27 @@ fn log_softmax_value(value: f32, row: RowStatistics) -> f32 {
   return difference - log1p_nonnegative(row.sum);
 }
 
+// softmax, or log-softmax with LOG_SPACE: one entry point, two pipelines.
+fn normalized_value(value: f32, row: RowStatistics) -> f32 {
+  if (LOG_SPACE) {
+    return log_softmax_value(value, row);
+  }
+  return softmax_value(value, row);
+}
+
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn log_softmax(@builtin(workgroup_id) workgroup_id: vec3<u32>,
-               @builtin(local_invocation_index) local_index: u32,
-               @builtin(num_workgroups) workgroups: vec3<u32>) {
+fn normalize_rows(@builtin(workgroup_id) workgroup_id: vec3<u32>,
+                  @builtin(local_invocation_index) local_index: u32,
+                  @builtin(num_workgroups) workgroups: vec3<u32>) {
   let position = row_position(workgroup_id, local_index, workgroups);
   let statistics = input_row_statistics(position, local_index);
   if (position.in_range) {
     for (var at = position.row_start + position.lane; at < position.row_end; at = at + THREADS_PER_ROW) {
-      output_a[at] = log_softmax_value(input_a[at], statistics);
+      output_a[at] = normalized_value(input_a[at], statistics);
     }
   }
 }
+
 
 // dx = y * (dy - sum(dy * y)): input_a is y (the softmax output), input_b is dy.
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -296,26 +294,14 @@ fn thread_row_statistics(position: RowPosition) -> RowStatistics {
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn softmax_by_thread(@builtin(workgroup_id) workgroup_id: vec3<u32>,
-                     @builtin(local_invocation_index) local_index: u32,
-                     @builtin(num_workgroups) workgroups: vec3<u32>) {
+fn normalize_rows_by_thread(@builtin(workgroup_id) workgroup_id: vec3<u32>,
+                            @builtin(local_invocation_index) local_index: u32,
+                            @builtin(num_workgroups) workgroups: vec3<u32>) {
   let position = thread_row(workgroup_id, local_index, workgroups);
   if (!position.in_range) { return; }
   let statistics = thread_row_statistics(position);
   for (var at = position.row_start; at < position.row_end; at = at + 1u) {
-    output_a[at] = softmax_value(input_a[at], statistics);
-  }
-}
-
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn log_softmax_by_thread(@builtin(workgroup_id) workgroup_id: vec3<u32>,
-                         @builtin(local_invocation_index) local_index: u32,
-                         @builtin(num_workgroups) workgroups: vec3<u32>) {
-  let position = thread_row(workgroup_id, local_index, workgroups);
-  if (!position.in_range) { return; }
-  let statistics = thread_row_statistics(position);
-  for (var at = position.row_start; at < position.row_end; at = at + 1u) {
-    output_a[at] = log_softmax_value(input_a[at], statistics);
+    output_a[at] = normalized_value(input_a[at], statistics);
   }
 }
 
@@ -383,22 +369,12 @@ fn given_statistics() -> RowStatistics {
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn softmax_given(@builtin(workgroup_id) workgroup_id: vec3<u32>,
-                 @builtin(local_invocation_index) local_index: u32,
-                 @builtin(num_workgroups) workgroups: vec3<u32>) {
+fn normalize_given(@builtin(workgroup_id) workgroup_id: vec3<u32>,
+                   @builtin(local_invocation_index) local_index: u32,
+                   @builtin(num_workgroups) workgroups: vec3<u32>) {
   let i = flat_index(workgroup_id, local_index, workgroups);
   if (i < params.length) {
-    output_a[i] = softmax_value(input_a[i], given_statistics());
-  }
-}
-
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn log_softmax_given(@builtin(workgroup_id) workgroup_id: vec3<u32>,
-                     @builtin(local_invocation_index) local_index: u32,
-                     @builtin(num_workgroups) workgroups: vec3<u32>) {
-  let i = flat_index(workgroup_id, local_index, workgroups);
-  if (i < params.length) {
-    output_a[i] = log_softmax_value(input_a[i], given_statistics());
+    output_a[i] = normalized_value(input_a[i], given_statistics());
   }
 }
 

@@ -1,5 +1,5 @@
 import { runElementwiseCpu, runForwardAndDerivativeCpu } from './cpu/elementwise.ts';
-import { logSoftmaxCpu, softmaxBackwardCpu, softmaxCpu } from './cpu/softmax.ts';
+import { runRowsCpu } from './cpu/softmax.ts';
 import { ArgumentTypeError, EngineDestroyedError, WebGPUError } from './errors.ts';
 import { GpuBackend, type RowStrategy } from './gpu/backend.ts';
 import { ResidentQueue } from './gpu/resident.ts';
@@ -10,7 +10,7 @@ import { type Calibration, calibrate, describeCalibration } from './gpu/calibrat
 import { describeAdapter, requestDevice } from './gpu/device.ts';
 import { addNamedMethods, type ElementwiseOperations, type NamedElementwiseMethods, resolveCall } from './ops/calls.ts';
 import type { ElementwiseActivation, ElementwiseOptions } from './ops/elementwise.ts';
-import type { ElementwiseKernel } from './ops/kernels.ts';
+import type { ElementwiseKernel, RowKernel } from './ops/kernels.ts';
 import { checkOptionsObject, checkSameLength, type NumericInput, type RowOptions, resolveShape, toFloat32Array } from './validate.ts';
 
 /** Which backend an engine uses: `'auto'` picks WebGPU when a device is granted, and the CPU for small arrays. */
@@ -298,38 +298,18 @@ class Engine extends EventTarget implements Activations {
   }
 
   async softmax(x: NumericInput, options?: RowOptions): Promise<Float32Array> {
-    this.checkAlive('softmax');
-    const input = toFloat32Array(x, 'x');
-    const shape = resolveShape(options, input.length);
-    return this.onBackend(
-      input.length,
-      (gpu) => gpu.rows('softmax', [input], shape),
-      () => softmaxCpu(input, shape.rows, shape.cols, new Float32Array(input.length)),
-    );
+    return this.rows('softmax', [toFloat32Array(x, 'x')], options);
   }
 
   async logSoftmax(x: NumericInput, options?: RowOptions): Promise<Float32Array> {
-    this.checkAlive('logSoftmax');
-    const input = toFloat32Array(x, 'x');
-    const shape = resolveShape(options, input.length);
-    return this.onBackend(
-      input.length,
-      (gpu) => gpu.rows('log_softmax', [input], shape),
-      () => logSoftmaxCpu(input, shape.rows, shape.cols, new Float32Array(input.length)),
-    );
+    return this.rows('log_softmax', [toFloat32Array(x, 'x')], options);
   }
 
   async softmaxBackward(y: NumericInput, dy: NumericInput, options?: RowOptions): Promise<Float32Array> {
-    this.checkAlive('softmaxBackward');
     const output = toFloat32Array(y, 'y');
     const gradient = toFloat32Array(dy, 'dy');
     checkSameLength(gradient, 'dy', output.length, 'y');
-    const shape = resolveShape(options, output.length);
-    return this.onBackend(
-      output.length,
-      (gpu) => gpu.rows('softmax_backward', [output, gradient], shape),
-      () => softmaxBackwardCpu(output, gradient, shape.rows, shape.cols, new Float32Array(output.length)),
-    );
+    return this.rows('softmax_backward', [output, gradient], options);
   }
 
   stats(): PoolStats {
@@ -342,6 +322,18 @@ class Engine extends EventTarget implements Activations {
     const gpu = this.gpu;
     this.gpu = undefined;
     gpu?.destroy(this.recover !== undefined);
+  }
+
+  // A row op on validated inputs (x, or y and dy), on the GPU or the CPU.
+  private rows(kernel: RowKernel, inputs: Float32Array[], options: RowOptions | undefined): Promise<Float32Array> {
+    this.checkAlive(kernel);
+    const [first, second] = inputs as [Float32Array, Float32Array | undefined];
+    const { rows, cols } = resolveShape(options, first.length);
+    return this.onBackend(
+      first.length,
+      (gpu) => gpu.rows(kernel, inputs, { rows, cols }),
+      () => runRowsCpu(kernel, first, second, rows, cols, new Float32Array(first.length)),
+    );
   }
 
   private elementwise(

@@ -1,5 +1,5 @@
 import { runElementwiseCpu, runForwardAndDerivativeCpu } from './cpu/elementwise.ts';
-import { logSoftmaxCpu, softmaxBackwardCpu, softmaxCpu } from './cpu/softmax.ts';
+import { runRowsCpu } from './cpu/softmax.ts';
 import { ArgumentRangeError, WebGPUError } from './errors.ts';
 import type { ResidentData, ResidentQueue } from './gpu/resident.ts';
 import { addNamedMethods, type ElementwiseOperations, type NamedElementwiseMethods, resolveCall } from './ops/calls.ts';
@@ -66,12 +66,8 @@ export function createResidentOperations(owner: TensorHost): ResidentOperations 
       const data = inputs.map((t, i) => gpuData(t, names[i] as string, queue));
       return new Tensor(owner, { queue, data: queue.rows(kernel, data, shape) });
     }
-    const [x, dy] = inputs.map((t, i) => cpuData(t, names[i] as string)) as [Float32Array, Float32Array];
-    const out = new Float32Array(x.length);
-    if (kernel === 'softmax') softmaxCpu(x, shape.rows, shape.cols, out);
-    else if (kernel === 'log_softmax') logSoftmaxCpu(x, shape.rows, shape.cols, out);
-    else softmaxBackwardCpu(x, dy, shape.rows, shape.cols, out);
-    return new Tensor(owner, out);
+    const [x, dy] = inputs.map((t, i) => cpuData(t, names[i] as string)) as [Float32Array, Float32Array | undefined];
+    return new Tensor(owner, runRowsCpu(kernel, x, dy, shape.rows, shape.cols, new Float32Array(x.length)));
   };
 
   const operations = {

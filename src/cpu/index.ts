@@ -2,7 +2,8 @@ import { addNamedMethods, type ElementwiseOperations, type NamedElementwiseMetho
 import type { ElementwiseActivation, ElementwiseOptions } from '../ops/elementwise.ts';
 import { checkOptionsObject, checkOutput, checkSameLength, type NumericInput, type RowOptions, resolveShape, toFloat32Array } from '../validate.ts';
 import { runElementwiseCpu, runForwardAndDerivativeCpu } from './elementwise.ts';
-import { logSoftmaxCpu, softmaxBackwardCpu, softmaxCpu } from './softmax.ts';
+import { runRowsCpu } from './softmax.ts';
+import type { RowKernel } from '../ops/kernels.ts';
 
 /** Options of the CPU functions: the op's options plus `out`, a Float32Array of the input's length to write into (it may be the input itself, for in-place). */
 export type CpuOptions<Options> = Options & { out?: Float32Array };
@@ -38,6 +39,14 @@ export type CpuFunctions = ElementwiseOperations<Float32Array, [Float32Array, Fl
     softmaxBackward(y: NumericInput, dy: NumericInput, options?: CpuOptionsOrOut<RowOptions>): Float32Array;
   };
 
+// A row op on validated inputs (x, or y and dy), with the shape and `out` from the options.
+function rows(kernel: RowKernel, inputs: Float32Array[], optionsOrOut: CpuOptionsOrOut<RowOptions> | undefined): Float32Array {
+  const { options, out } = splitOut(optionsOrOut);
+  const [first, second] = inputs as [Float32Array, Float32Array | undefined];
+  const shape = resolveShape(options, first.length);
+  return runRowsCpu(kernel, first, second, shape.rows, shape.cols, outputFor(out, first.length));
+}
+
 const operations = {
   forward(activation: ElementwiseActivation, x: NumericInput, optionsOrOut?: CpuOptionsOrOut<ElementwiseOptions>): Float32Array {
     const { options, out } = splitOut(optionsOrOut);
@@ -71,24 +80,16 @@ const operations = {
     return [values, derivatives];
   },
   softmax(x: NumericInput, optionsOrOut?: CpuOptionsOrOut<RowOptions>): Float32Array {
-    const { options, out } = splitOut(optionsOrOut);
-    const input = toFloat32Array(x, 'x');
-    const shape = resolveShape(options, input.length);
-    return softmaxCpu(input, shape.rows, shape.cols, outputFor(out, input.length));
+    return rows('softmax', [toFloat32Array(x, 'x')], optionsOrOut);
   },
   logSoftmax(x: NumericInput, optionsOrOut?: CpuOptionsOrOut<RowOptions>): Float32Array {
-    const { options, out } = splitOut(optionsOrOut);
-    const input = toFloat32Array(x, 'x');
-    const shape = resolveShape(options, input.length);
-    return logSoftmaxCpu(input, shape.rows, shape.cols, outputFor(out, input.length));
+    return rows('log_softmax', [toFloat32Array(x, 'x')], optionsOrOut);
   },
   softmaxBackward(y: NumericInput, dy: NumericInput, optionsOrOut?: CpuOptionsOrOut<RowOptions>): Float32Array {
-    const { options, out } = splitOut(optionsOrOut);
     const output = toFloat32Array(y, 'y');
     const gradient = toFloat32Array(dy, 'dy');
     checkSameLength(gradient, 'dy', output.length, 'y');
-    const shape = resolveShape(options, output.length);
-    return softmaxBackwardCpu(output, gradient, shape.rows, shape.cols, outputFor(out, output.length));
+    return rows('softmax_backward', [output, gradient], optionsOrOut);
   },
 };
 addNamedMethods(operations);

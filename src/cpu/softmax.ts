@@ -1,3 +1,5 @@
+import type { RowKernel } from '../ops/kernels.ts';
+
 /**
  * Row-wise kernels on the CPU, in float64, with the same special-value rules as `shaders/softmax.wgsl`:
  * a NaN makes its row NaN; +Infinity entries share the row equally; -Infinity entries get 0; a row of
@@ -44,6 +46,13 @@ function rowStatistics(x: Float32Array, start: number, end: number): RowStatisti
 /** True when the row has no distribution to return: a NaN, or nothing above -Infinity. */
 function isUndefinedRow(row: RowStatistics): boolean {
   return row.nan || (row.positiveInfinities === 0 && row.max === -Infinity);
+}
+
+/** A row kernel by name: x for softmax and log-softmax, y and dy for softmax backward. */
+export function runRowsCpu(kernel: RowKernel, x: Float32Array, dy: Float32Array | undefined, rows: number, cols: number, out: Float32Array): Float32Array {
+  if (kernel === 'softmax') return softmaxCpu(x, rows, cols, out);
+  if (kernel === 'log_softmax') return logSoftmaxCpu(x, rows, cols, out);
+  return softmaxBackwardCpu(x, dy as Float32Array, rows, cols, out);
 }
 
 /** softmax along each row. */

@@ -94,10 +94,11 @@ function createDevicePipelines(device: GPUDevice): DevicePipelines {
       let pipeline = rowPipelines.get(key);
       if (!pipeline) {
         softmaxModule ??= device.createShaderModule({ label: 'webgpu-activations.softmax.module', code: softmaxShaderSource() });
+        const { entryPoint, logSpace } = rowEntryPoint(kernel);
         pipeline = device.createComputePipeline({
           label: `webgpu-activations.${kernel}.rows${threadsPerRow}.pipeline`,
           layout: pipelineLayout(isTwoInputRowKernel(kernel) ? 'binary' : 'unary'),
-          compute: { module: softmaxModule, entryPoint: kernel, constants: { WORKGROUP_SIZE, THREADS_PER_ROW: threadsPerRow } },
+          compute: { module: softmaxModule, entryPoint, constants: { WORKGROUP_SIZE, THREADS_PER_ROW: threadsPerRow, LOG_SPACE: logSpace ? 1 : 0 } },
         });
         rowPipelines.set(key, pipeline);
       }
@@ -111,4 +112,16 @@ export function elementwiseBindingShape(kernel: ElementwiseKernel | 'forward_and
   if (kernel === 'backward' || kernel === 'backward_from_output') return 'binary';
   if (kernel === 'forward_and_derivative') return 'dual_output';
   return 'unary';
+}
+
+/**
+ * softmax and log-softmax share their entry points in softmax.wgsl (normalize_rows, ..._by_thread,
+ * normalize_given), told apart by the LOG_SPACE constant; the other row kernels are entry points of
+ * their own name.
+ */
+function rowEntryPoint(kernel: RowKernel | RowByThreadKernel | LongRowKernel): { entryPoint: string; logSpace: boolean } {
+  const normalize = /^(log_)?softmax(_by_thread|_given)?$/.exec(kernel);
+  if (!normalize) return { entryPoint: kernel, logSpace: false };
+  const variant = normalize[2] === '_given' ? 'normalize_given' : normalize[2] === '_by_thread' ? 'normalize_rows_by_thread' : 'normalize_rows';
+  return { entryPoint: variant, logSpace: normalize[1] !== undefined };
 }
