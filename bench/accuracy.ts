@@ -7,10 +7,12 @@ export const FLOAT32_MIN_NORMAL = 1.1754943508222875e-38;
 export const OUR_TOLERANCE = 1e-5;
 
 /**
- * Largest |actual - expected| / max(|expected|, FLOAT32_MIN_NORMAL) over all elements. A NaN where the
+ * Largest |actual - expected| / max(|expected|, scale, FLOAT32_MIN_NORMAL) over all elements. A NaN where the
  * reference has none (or the other way round), or an infinity that does not match, counts as Infinity.
+ * `scale`, where given, is the magnitude of the terms each element is computed from, for ops whose
+ * result cancels (softmax backward): there no float32 computation is relative to the result itself.
  */
-export function maxRelativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+export function maxRelativeError(actual: ArrayLike<number>, expected: ArrayLike<number>, scale?: ArrayLike<number>): number {
   if (actual.length !== expected.length) return Number.POSITIVE_INFINITY;
   let worst = 0;
   for (let i = 0; i < expected.length; i++) {
@@ -21,7 +23,7 @@ export function maxRelativeError(actual: ArrayLike<number>, expected: ArrayLike<
     } else if (!Number.isFinite(a) || !Number.isFinite(e)) {
       if (a !== e) return Number.POSITIVE_INFINITY;
     } else {
-      const error = Math.abs(a - e) / Math.max(Math.abs(e), FLOAT32_MIN_NORMAL);
+      const error = Math.abs(a - e) / Math.max(Math.abs(e), (scale?.[i] as number | undefined) ?? 0, FLOAT32_MIN_NORMAL);
       if (error > worst) worst = error;
     }
   }

@@ -17,6 +17,13 @@ export interface BenchConfig {
   readonly autorun: boolean;
 }
 
+/**
+ * The ops a full run takes when none are named: the sigmoid family and softmax, so that `npm run bench`
+ * stays at a few minutes. The other ops run when named (`--ops relu,gelu`, `?ops=`, the checkboxes).
+ * A quick run (`--quick`, small sizes, seconds per op) takes every op when none are named.
+ */
+export const DEFAULT_OPS: readonly string[] = ['sigmoid', 'sigmoidDerivative', 'sigmoidDerivativeFromOutput', 'sigmoidBackward', 'softmax'];
+
 /** 2^8 .. 2^24, step x4. */
 export const DEFAULT_SIZES: readonly number[] = [8, 10, 12, 14, 16, 18, 20, 22, 24].map((power) => 2 ** power);
 export const DEFAULT_SHAPES: readonly BenchShape[] = [
@@ -70,7 +77,8 @@ function isFlagOn(value: string | null): boolean {
 
 /**
  * The configuration in a URL query: `?ops=sigmoid,softmax&sizes=256,4096&shapes=1x4096,64x64&reps=3&budget=200&quick=1&autorun=1`.
- * Unknown op ids are dropped; anything left out takes the default (or the quick default with `quick=1`).
+ * Unknown op ids are dropped; anything left out takes the default (or the quick default with `quick=1`;
+ * for ops: {@link DEFAULT_OPS}, or every op with `quick=1`).
  */
 export function configFromQuery(search: string): BenchConfig {
   const query = new URLSearchParams(search);
@@ -82,7 +90,7 @@ export function configFromQuery(search: string): BenchConfig {
   const reps = parsePositiveIntegers(query.get('reps'))?.[0];
   const budget = parsePositiveIntegers(query.get('budget'))?.[0];
   return {
-    ops: ops && ops.length > 0 ? ops : BENCH_OPS.map((op) => op.id),
+    ops: ops && ops.length > 0 ? ops : quick ? BENCH_OPS.map((op) => op.id) : DEFAULT_OPS,
     sizes: parsePositiveIntegers(query.get('sizes')) ?? (quick ? QUICK_SIZES : DEFAULT_SIZES),
     shapes: shapes && shapes.length > 0 ? shapes : quick ? QUICK_SHAPES : DEFAULT_SHAPES,
     reps: reps ?? (quick ? QUICK_REPS : DEFAULT_REPS),

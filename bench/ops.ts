@@ -1,20 +1,28 @@
 // The benchmark's op table: everything the page needs to know about one op, in one entry. Adding an
-// op (relu, tanh, gelu, ...) is one entry here: its inputs, its float64 reference, how each backend
-// computes it end to end, and which kernel the resident timing dispatches.
+// op is one entry here: its inputs, its float64 reference, how each backend computes it end to end,
+// and which kernel the resident timing dispatches. (Which ops a run takes by default: config.ts.)
 import type * as TensorFlow from '@tensorflow/tfjs-core';
 import type { Activations } from 'webgpu-activations';
 import { elementwiseParams, isSoftwareAdapter, planRows, rowParams } from '../src/gpu/backend.ts';
 import { type BindingShape, type DevicePipelines, elementwiseBindingShape, WORKGROUP_SIZE } from '../src/gpu/pipelines.ts';
-import { sigmoidActivation } from '../src/ops/elementwise.ts';
-import type { ElementwiseKernel } from '../src/ops/kernels.ts';
+import { ACTIVATIONS, type ElementwiseActivation } from '../src/ops/elementwise.ts';
+import type { ElementwiseKernel, RowKernel } from '../src/ops/kernels.ts';
 import {
+  gelu64,
+  geluDerivative64,
+  leakyRelu64,
   map64,
   map64Binary,
+  overflowToInfinity,
+  relu64,
   sigmoid64,
   sigmoidDerivative64,
   sigmoidDerivativeFromOutput64,
+  silu64,
   softmax64,
+  tanh64,
 } from '../tests/support/reference.ts';
+import { logSoftmax64, softmaxBackward64 } from './reference.ts';
 
 /** A rows x cols batch; elementwise ops use one row of `cols` elements. */
 export interface BenchShape {
@@ -53,12 +61,19 @@ export interface BenchOp {
   /** A few special inputs (NaN, large |x|) that show how each backend handles them. */
   edgeInputs(): OpInputs;
   reference(inputs: OpInputs): Float64Array;
+  /**
+   * For an op whose result cancels: per element, the magnitude of the terms it is computed from, which
+   * its error is measured against where that exceeds |reference| (see maxRelativeError). Default: none.
+   */
+  errorScale?(inputs: OpInputs): Float64Array;
   ours(act: Activations, inputs: OpInputs): Promise<Float32Array>;
   /** The loop a JavaScript developer would write by hand. */
   plainJs(inputs: OpInputs): Float32Array;
   /** The op as TF.js users write it: tensor from the array, the op, read back, dispose. */
   tfjs(tf: TensorFlowModule, inputs: OpInputs): Promise<Float32Array>;
   readonly resident: ResidentKernel;
+  /** What the plain JS loop or the TF.js version computes where that is not simply the op (shown with the edge cases). */
+  readonly note?: string;
 }
 
 /** Uniform in [low, high), rounded to float32. */
@@ -93,14 +108,377 @@ async function readAndDispose(tensor: TensorFlow.Tensor): Promise<Float32Array> 
 const SIGMOID_EDGE_INPUTS = [Number.NaN, -100, -20, -10, -1, 0, 1, 10, 20, 100, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
 const SIGMOID_OUTPUT_EDGE_INPUTS = [Number.NaN, 0, 1e-30, 2.061153622438558e-9, 0.25, 0.5, 0.75, 0.9999546000702375, 1];
 
-function elementwiseKernel(kernel: ElementwiseKernel): ResidentKernel {
+/**
+ * The resident spec of an elementwise kernel of `activation`; `alpha` is the activation's scalar
+ * parameter as the engine passes it in the uniform (leaky relu's slope; ignored by the others).
+ */
+function elementwiseKernel(activation: ElementwiseActivation, kernel: ElementwiseKernel, alpha = 0): ResidentKernel {
   return {
     bindingShape: elementwiseBindingShape(kernel),
-    pipeline: (pipelines) => pipelines.elementwise(sigmoidActivation, kernel),
-    params: (shape) => elementwiseParams(shape.rows * shape.cols, 0),
+    pipeline: (pipelines) => pipelines.elementwise(activation, kernel),
+    params: (shape) => elementwiseParams(shape.rows * shape.cols, alpha),
     workgroups: (shape) => Math.ceil(Math.ceil((shape.rows * shape.cols) / 4) / WORKGROUP_SIZE),
   };
 }
+
+/** The resident spec of a row kernel: the plan the library itself uses for this shape on this device. */
+function rowKernel(kernel: RowKernel, bindingShape: BindingShape): ResidentKernel {
+  const plan = (shape: BenchShape, device: GPUDevice) => planRows(kernel, shape.rows, shape.cols, isSoftwareAdapter(device, undefined));
+  return {
+    bindingShape,
+    pipeline: (pipelines, shape, device) => {
+      const { kernel: entryPoint, threadsPerRow } = plan(shape, device);
+      return pipelines.rows(entryPoint, threadsPerRow);
+    },
+    params: (shape) => rowParams(shape.rows, shape.cols, shape.rows * shape.cols),
+    workgroups: (shape, device) => Math.ceil(shape.rows / plan(shape, device).rowsPerWorkgroup),
+  };
+}
+
+/** One row of special inputs for an elementwise op. */
+function edgeRow(values: readonly number[]): OpInputs {
+  return { x: Float32Array.from(values), shape: { rows: 1, cols: values.length } };
+}
+
+/** f(x) for each element in float64, as float32 stores it where float64 is finite and float32 is not. */
+function reference64(x: ArrayLike<number>, f: (v: number) => number): Float64Array {
+  return map64(x, (v) => overflowToInfinity(f(v)));
+}
+
+/** A plain loop applying `f` to each element: what the JS baselines share. */
+function mapLoop(x: Float32Array, f: (v: number) => number): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = f(x[i] as number);
+  return out;
+}
+
+/** Uniform inputs in [-10, 10): the range where the activations below do something other than saturate. */
+function activationInputs(random: () => number, shape: BenchShape): OpInputs {
+  return { x: uniformArray(random, shape.rows * shape.cols, -10, 10), shape };
+}
+
+// The special inputs of the forward ops beyond sigmoid: NaN, the infinities, the largest float32
+// magnitudes (3.4e38), signed zeros and a tiny normal. The negative side is per op: it goes as far as
+// the result stays a normal float32 (a GPU may flush subnormals, which is not a difference of formula).
+const FORWARD_EDGE_CORE = [
+  Number.NaN,
+  Number.NEGATIVE_INFINITY,
+  -3.4e38,
+  -1,
+  -1e-30,
+  -0,
+  0,
+  1e-30,
+  1,
+  10,
+  100,
+  3.4e38,
+  Number.POSITIVE_INFINITY,
+];
+const RELU_EDGE_INPUTS = [...FORWARD_EDGE_CORE, -100, -20];
+const TANH_EDGE_INPUTS = [...FORWARD_EDGE_CORE, -100, -20, -0.5, 0.5];
+// gelu(-10) = -7.6e-23; gelu(-14) would be subnormal. silu(-50) = -9.6e-21; silu(-100) would be subnormal.
+const GELU_EDGE_INPUTS = [...FORWARD_EDGE_CORE, -10, -5, -0.75];
+const SILU_EDGE_INPUTS = [...FORWARD_EDGE_CORE, -50, -20, -1.28];
+
+// gelu backward: x across the tails, the derivative's zero (-0.7518) and its maximum (1.13 near 1.4),
+// with dy up to the float32 maximum, so that dy * gelu'(x) overflows to Infinity where it must.
+const GELU_BACKWARD_EDGE_X = [
+  Number.NaN,
+  Number.NEGATIVE_INFINITY,
+  -3.4e38,
+  -10,
+  -1,
+  -0.7518,
+  -0,
+  0.5,
+  1.4,
+  1.4,
+  10,
+  3.4e38,
+  Number.POSITIVE_INFINITY,
+];
+const GELU_BACKWARD_EDGE_DY = [1, 1, 1, -2, 3, 1, 1, -3.4e38, 3.4e38, 1e-3, -3.4e38, 2, -1];
+
+const LEAKY_RELU_ALPHA = 0.01;
+
+/**
+ * erf by Abramowitz & Stegun 7.1.26 (|error| <= 1.5e-7 absolute): the approximation a JavaScript
+ * developer copies, since there is no Math.erf. Its absolute error is relative error near 0 and ruins
+ * 1 + erf(z) in the lower tail, so the plain-JS gelu is off there by design of the baseline.
+ */
+function erfAbramowitzStegun(z: number): number {
+  const a = Math.abs(z);
+  const t = 1 / (1 + 0.3275911 * a);
+  const poly = ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t;
+  const value = 1 - poly * Math.exp(-a * a);
+  return z < 0 ? -value : value;
+}
+
+/** gelu'(x) = Phi(x) + x phi(x), the plain-JS way (A&S erf, Math.exp). */
+function geluDerivativeJs(x: number): number {
+  return 0.5 * (1 + erfAbramowitzStegun(x * Math.SQRT1_2)) + (x * Math.exp(-0.5 * x * x)) / Math.sqrt(2 * Math.PI);
+}
+
+/** Phi(x) = (1 + erf(x / sqrt 2)) / 2 in TF.js (core has erf but no gelu). */
+function normalCdfTf(tf: TensorFlowModule, x: TensorFlow.Tensor): TensorFlow.Tensor {
+  return tf.mul(0.5, tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
+}
+
+/** Per element of a softmax backward, the magnitude of its terms: y_i (|dy_i| + sum_j |y_j dy_j|). */
+function softmaxBackwardScale(y: Float32Array, dy: Float32Array, shape: BenchShape): Float64Array {
+  const scale = new Float64Array(y.length);
+  for (let r = 0; r < shape.rows; r++) {
+    const start = r * shape.cols;
+    const end = start + shape.cols;
+    let magnitude = 0;
+    for (let i = start; i < end; i++) magnitude += Math.abs((y[i] as number) * (dy[i] as number));
+    for (let i = start; i < end; i++) scale[i] = (y[i] as number) * (Math.abs(dy[i] as number) + magnitude);
+  }
+  return scale;
+}
+
+/** Softmax outputs (float32) of uniform logits, rows x cols: what softmax backward receives in a network. */
+function softmaxOutputs(random: () => number, shape: BenchShape): Float32Array {
+  return Float32Array.from(softmax64(uniformArray(random, shape.rows * shape.cols, -10, 10), shape.rows, shape.cols));
+}
+
+/** relu, leaky relu, tanh, gelu, silu forward, and gelu backward as the representative of dy * f'(x). */
+const ELEMENTWISE_OPS_BEYOND_SIGMOID: readonly BenchOp[] = [
+  {
+    id: 'relu',
+    label: 'relu',
+    family: 'elementwise',
+    bytesPerElement: 8,
+    inputs: activationInputs,
+    edgeInputs: () => edgeRow(RELU_EDGE_INPUTS),
+    reference: ({ x }) => reference64(x, relu64),
+    ours: (act, { x }) => act.relu(x),
+    plainJs: ({ x }) => mapLoop(x, (v) => Math.max(v, 0)),
+    tfjs: (tf, { x }) => readAndDispose(tf.tidy(() => tf.relu(tf.tensor1d(x)))),
+    resident: elementwiseKernel(ACTIVATIONS.relu, 'forward'),
+  },
+  {
+    id: 'leakyRelu',
+    label: 'leakyRelu (alpha 0.01)',
+    family: 'elementwise',
+    bytesPerElement: 8,
+    inputs: activationInputs,
+    edgeInputs: () => edgeRow(RELU_EDGE_INPUTS),
+    reference: ({ x }) => reference64(x, (v) => leakyRelu64(v, LEAKY_RELU_ALPHA)),
+    ours: (act, { x }) => act.leakyRelu(x, { alpha: LEAKY_RELU_ALPHA }),
+    plainJs: ({ x }) => mapLoop(x, (v) => (v >= 0 ? v : LEAKY_RELU_ALPHA * v)),
+    tfjs: (tf, { x }) => readAndDispose(tf.tidy(() => tf.leakyRelu(tf.tensor1d(x), LEAKY_RELU_ALPHA))),
+    resident: elementwiseKernel(ACTIVATIONS.leakyRelu, 'forward', LEAKY_RELU_ALPHA),
+  },
+  {
+    id: 'tanh',
+    label: 'tanh',
+    family: 'elementwise',
+    bytesPerElement: 8,
+    inputs: activationInputs,
+    edgeInputs: () => edgeRow(TANH_EDGE_INPUTS),
+    reference: ({ x }) => reference64(x, tanh64),
+    ours: (act, { x }) => act.tanh(x),
+    plainJs: ({ x }) => mapLoop(x, Math.tanh),
+    tfjs: (tf, { x }) => readAndDispose(tf.tidy(() => tf.tanh(tf.tensor1d(x)))),
+    resident: elementwiseKernel(ACTIVATIONS.tanh, 'forward'),
+  },
+  {
+    id: 'gelu',
+    label: 'gelu (erf form)',
+    family: 'elementwise',
+    bytesPerElement: 8,
+    inputs: activationInputs,
+    edgeInputs: () => edgeRow(GELU_EDGE_INPUTS),
+    reference: ({ x }) => reference64(x, gelu64),
+    ours: (act, { x }) => act.gelu(x),
+    plainJs: ({ x }) => mapLoop(x, (v) => 0.5 * v * (1 + erfAbramowitzStegun(v * Math.SQRT1_2))),
+    tfjs: (tf, { x }) =>
+      readAndDispose(
+        tf.tidy(() => {
+          const t = tf.tensor1d(x);
+          return tf.mul(t, normalCdfTf(tf, t));
+        }),
+      ),
+    resident: elementwiseKernel(ACTIVATIONS.gelu, 'forward'),
+    note: 'Plain JS loop: 0.5 x (1 + erf(x / sqrt 2)) with the Abramowitz & Stegun 7.1.26 erf (absolute error 1.5e-7, so the lower tail is off). TF.js core has no gelu: x * 0.5 * (1 + tf.erf(x / sqrt 2)).',
+  },
+  {
+    id: 'silu',
+    label: 'silu',
+    family: 'elementwise',
+    bytesPerElement: 8,
+    inputs: activationInputs,
+    edgeInputs: () => edgeRow(SILU_EDGE_INPUTS),
+    reference: ({ x }) => reference64(x, silu64),
+    ours: (act, { x }) => act.silu(x),
+    plainJs: ({ x }) => mapLoop(x, (v) => v / (1 + Math.exp(-v))),
+    tfjs: (tf, { x }) =>
+      readAndDispose(
+        tf.tidy(() => {
+          const t = tf.tensor1d(x);
+          return tf.mul(t, tf.sigmoid(t));
+        }),
+      ),
+    resident: elementwiseKernel(ACTIVATIONS.silu, 'forward'),
+    note: 'Plain JS loop: x / (1 + exp(-x)). TF.js: x * tf.sigmoid(x).',
+  },
+  {
+    id: 'geluBackward',
+    label: 'geluBackward',
+    family: 'elementwise',
+    bytesPerElement: 12,
+    inputs: (random, shape) => ({
+      x: uniformArray(random, shape.rows * shape.cols, -10, 10),
+      dy: uniformArray(random, shape.rows * shape.cols, -1, 1),
+      shape,
+    }),
+    edgeInputs: () => ({
+      x: Float32Array.from(GELU_BACKWARD_EDGE_X),
+      dy: Float32Array.from(GELU_BACKWARD_EDGE_DY),
+      shape: { rows: 1, cols: GELU_BACKWARD_EDGE_X.length },
+    }),
+    reference: (inputs) => map64Binary(inputs.x, requireGradient(inputs), (x, dy) => overflowToInfinity(dy * geluDerivative64(x))),
+    ours: (act, inputs) => act.geluBackward(inputs.x, requireGradient(inputs)),
+    plainJs: (inputs) => {
+      const { x } = inputs;
+      const dy = requireGradient(inputs);
+      const out = new Float32Array(x.length);
+      for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * geluDerivativeJs(x[i] as number);
+      return out;
+    },
+    tfjs: (tf, inputs) =>
+      readAndDispose(
+        tf.tidy(() => {
+          const x = tf.tensor1d(inputs.x);
+          const pdf = tf.mul(1 / Math.sqrt(2 * Math.PI), tf.exp(tf.mul(-0.5, tf.square(x))));
+          return tf.mul(tf.tensor1d(requireGradient(inputs)), tf.add(normalCdfTf(tf, x), tf.mul(x, pdf)));
+        }),
+      ),
+    resident: elementwiseKernel(ACTIVATIONS.gelu, 'backward'),
+    note: "dy * gelu'(x), gelu'(x) = Phi(x) + x phi(x). Plain JS loop: Phi from the Abramowitz & Stegun 7.1.26 erf. TF.js: Phi from tf.erf, phi from tf.exp.",
+  },
+];
+
+const LOG_SOFTMAX_EDGE_ROWS = [
+  [Number.NaN, 1, 2, 3],
+  [Number.POSITIVE_INFINITY, 0, 1, Number.POSITIVE_INFINITY],
+  [Number.NEGATIVE_INFINITY, -1, 0, Number.NEGATIVE_INFINITY],
+  [3.4e38, -3.4e38, 0, 100],
+  [100, -100, 50, 0],
+];
+
+/**
+ * [y, dy] rows of softmax backward's special inputs: y is a softmax output (in [0, 1], no infinities);
+ * dy takes NaN and the largest float32 magnitudes. (No infinite dy: the library documents no rule for
+ * it, and its backends differ there: the CPU follows float64 (-Infinity, NaN, ... within the row), the
+ * WebGPU kernel makes the whole row NaN.)
+ */
+const SOFTMAX_BACKWARD_EDGE_ROWS: readonly (readonly [number[], number[]])[] = [
+  [
+    [0.1, 0.2, 0.3, 0.4],
+    [Number.NaN, 1, 2, 3],
+  ],
+  [
+    [0.25, 0.25, 0.25, 0.25],
+    [3.4e38, -3.4e38, 1, -1],
+  ],
+  [
+    [1, 0, 0, 0],
+    [5, -3.4e38, 3.4e38, 1],
+  ],
+  [
+    [0.5, 0.25, 0.125, 0.125],
+    [2, 2, 2, 2],
+  ],
+  [
+    [1e-3, 0.499, 0.5, 0],
+    [3.4e38, 1, -1, 0],
+  ],
+];
+
+/** log-softmax and softmax backward, over the same shapes as softmax. */
+const ROW_OPS_BEYOND_SOFTMAX: readonly BenchOp[] = [
+  {
+    id: 'logSoftmax',
+    label: 'logSoftmax',
+    family: 'rows',
+    bytesPerElement: 8,
+    inputs: (random, shape) => ({ x: uniformArray(random, shape.rows * shape.cols, -10, 10), shape }),
+    // A NaN row, a row with two +Infinity entries, a row with -Infinity entries, and a row spanning the
+    // float32 range (x - max = -6.8e38 is -Infinity in float32).
+    edgeInputs: () => ({
+      x: Float32Array.from(LOG_SOFTMAX_EDGE_ROWS.flat()),
+      shape: { rows: LOG_SOFTMAX_EDGE_ROWS.length, cols: 4 },
+    }),
+    reference: ({ x, shape }) => map64(logSoftmax64(x, shape.rows, shape.cols), overflowToInfinity),
+    ours: (act, { x, shape }) => act.logSoftmax(x, shape),
+    plainJs: ({ x, shape }) => {
+      const out = new Float32Array(x.length);
+      for (let r = 0; r < shape.rows; r++) {
+        const start = r * shape.cols;
+        const end = start + shape.cols;
+        let max = Number.NEGATIVE_INFINITY;
+        for (let i = start; i < end; i++) max = Math.max(max, x[i] as number);
+        let sum = 0;
+        for (let i = start; i < end; i++) sum += Math.exp((x[i] as number) - max);
+        const logSum = Math.log(sum);
+        for (let i = start; i < end; i++) out[i] = (x[i] as number) - max - logSum;
+      }
+      return out;
+    },
+    tfjs: (tf, { x, shape }) => readAndDispose(tf.tidy(() => tf.logSoftmax(tf.tensor2d(x, [shape.rows, shape.cols])))),
+    resident: rowKernel('log_softmax', 'unary'),
+  },
+  {
+    id: 'softmaxBackward',
+    label: 'softmaxBackward',
+    family: 'rows',
+    bytesPerElement: 12,
+    inputs: (random, shape) => ({
+      x: softmaxOutputs(random, shape),
+      dy: uniformArray(random, shape.rows * shape.cols, -1, 1),
+      shape,
+    }),
+    // y rows are softmax outputs; dy holds a NaN, the largest float32 magnitudes, and a row whose
+    // gradient is constant (dx = 0: no direction changes the probabilities).
+    edgeInputs: () => ({
+      x: Float32Array.from(SOFTMAX_BACKWARD_EDGE_ROWS.flatMap(([y]) => y)),
+      dy: Float32Array.from(SOFTMAX_BACKWARD_EDGE_ROWS.flatMap(([, dy]) => dy)),
+      shape: { rows: SOFTMAX_BACKWARD_EDGE_ROWS.length, cols: 4 },
+    }),
+    reference: (inputs) =>
+      map64(softmaxBackward64(inputs.x, requireGradient(inputs), inputs.shape.rows, inputs.shape.cols), overflowToInfinity),
+    // dx_i = y_i (dy_i - dot) cancels where dy_i is near dot (in every row of random gradients), so errors
+    // are measured against the terms, y_i (|dy_i| + sum_j |y_j dy_j|), as the library's tests bound them.
+    errorScale: (inputs) => softmaxBackwardScale(inputs.x, requireGradient(inputs), inputs.shape),
+    ours: (act, inputs) => act.softmaxBackward(inputs.x, requireGradient(inputs), inputs.shape),
+    plainJs: (inputs) => {
+      const { x: y, shape } = inputs;
+      const dy = requireGradient(inputs);
+      const out = new Float32Array(y.length);
+      for (let r = 0; r < shape.rows; r++) {
+        const start = r * shape.cols;
+        const end = start + shape.cols;
+        let dot = 0;
+        for (let i = start; i < end; i++) dot += (y[i] as number) * (dy[i] as number);
+        for (let i = start; i < end; i++) out[i] = (y[i] as number) * ((dy[i] as number) - dot);
+      }
+      return out;
+    },
+    tfjs: (tf, inputs) =>
+      readAndDispose(
+        tf.tidy(() => {
+          const y = tf.tensor2d(inputs.x, [inputs.shape.rows, inputs.shape.cols]);
+          const dy = tf.tensor2d(requireGradient(inputs), [inputs.shape.rows, inputs.shape.cols]);
+          return tf.mul(y, tf.sub(dy, tf.sum(tf.mul(dy, y), 1, true)));
+        }),
+      ),
+    resident: rowKernel('softmax_backward', 'binary'),
+    note: 'Input y is a softmax output, dy the gradient. dx_i = y_i (dy_i - dot) cancels where dy_i is near dot, so errors are relative to y_i (|dy_i| + sum_j |y_j dy_j|), not to dx_i. TF.js: y * (dy - sum(dy * y, axis 1, keepDims)).',
+  },
+];
 
 /** The ops, in the order the page lists them. */
 export const BENCH_OPS: readonly BenchOp[] = [
@@ -119,7 +497,7 @@ export const BENCH_OPS: readonly BenchOp[] = [
       return out;
     },
     tfjs: (tf, { x }) => readAndDispose(tf.tidy(() => tf.sigmoid(tf.tensor1d(x)))),
-    resident: elementwiseKernel('forward'),
+    resident: elementwiseKernel(ACTIVATIONS.sigmoid, 'forward'),
   },
   {
     id: 'sigmoidDerivative',
@@ -146,7 +524,7 @@ export const BENCH_OPS: readonly BenchOp[] = [
           return tf.mul(s, tf.sub(1, s));
         }),
       ),
-    resident: elementwiseKernel('derivative'),
+    resident: elementwiseKernel(ACTIVATIONS.sigmoid, 'derivative'),
   },
   {
     id: 'sigmoidDerivativeFromOutput',
@@ -172,7 +550,7 @@ export const BENCH_OPS: readonly BenchOp[] = [
           return tf.mul(y, tf.sub(1, y));
         }),
       ),
-    resident: elementwiseKernel('derivative_from_output'),
+    resident: elementwiseKernel(ACTIVATIONS.sigmoid, 'derivative_from_output'),
   },
   {
     id: 'sigmoidBackward',
@@ -208,8 +586,9 @@ export const BENCH_OPS: readonly BenchOp[] = [
           return tf.mul(tf.tensor1d(requireGradient(inputs)), tf.mul(y, tf.sub(1, y)));
         }),
       ),
-    resident: elementwiseKernel('backward_from_output'),
+    resident: elementwiseKernel(ACTIVATIONS.sigmoid, 'backward_from_output'),
   },
+  ...ELEMENTWISE_OPS_BEYOND_SIGMOID,
   {
     id: 'softmax',
     label: 'softmax',
@@ -241,17 +620,9 @@ export const BENCH_OPS: readonly BenchOp[] = [
       return out;
     },
     tfjs: (tf, { x, shape }) => readAndDispose(tf.tidy(() => tf.softmax(tf.tensor2d(x, [shape.rows, shape.cols])))),
-    resident: {
-      bindingShape: 'unary',
-      // The plan the library itself uses for this shape on this device.
-      pipeline: (pipelines, shape, device) => {
-        const plan = planRows('softmax', shape.rows, shape.cols, isSoftwareAdapter(device, undefined));
-        return pipelines.rows(plan.kernel, plan.threadsPerRow);
-      },
-      params: (shape) => rowParams(shape.rows, shape.cols, shape.rows * shape.cols),
-      workgroups: (shape, device) => Math.ceil(shape.rows / planRows('softmax', shape.rows, shape.cols, isSoftwareAdapter(device, undefined)).rowsPerWorkgroup),
-    },
+    resident: rowKernel('softmax', 'unary'),
   },
+  ...ROW_OPS_BEYOND_SOFTMAX,
 ];
 
 /** The op with this id, or undefined. */

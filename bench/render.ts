@@ -174,8 +174,10 @@ export function appendEdge(container: HTMLElement, edge: EdgeResult): void {
     const bad = backend.ours && !(error <= OUR_TOLERANCE);
     rows.push(valueRow(backend.label, output, formatError(error), bad ? 'bad' : backend.ours ? '' : 'info'));
   }
+  const note = findOp(edge.op)?.note;
   container.append(
     element('h3', {}, edge.label),
+    ...(note ? [element('p', { class: 'note' }, note)] : []),
     element('table', { class: 'edge', 'data-op': edge.op }, element('thead', {}, header), element('tbody', {}, ...rows)),
   );
 }

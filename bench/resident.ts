@@ -180,7 +180,7 @@ export async function measureResidentKernel(
   shape: BenchShape,
   reference: Float64Array,
   copy: CopyBandwidth,
-  options: { maxSamples: number; budgetMs: number; signal: AbortSignal },
+  options: { maxSamples: number; budgetMs: number; signal: AbortSignal; errorScale?: Float64Array | undefined },
 ): Promise<ResidentTiming> {
   const elements = shape.rows * shape.cols;
   const paddedBytes = Math.ceil((elements * 4) / 16) * 16;
@@ -241,7 +241,7 @@ export async function measureResidentKernel(
       ...timing,
       gigabytesPerSecond,
       fractionOfCopy: gigabytesPerSecond / copy.gigabytesPerSecond,
-      maxRelativeError: maxRelativeError(result, reference),
+      maxRelativeError: maxRelativeError(result, reference, options.errorScale),
     };
   } finally {
     for (const buffer of created) buffer.destroy();

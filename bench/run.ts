@@ -167,6 +167,7 @@ export async function runBenchmark(
       const shapeLabel = op.family === 'rows' ? formatShape(shape) : String(shape.cols);
       const inputs = op.inputs(random, shape);
       const reference = op.reference(inputs);
+      const errorScale = op.errorScale?.(inputs);
       const elements = shape.rows * shape.cols;
       const endToEnd: Partial<Record<BackendId, EndToEnd | Unavailable>> = {};
       let ourMismatch = false;
@@ -179,7 +180,7 @@ export async function runBenchmark(
             endToEnd[backend.id] = call;
             if (backend.ours) ourError(`${op.id} ${shapeLabel} ${backend.id}: ${call.unavailable}`);
           } else {
-            const error = maxRelativeError(await call(), reference);
+            const error = maxRelativeError(await call(), reference, errorScale);
             const timing = await timeCalls(call, { maxSamples: config.reps, budgetMs: config.cellBudgetMs, signal });
             endToEnd[backend.id] = { ...timing, maxRelativeError: error };
             if (backend.ours && !(error <= OUR_TOLERANCE)) {
@@ -210,6 +211,7 @@ export async function runBenchmark(
             maxSamples: config.reps,
             budgetMs: config.cellBudgetMs,
             signal,
+            errorScale,
           });
           if (!(resident.maxRelativeError <= OUR_TOLERANCE)) {
             ourMismatch = true;
@@ -272,6 +274,7 @@ async function measureEdge(
 ): Promise<EdgeResult> {
   const inputs = op.edgeInputs();
   const reference = op.reference(inputs);
+  const errorScale = op.errorScale?.(inputs);
   const outputs: EdgeResult['outputs'] = {};
   const errors: EdgeResult['maxRelativeError'] = {};
   let ourMismatch = false;
@@ -284,7 +287,7 @@ async function measureEdge(
       }
       const output = await call();
       outputs[backend.id] = Array.from(output);
-      errors[backend.id] = maxRelativeError(output, reference);
+      errors[backend.id] = maxRelativeError(output, reference, errorScale);
       if (backend.ours && !((errors[backend.id] as number) <= OUR_TOLERANCE)) ourMismatch = true;
     } catch (error) {
       outputs[backend.id] = { unavailable: `failed: ${message(error)}` };

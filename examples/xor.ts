@@ -46,7 +46,9 @@ export async function trainXor(act: Activations, steps = 500, learningRate = 2):
 
   const forward = async () => {
     // hidden = sigmoid(X @ W1 + b1), output = sigmoid(hidden @ W2 + b2)
-    const hiddenIn = XOR_INPUTS.flatMap(([a, b]) => [0, 1, 2].map((j) => (a as number) * (w1[0]?.[j] as number) + (b as number) * (w1[1]?.[j] as number) + (b1[j] as number)));
+    const hiddenIn = XOR_INPUTS.flatMap(([a, b]) =>
+      [0, 1, 2].map((j) => (a as number) * (w1[0]?.[j] as number) + (b as number) * (w1[1]?.[j] as number) + (b1[j] as number)),
+    );
     const hidden = await act.sigmoid(hiddenIn);
     const outputIn = XOR_INPUTS.map((_, i) => [0, 1, 2].reduce((sum, j) => sum + (hidden[i * 3 + j] as number) * (w2[j] as number), b2));
     const output = await act.sigmoid(outputIn);
@@ -63,11 +65,15 @@ export async function trainXor(act: Activations, steps = 500, learningRate = 2):
     const back = XOR_INPUTS.flatMap((_, i) => [0, 1, 2].map((j) => (outputGradient[i] as number) * (w2[j] as number)));
     const hiddenGradient = await act.sigmoidBackward(hidden, back);
     for (let j = 0; j < 3; j++) {
-      w2[j] = (w2[j] as number) + learningRate * XOR_INPUTS.reduce((sum, _, i) => sum + (hidden[i * 3 + j] as number) * (outputGradient[i] as number), 0);
+      w2[j] =
+        (w2[j] as number) +
+        learningRate * XOR_INPUTS.reduce((sum, _, i) => sum + (hidden[i * 3 + j] as number) * (outputGradient[i] as number), 0);
       b1[j] = (b1[j] as number) + learningRate * XOR_INPUTS.reduce((sum, _, i) => sum + (hiddenGradient[i * 3 + j] as number), 0);
       for (let k = 0; k < 2; k++) {
         const row = w1[k] as number[];
-        row[j] = (row[j] as number) + learningRate * XOR_INPUTS.reduce((sum, x, i) => sum + (x[k] as number) * (hiddenGradient[i * 3 + j] as number), 0);
+        row[j] =
+          (row[j] as number) +
+          learningRate * XOR_INPUTS.reduce((sum, x, i) => sum + (x[k] as number) * (hiddenGradient[i * 3 + j] as number), 0);
       }
     }
     b2 += learningRate * outputGradient.reduce((sum, g) => sum + g, 0);

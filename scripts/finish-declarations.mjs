@@ -9,7 +9,9 @@ function rewrite(directory) {
     if (entry.isDirectory()) rewrite(path);
     else if (entry.name.endsWith('.d.ts')) {
       const text = readFileSync(path, 'utf8');
-      const fixed = text.replace(/(from\s+['"]\.{1,2}\/[^'"]*?)\.ts(['"])/g, '$1.js$2').replace(/(import\(['"]\.{1,2}\/[^'"]*?)\.ts(['"]\))/g, '$1.js$2');
+      const fixed = text
+        .replace(/(from\s+['"]\.{1,2}\/[^'"]*?)\.ts(['"])/g, '$1.js$2')
+        .replace(/(import\(['"]\.{1,2}\/[^'"]*?)\.ts(['"]\))/g, '$1.js$2');
       if (fixed !== text) writeFileSync(path, fixed);
     }
   }

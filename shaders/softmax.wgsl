@@ -81,7 +81,11 @@ fn exp_of_difference(a: f32, b: f32) -> f32 {
 fn kahan_add(statistics: ptr<function, RowStatistics>, term: f32) {
   let corrected = term - (*statistics).compensation;
   let total = (*statistics).sum + corrected;
-  (*statistics).compensation = (total - (*statistics).sum) - corrected;
+  // Once the total is infinite (softmax backward with an infinite dy) the compensation would be
+  // Infinity - Infinity = NaN and poison the sum; the plain sum is then the IEEE answer.
+  if (!is_infinite(total)) {
+    (*statistics).compensation = (total - (*statistics).sum) - corrected;
+  }
   (*statistics).sum = total;
 }
 

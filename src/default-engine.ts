@@ -23,7 +23,10 @@ export function getDefaultActivations(): Promise<Activations> {
 export function resetDefaultActivations(): void {
   const engine = defaultEngine;
   defaultEngine = undefined;
-  engine?.then((act) => act.destroy(), () => {});
+  engine?.then(
+    (act) => act.destroy(),
+    () => {},
+  );
 }
 
 /**

@@ -2,15 +2,15 @@ import { runElementwiseCpu, runForwardAndDerivativeCpu } from './cpu/elementwise
 import { runRowsCpu } from './cpu/softmax.ts';
 import { ArgumentTypeError, EngineDestroyedError, WebGPUError } from './errors.ts';
 import { GpuBackend, type RowStrategy } from './gpu/backend.ts';
-import { ResidentQueue } from './gpu/resident.ts';
-import { createResidentOperations, type ResidentOperations } from './resident-ops.ts';
-import { Tensor } from './tensor.ts';
 import type { PoolStats } from './gpu/buffer-pool.ts';
 import { type Calibration, calibrate, describeCalibration } from './gpu/calibrate.ts';
 import { describeAdapter, requestDevice } from './gpu/device.ts';
+import { ResidentQueue } from './gpu/resident.ts';
 import { addNamedMethods, type ElementwiseOperations, type NamedElementwiseMethods, resolveCall } from './ops/calls.ts';
 import type { ElementwiseActivation, ElementwiseOptions } from './ops/elementwise.ts';
 import type { ElementwiseKernel, RowKernel } from './ops/kernels.ts';
+import { createResidentOperations, type ResidentOperations } from './resident-ops.ts';
+import { Tensor } from './tensor.ts';
 import { checkOptionsObject, checkSameLength, type NumericInput, type RowOptions, resolveShape, toFloat32Array } from './validate.ts';
 
 /** Which backend an engine uses: `'auto'` picks WebGPU when a device is granted, and the CPU for small arrays. */
@@ -125,7 +125,11 @@ export interface Activations
    * `[f(x), f'(x)]` from one pass over x (one GPU dispatch).
    * @example `const [y, dydx] = await act.sigmoidWithDerivative(x);`
    */
-  forwardWithDerivative(activation: ElementwiseActivation, x: NumericInput, options?: ElementwiseOptions): Promise<[Float32Array, Float32Array]>;
+  forwardWithDerivative(
+    activation: ElementwiseActivation,
+    x: NumericInput,
+    options?: ElementwiseOptions,
+  ): Promise<[Float32Array, Float32Array]>;
   /**
    * Listen for `'backendchange'` (a `CustomEvent<BackendChange>`): the device was lost and the engine
    * moved to the CPU, or a replacement device was granted.
@@ -153,9 +157,12 @@ export interface Activations
   destroy(): void;
 }
 
-// The named methods (sigmoid, sigmoidDerivative, ...) are added to the prototype from the activation table.
+// The named methods (sigmoid, sigmoidDerivative, ...) are added to the prototype from the activation
+// table by addNamedMethods below; this declaration gives them their types.
+// biome-ignore lint/correctness/noUnusedVariables: it is used, by merging into the class below.
 interface Engine extends NamedElementwiseMethods<Promise<Float32Array>, Promise<[Float32Array, Float32Array]>> {}
 
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: see the interface above; the members exist on the prototype.
 class Engine extends EventTarget implements Activations {
   backend: 'webgpu' | 'cpu';
   reason: string;
@@ -268,10 +275,21 @@ class Engine extends EventTarget implements Activations {
     this.checkAlive(`${activation?.name ?? ''}Derivative`);
     const call = resolveCall(activation, options, 'input');
     const input = toFloat32Array(x, call.from === 'output' ? 'y' : 'x');
-    return this.elementwise(call.activation, call.from === 'output' ? 'derivative_from_output' : 'derivative', input, undefined, call.alpha);
+    return this.elementwise(
+      call.activation,
+      call.from === 'output' ? 'derivative_from_output' : 'derivative',
+      input,
+      undefined,
+      call.alpha,
+    );
   }
 
-  async backward(activation: ElementwiseActivation, a: NumericInput, dy: NumericInput, options?: ElementwiseOptions): Promise<Float32Array> {
+  async backward(
+    activation: ElementwiseActivation,
+    a: NumericInput,
+    dy: NumericInput,
+    options?: ElementwiseOptions,
+  ): Promise<Float32Array> {
     this.checkAlive(`${activation?.name ?? ''}Backward`);
     const call = resolveCall(activation, options, activation?.backwardFrom ?? 'input');
     const name = call.from === 'output' ? 'y' : 'x';
@@ -281,7 +299,11 @@ class Engine extends EventTarget implements Activations {
     return this.elementwise(call.activation, call.from === 'output' ? 'backward_from_output' : 'backward', input, gradient, call.alpha);
   }
 
-  async forwardWithDerivative(activation: ElementwiseActivation, x: NumericInput, options?: ElementwiseOptions): Promise<[Float32Array, Float32Array]> {
+  async forwardWithDerivative(
+    activation: ElementwiseActivation,
+    x: NumericInput,
+    options?: ElementwiseOptions,
+  ): Promise<[Float32Array, Float32Array]> {
     this.checkAlive(`${activation?.name ?? ''}WithDerivative`);
     const call = resolveCall(activation, options, 'input');
     const input = toFloat32Array(x, 'x');
@@ -425,11 +447,11 @@ export async function createActivations(options?: CreateActivationsOptions): Pro
     if (backend === 'webgpu') throw new WebGPUError(`backend 'webgpu' was requested but ${first}`);
     return new Engine(undefined, `${first}; running on the CPU`, minGpuElements, undefined);
   }
-  if (!calibrated) return new Engine(first, `WebGPU device granted (${describeAdapter(first.adapterInfo)})${auto}`, minGpuElements, request);
+  if (!calibrated)
+    return new Engine(first, `WebGPU device granted (${describeAdapter(first.adapterInfo)})${auto}`, minGpuElements, request);
   const engine = new Engine(first, `WebGPU device granted (${describeAdapter(first.adapterInfo)})`, minGpuElements, request);
   await engine.calibrate();
   return engine;
 }
 
 export { describeAdapter };
-

@@ -32,10 +32,16 @@ export {
 } from './engine.ts';
 export { ArgumentRangeError, ArgumentTypeError, EngineDestroyedError, WebGPUError } from './errors.ts';
 export { POISON_VALUE } from './gpu/backend.ts';
-export type { NamedElementwiseMethods } from './ops/calls.ts';
-export { ACTIVATIONS, type ActivationName, defineActivation, type ElementwiseActivation, type ElementwiseOptions } from './ops/elementwise.ts';
 export type { PoolStats } from './gpu/buffer-pool.ts';
 export type { Calibration } from './gpu/calibrate.ts';
+export type { NamedElementwiseMethods } from './ops/calls.ts';
+export {
+  ACTIVATIONS,
+  type ActivationName,
+  defineActivation,
+  type ElementwiseActivation,
+  type ElementwiseOptions,
+} from './ops/elementwise.ts';
 export type { ResidentOperations } from './resident-ops.ts';
 export { Tensor } from './tensor.ts';
 export type { NumericInput, RowOptions, Shape } from './validate.ts';

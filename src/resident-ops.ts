@@ -33,9 +33,12 @@ export interface TensorHost {
 
 /** Builds `act.resident` for an engine. */
 export function createResidentOperations(owner: TensorHost): ResidentOperations {
-  const gpuData = (tensor: Tensor, argument: string, queue: ResidentQueue): ResidentData => {
+  const gpuData = (tensor: Tensor, argument: string): ResidentData => {
     const storage = tensor.storage(argument, owner);
-    if (storage.kind !== 'gpu') throw new WebGPUError(`${argument}: this tensor lives on the CPU, but the engine now runs on WebGPU; read() it and upload() it again`);
+    if (storage.kind !== 'gpu')
+      throw new WebGPUError(
+        `${argument}: this tensor lives on the CPU, but the engine now runs on WebGPU; read() it and upload() it again`,
+      );
     return storage.data;
   };
   const cpuData = (tensor: Tensor, argument: string): Float32Array => {
@@ -44,13 +47,20 @@ export function createResidentOperations(owner: TensorHost): ResidentOperations 
     return storage.data;
   };
   const sameLength = (a: Tensor, b: Tensor, names: [string, string]) => {
-    if (a.length !== b.length) throw new ArgumentRangeError(names[1], `has length ${b.length}, expected ${a.length} (the length of ${names[0]})`);
+    if (a.length !== b.length)
+      throw new ArgumentRangeError(names[1], `has length ${b.length}, expected ${a.length} (the length of ${names[0]})`);
   };
-  const elementwise = (activation: ElementwiseActivation, kernel: ElementwiseKernel, inputs: Tensor[], names: string[], alpha: number): Tensor => {
+  const elementwise = (
+    activation: ElementwiseActivation,
+    kernel: ElementwiseKernel,
+    inputs: Tensor[],
+    names: string[],
+    alpha: number,
+  ): Tensor => {
     owner.checkAlive(activation.name);
     const queue = owner.residentQueue();
     if (queue) {
-      const data = inputs.map((t, i) => gpuData(t, names[i] as string, queue));
+      const data = inputs.map((t, i) => gpuData(t, names[i] as string));
       const [output] = queue.elementwise(activation, kernel, data, alpha, 1);
       return new Tensor(owner, { queue, data: output as ResidentData });
     }
@@ -63,7 +73,7 @@ export function createResidentOperations(owner: TensorHost): ResidentOperations 
     const shape = resolveShape(options, first.length);
     const queue = owner.residentQueue();
     if (queue) {
-      const data = inputs.map((t, i) => gpuData(t, names[i] as string, queue));
+      const data = inputs.map((t, i) => gpuData(t, names[i] as string));
       return new Tensor(owner, { queue, data: queue.rows(kernel, data, shape) });
     }
     const [x, dy] = inputs.map((t, i) => cpuData(t, names[i] as string)) as [Float32Array, Float32Array | undefined];
@@ -91,8 +101,11 @@ export function createResidentOperations(owner: TensorHost): ResidentOperations 
       owner.checkAlive(`${call.activation.name}WithDerivative`);
       const queue = owner.residentQueue();
       if (queue) {
-        const [values, derivatives] = queue.elementwise(call.activation, 'forward_and_derivative', [gpuData(x, 'x', queue)], call.alpha, 2);
-        return [new Tensor(owner, { queue, data: values as ResidentData }), new Tensor(owner, { queue, data: derivatives as ResidentData })];
+        const [values, derivatives] = queue.elementwise(call.activation, 'forward_and_derivative', [gpuData(x, 'x')], call.alpha, 2);
+        return [
+          new Tensor(owner, { queue, data: values as ResidentData }),
+          new Tensor(owner, { queue, data: derivatives as ResidentData }),
+        ];
       }
       const input = cpuData(x, 'x');
       const values = new Float32Array(input.length);

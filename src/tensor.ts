@@ -21,7 +21,10 @@ const unreleased = new FinalizationRegistry<{ queue: ResidentQueue; buffer: GPUB
 export class Tensor {
   /** Number of float32 values. */
   readonly length: number;
-  private state: { readonly kind: 'gpu'; readonly queue: ResidentQueue; readonly data: ResidentData } | { readonly kind: 'cpu'; readonly data: Float32Array } | { readonly kind: 'destroyed' };
+  private state:
+    | { readonly kind: 'gpu'; readonly queue: ResidentQueue; readonly data: ResidentData }
+    | { readonly kind: 'cpu'; readonly data: Float32Array }
+    | { readonly kind: 'destroyed' };
 
   /** @internal Engines make tensors; see `act.upload`. */
   constructor(

@@ -33,7 +33,10 @@ function isDetached(buffer: ArrayBufferLike): boolean {
 export function toFloat32Array(value: unknown, argument: string): Float32Array {
   if (value instanceof Float32Array) {
     if (isDetached(value.buffer)) {
-      throw new ArgumentTypeError(argument, 'the Float32Array is backed by a detached ArrayBuffer (it was transferred or its memory released)');
+      throw new ArgumentTypeError(
+        argument,
+        'the Float32Array is backed by a detached ArrayBuffer (it was transferred or its memory released)',
+      );
     }
     return value;
   }
@@ -107,7 +110,10 @@ export function resolveShape(options: unknown, length: number, argument = 'optio
   const cols = checkDimension(given.cols, `${argument}.cols`);
   if (rows !== undefined && cols !== undefined) {
     if (rows * cols !== length) {
-      throw new ArgumentRangeError(`${argument}.rows`, `rows * cols = ${rows} * ${cols} = ${rows * cols}, but the array has ${length} elements`);
+      throw new ArgumentRangeError(
+        `${argument}.rows`,
+        `rows * cols = ${rows} * ${cols} = ${rows * cols}, but the array has ${length} elements`,
+      );
     }
     return { rows, cols };
   }

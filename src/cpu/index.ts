@@ -1,9 +1,17 @@
 import { addNamedMethods, type ElementwiseOperations, type NamedElementwiseMethods, resolveCall } from '../ops/calls.ts';
 import type { ElementwiseActivation, ElementwiseOptions } from '../ops/elementwise.ts';
-import { checkOptionsObject, checkOutput, checkSameLength, type NumericInput, type RowOptions, resolveShape, toFloat32Array } from '../validate.ts';
+import type { RowKernel } from '../ops/kernels.ts';
+import {
+  checkOptionsObject,
+  checkOutput,
+  checkSameLength,
+  type NumericInput,
+  type RowOptions,
+  resolveShape,
+  toFloat32Array,
+} from '../validate.ts';
 import { runElementwiseCpu, runForwardAndDerivativeCpu } from './elementwise.ts';
 import { runRowsCpu } from './softmax.ts';
-import type { RowKernel } from '../ops/kernels.ts';
 
 /** Options of the CPU functions: the op's options plus `out`, a Float32Array of the input's length to write into (it may be the input itself, for in-place). */
 export type CpuOptions<Options> = Options & { out?: Float32Array };
@@ -61,7 +69,12 @@ const operations = {
     const kernel = call.from === 'output' ? 'derivative_from_output' : 'derivative';
     return runElementwiseCpu(call.activation, kernel, input, undefined, call.alpha, outputFor(out, input.length));
   },
-  backward(activation: ElementwiseActivation, a: NumericInput, dy: NumericInput, optionsOrOut?: CpuOptionsOrOut<ElementwiseOptions>): Float32Array {
+  backward(
+    activation: ElementwiseActivation,
+    a: NumericInput,
+    dy: NumericInput,
+    optionsOrOut?: CpuOptionsOrOut<ElementwiseOptions>,
+  ): Float32Array {
     const { options, out } = splitOut(optionsOrOut);
     const call = resolveCall(activation, options, activation?.backwardFrom ?? 'input');
     const name = call.from === 'output' ? 'y' : 'x';
@@ -71,7 +84,11 @@ const operations = {
     const kernel = call.from === 'output' ? 'backward_from_output' : 'backward';
     return runElementwiseCpu(call.activation, kernel, input, gradient, call.alpha, outputFor(out, input.length));
   },
-  forwardWithDerivative(activation: ElementwiseActivation, x: NumericInput, options?: CpuOptionsOrOut<ElementwiseOptions>): [Float32Array, Float32Array] {
+  forwardWithDerivative(
+    activation: ElementwiseActivation,
+    x: NumericInput,
+    options?: CpuOptionsOrOut<ElementwiseOptions>,
+  ): [Float32Array, Float32Array] {
     const call = resolveCall(activation, options instanceof Float32Array ? undefined : options, 'input');
     const input = toFloat32Array(x, 'x');
     const values = new Float32Array(input.length);

@@ -27,88 +27,109 @@ const reluFromOutput = relu.derivativeFromOutput as Scalar;
 const tanhFromOutput = tanh.derivativeFromOutput as Scalar;
 
 const BUILT_IN = new Map<ElementwiseActivation, ActivationLoops>([
-  [sigmoid, {
-    forward: (x, dy, out, a) => {
-      if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * sigmoid.forward(x[i] as number, a);
-      else for (let i = 0; i < x.length; i++) out[i] = sigmoid.forward(x[i] as number, a);
+  [
+    sigmoid,
+    {
+      forward: (x, dy, out, a) => {
+        if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * sigmoid.forward(x[i] as number, a);
+        else for (let i = 0; i < x.length; i++) out[i] = sigmoid.forward(x[i] as number, a);
+      },
+      derivative: (x, dy, out, a) => {
+        if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * sigmoid.derivative(x[i] as number, a);
+        else for (let i = 0; i < x.length; i++) out[i] = sigmoid.derivative(x[i] as number, a);
+      },
+      derivativeFromOutput: (x, dy, out, a) => {
+        if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * sigmoidFromOutput(x[i] as number, a);
+        else for (let i = 0; i < x.length; i++) out[i] = sigmoidFromOutput(x[i] as number, a);
+      },
     },
-    derivative: (x, dy, out, a) => {
-      if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * sigmoid.derivative(x[i] as number, a);
-      else for (let i = 0; i < x.length; i++) out[i] = sigmoid.derivative(x[i] as number, a);
+  ],
+  [
+    relu,
+    {
+      forward: (x, dy, out, a) => {
+        if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * relu.forward(x[i] as number, a);
+        else for (let i = 0; i < x.length; i++) out[i] = relu.forward(x[i] as number, a);
+      },
+      derivative: (x, dy, out, a) => {
+        if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * relu.derivative(x[i] as number, a);
+        else for (let i = 0; i < x.length; i++) out[i] = relu.derivative(x[i] as number, a);
+      },
+      derivativeFromOutput: (x, dy, out, a) => {
+        if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * reluFromOutput(x[i] as number, a);
+        else for (let i = 0; i < x.length; i++) out[i] = reluFromOutput(x[i] as number, a);
+      },
     },
-    derivativeFromOutput: (x, dy, out, a) => {
-      if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * sigmoidFromOutput(x[i] as number, a);
-      else for (let i = 0; i < x.length; i++) out[i] = sigmoidFromOutput(x[i] as number, a);
+  ],
+  [
+    leakyRelu,
+    {
+      forward: (x, dy, out, a) => {
+        if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * leakyRelu.forward(x[i] as number, a);
+        else for (let i = 0; i < x.length; i++) out[i] = leakyRelu.forward(x[i] as number, a);
+      },
+      derivative: (x, dy, out, a) => {
+        if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * leakyRelu.derivative(x[i] as number, a);
+        else for (let i = 0; i < x.length; i++) out[i] = leakyRelu.derivative(x[i] as number, a);
+      },
     },
-  }],
-  [relu, {
-    forward: (x, dy, out, a) => {
-      if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * relu.forward(x[i] as number, a);
-      else for (let i = 0; i < x.length; i++) out[i] = relu.forward(x[i] as number, a);
+  ],
+  [
+    tanh,
+    {
+      forward: (x, dy, out, a) => {
+        if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * tanh.forward(x[i] as number, a);
+        else for (let i = 0; i < x.length; i++) out[i] = tanh.forward(x[i] as number, a);
+      },
+      derivative: (x, dy, out, a) => {
+        if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * tanh.derivative(x[i] as number, a);
+        else for (let i = 0; i < x.length; i++) out[i] = tanh.derivative(x[i] as number, a);
+      },
+      derivativeFromOutput: (x, dy, out, a) => {
+        if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * tanhFromOutput(x[i] as number, a);
+        else for (let i = 0; i < x.length; i++) out[i] = tanhFromOutput(x[i] as number, a);
+      },
     },
-    derivative: (x, dy, out, a) => {
-      if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * relu.derivative(x[i] as number, a);
-      else for (let i = 0; i < x.length; i++) out[i] = relu.derivative(x[i] as number, a);
+  ],
+  [
+    gelu,
+    {
+      forward: (x, dy, out, a) => {
+        if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * gelu.forward(x[i] as number, a);
+        else for (let i = 0; i < x.length; i++) out[i] = gelu.forward(x[i] as number, a);
+      },
+      derivative: (x, dy, out, a) => {
+        if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * gelu.derivative(x[i] as number, a);
+        else for (let i = 0; i < x.length; i++) out[i] = gelu.derivative(x[i] as number, a);
+      },
     },
-    derivativeFromOutput: (x, dy, out, a) => {
-      if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * reluFromOutput(x[i] as number, a);
-      else for (let i = 0; i < x.length; i++) out[i] = reluFromOutput(x[i] as number, a);
+  ],
+  [
+    geluTanh,
+    {
+      forward: (x, dy, out, a) => {
+        if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * geluTanh.forward(x[i] as number, a);
+        else for (let i = 0; i < x.length; i++) out[i] = geluTanh.forward(x[i] as number, a);
+      },
+      derivative: (x, dy, out, a) => {
+        if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * geluTanh.derivative(x[i] as number, a);
+        else for (let i = 0; i < x.length; i++) out[i] = geluTanh.derivative(x[i] as number, a);
+      },
     },
-  }],
-  [leakyRelu, {
-    forward: (x, dy, out, a) => {
-      if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * leakyRelu.forward(x[i] as number, a);
-      else for (let i = 0; i < x.length; i++) out[i] = leakyRelu.forward(x[i] as number, a);
+  ],
+  [
+    silu,
+    {
+      forward: (x, dy, out, a) => {
+        if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * silu.forward(x[i] as number, a);
+        else for (let i = 0; i < x.length; i++) out[i] = silu.forward(x[i] as number, a);
+      },
+      derivative: (x, dy, out, a) => {
+        if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * silu.derivative(x[i] as number, a);
+        else for (let i = 0; i < x.length; i++) out[i] = silu.derivative(x[i] as number, a);
+      },
     },
-    derivative: (x, dy, out, a) => {
-      if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * leakyRelu.derivative(x[i] as number, a);
-      else for (let i = 0; i < x.length; i++) out[i] = leakyRelu.derivative(x[i] as number, a);
-    },
-  }],
-  [tanh, {
-    forward: (x, dy, out, a) => {
-      if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * tanh.forward(x[i] as number, a);
-      else for (let i = 0; i < x.length; i++) out[i] = tanh.forward(x[i] as number, a);
-    },
-    derivative: (x, dy, out, a) => {
-      if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * tanh.derivative(x[i] as number, a);
-      else for (let i = 0; i < x.length; i++) out[i] = tanh.derivative(x[i] as number, a);
-    },
-    derivativeFromOutput: (x, dy, out, a) => {
-      if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * tanhFromOutput(x[i] as number, a);
-      else for (let i = 0; i < x.length; i++) out[i] = tanhFromOutput(x[i] as number, a);
-    },
-  }],
-  [gelu, {
-    forward: (x, dy, out, a) => {
-      if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * gelu.forward(x[i] as number, a);
-      else for (let i = 0; i < x.length; i++) out[i] = gelu.forward(x[i] as number, a);
-    },
-    derivative: (x, dy, out, a) => {
-      if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * gelu.derivative(x[i] as number, a);
-      else for (let i = 0; i < x.length; i++) out[i] = gelu.derivative(x[i] as number, a);
-    },
-  }],
-  [geluTanh, {
-    forward: (x, dy, out, a) => {
-      if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * geluTanh.forward(x[i] as number, a);
-      else for (let i = 0; i < x.length; i++) out[i] = geluTanh.forward(x[i] as number, a);
-    },
-    derivative: (x, dy, out, a) => {
-      if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * geluTanh.derivative(x[i] as number, a);
-      else for (let i = 0; i < x.length; i++) out[i] = geluTanh.derivative(x[i] as number, a);
-    },
-  }],
-  [silu, {
-    forward: (x, dy, out, a) => {
-      if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * silu.forward(x[i] as number, a);
-      else for (let i = 0; i < x.length; i++) out[i] = silu.forward(x[i] as number, a);
-    },
-    derivative: (x, dy, out, a) => {
-      if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * silu.derivative(x[i] as number, a);
-      else for (let i = 0; i < x.length; i++) out[i] = silu.derivative(x[i] as number, a);
-    },
-  }],
+  ],
 ]);
 
 function genericLoop(f: Scalar): Loop {

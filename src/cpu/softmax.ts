@@ -32,7 +32,7 @@ function rowStatistics(x: Float32Array, start: number, end: number): RowStatisti
         max = v;
         maxIndex = i;
       }
-    } else if (v !== v) {
+    } else if (Number.isNaN(v)) {
       nan = true;
     }
   }
@@ -49,7 +49,14 @@ function isUndefinedRow(row: RowStatistics): boolean {
 }
 
 /** A row kernel by name: x for softmax and log-softmax, y and dy for softmax backward. */
-export function runRowsCpu(kernel: RowKernel, x: Float32Array, dy: Float32Array | undefined, rows: number, cols: number, out: Float32Array): Float32Array {
+export function runRowsCpu(
+  kernel: RowKernel,
+  x: Float32Array,
+  dy: Float32Array | undefined,
+  rows: number,
+  cols: number,
+  out: Float32Array,
+): Float32Array {
   if (kernel === 'softmax') return softmaxCpu(x, rows, cols, out);
   if (kernel === 'log_softmax') return logSoftmaxCpu(x, rows, cols, out);
   return softmaxBackwardCpu(x, dy as Float32Array, rows, cols, out);

@@ -1,4 +1,4 @@
-import { ArgumentRangeError, WebGPUError } from '../errors.ts';
+import { WebGPUError } from '../errors.ts';
 import type { ElementwiseActivation } from '../ops/elementwise.ts';
 import { type ElementwiseKernel, isTwoInputRowKernel, type LongRowKernel, type RowByThreadKernel, type RowKernel } from '../ops/kernels.ts';
 import type { Shape } from '../validate.ts';
@@ -272,11 +272,18 @@ export class GpuBackend {
       device.pushErrorScope('out-of-memory');
       device.pushErrorScope('validation');
       const encoder = device.createCommandEncoder({ label: `webgpu-activations.${dispatch.label}.encoder` });
-      this.encodeDispatch(encoder, dispatch.label, dispatch.pipeline(), dispatch.shape, [
-        ...inputBuffers.map((buffer, i) => ({ binding: i, buffer, offset: 0, size: inputBytes })),
-        ...outputBuffers.map((buffer, i) => ({ binding: 2 + i, buffer, offset: 0, size: outputBytes[i] as number })),
-        { binding: 4, buffer: this.uniform, offset: 0, size: UNIFORM_BYTES },
-      ], dispatch.workgroups);
+      this.encodeDispatch(
+        encoder,
+        dispatch.label,
+        dispatch.pipeline(),
+        dispatch.shape,
+        [
+          ...inputBuffers.map((buffer, i) => ({ binding: i, buffer, offset: 0, size: inputBytes })),
+          ...outputBuffers.map((buffer, i) => ({ binding: 2 + i, buffer, offset: 0, size: outputBytes[i] as number })),
+          { binding: 4, buffer: this.uniform, offset: 0, size: UNIFORM_BYTES },
+        ],
+        dispatch.workgroups,
+      );
       outputBuffers.forEach((buffer, i) => {
         encoder.copyBufferToBuffer(buffer, 0, staging, stagingOffsets[i] as number, outputBytes[i] as number);
       });

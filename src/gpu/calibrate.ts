@@ -73,7 +73,8 @@ async function measure(gpu: GpuBackend): Promise<Calibration> {
   const gpuPerElementMs = Math.max(0, (gpuLargeMs - gpuSmallMs) / (LARGE - SMALL));
   const gpuFixedMs = Math.max(0, gpuSmallMs - gpuPerElementMs * SMALL);
   const cpuPerElementMs = cpuLargeMs / LARGE;
-  const minGpuElements = cpuPerElementMs > gpuPerElementMs ? Math.ceil(gpuFixedMs / (cpuPerElementMs - gpuPerElementMs)) : Number.POSITIVE_INFINITY;
+  const minGpuElements =
+    cpuPerElementMs > gpuPerElementMs ? Math.ceil(gpuFixedMs / (cpuPerElementMs - gpuPerElementMs)) : Number.POSITIVE_INFINITY;
   return { minGpuElements, gpuFixedMs, gpuPerElementNs: gpuPerElementMs * 1e6, cpuPerElementNs: cpuPerElementMs * 1e6 };
 }
 

@@ -98,7 +98,11 @@ function createDevicePipelines(device: GPUDevice): DevicePipelines {
         pipeline = device.createComputePipeline({
           label: `webgpu-activations.${kernel}.rows${threadsPerRow}.pipeline`,
           layout: pipelineLayout(isTwoInputRowKernel(kernel) ? 'binary' : 'unary'),
-          compute: { module: softmaxModule, entryPoint, constants: { WORKGROUP_SIZE, THREADS_PER_ROW: threadsPerRow, LOG_SPACE: logSpace ? 1 : 0 } },
+          compute: {
+            module: softmaxModule,
+            entryPoint,
+            constants: { WORKGROUP_SIZE, THREADS_PER_ROW: threadsPerRow, LOG_SPACE: logSpace ? 1 : 0 },
+          },
         });
         rowPipelines.set(key, pipeline);
       }
@@ -122,6 +126,7 @@ export function elementwiseBindingShape(kernel: ElementwiseKernel | 'forward_and
 function rowEntryPoint(kernel: RowKernel | RowByThreadKernel | LongRowKernel): { entryPoint: string; logSpace: boolean } {
   const normalize = /^(log_)?softmax(_by_thread|_given)?$/.exec(kernel);
   if (!normalize) return { entryPoint: kernel, logSpace: false };
-  const variant = normalize[2] === '_given' ? 'normalize_given' : normalize[2] === '_by_thread' ? 'normalize_rows_by_thread' : 'normalize_rows';
+  const variant =
+    normalize[2] === '_given' ? 'normalize_given' : normalize[2] === '_by_thread' ? 'normalize_rows_by_thread' : 'normalize_rows';
   return { entryPoint: variant, logSpace: normalize[1] !== undefined };
 }

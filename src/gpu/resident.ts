@@ -59,7 +59,13 @@ export class ResidentQueue {
     return this.gpu.readBuffer(data.buffer, data.length);
   }
 
-  elementwise(activation: ElementwiseActivation, kernel: ElementwiseKernel | 'forward_and_derivative', inputs: readonly ResidentData[], alpha: number, outputs: number): ResidentData[] {
+  elementwise(
+    activation: ElementwiseActivation,
+    kernel: ElementwiseKernel | 'forward_and_derivative',
+    inputs: readonly ResidentData[],
+    alpha: number,
+    outputs: number,
+  ): ResidentData[] {
     const length = inputs[0]?.length ?? 0;
     // Slices start at multiples of 64 elements: binding offsets must be 256-byte aligned.
     const slice = Math.max(64, Math.floor(this.gpu.chunkElements / 64) * 64);
@@ -69,11 +75,18 @@ export class ResidentQueue {
         const count = Math.min(slice, length - start);
         const bytes = padded(count);
         const uniform = this.uniform(this.gpu.elementwiseParams(count, alpha));
-        this.gpu.encodeDispatch(encoder, `${activation.name}.${kernel}`, pipeline, elementwiseBindingShape(kernel), [
-          ...inputs.map((input, i) => ({ binding: i, buffer: input.buffer, offset: start * 4, size: bytes })),
-          ...outputBuffers.map((buffer, i) => ({ binding: 2 + i, buffer, offset: start * 4, size: bytes })),
-          { binding: 4, buffer: uniform, offset: 0, size: UNIFORM_BYTES },
-        ], Math.ceil(Math.ceil(count / 4) / WORKGROUP_SIZE));
+        this.gpu.encodeDispatch(
+          encoder,
+          `${activation.name}.${kernel}`,
+          pipeline,
+          elementwiseBindingShape(kernel),
+          [
+            ...inputs.map((input, i) => ({ binding: i, buffer: input.buffer, offset: start * 4, size: bytes })),
+            ...outputBuffers.map((buffer, i) => ({ binding: 2 + i, buffer, offset: start * 4, size: bytes })),
+            { binding: 4, buffer: uniform, offset: 0, size: UNIFORM_BYTES },
+          ],
+          Math.ceil(Math.ceil(count / 4) / WORKGROUP_SIZE),
+        );
       }
     });
   }
@@ -92,11 +105,18 @@ export class ResidentQueue {
       if (length === 0 || !buffer) return;
       const bytes = padded(length);
       const uniform = this.uniform(this.gpu.rowParams(rows, cols, length));
-      this.gpu.encodeDispatch(encoder, kernel, this.gpu.pipelines.rows(plan.kernel, plan.threadsPerRow), isTwoInputRowKernel(kernel) ? 'binary' : 'unary', [
-        ...inputs.map((input, i) => ({ binding: i, buffer: input.buffer, offset: 0, size: bytes })),
-        { binding: 2, buffer, offset: 0, size: bytes },
-        { binding: 4, buffer: uniform, offset: 0, size: UNIFORM_BYTES },
-      ], Math.ceil(rows / plan.rowsPerWorkgroup));
+      this.gpu.encodeDispatch(
+        encoder,
+        kernel,
+        this.gpu.pipelines.rows(plan.kernel, plan.threadsPerRow),
+        isTwoInputRowKernel(kernel) ? 'binary' : 'unary',
+        [
+          ...inputs.map((input, i) => ({ binding: i, buffer: input.buffer, offset: 0, size: bytes })),
+          { binding: 2, buffer, offset: 0, size: bytes },
+          { binding: 4, buffer: uniform, offset: 0, size: UNIFORM_BYTES },
+        ],
+        Math.ceil(rows / plan.rowsPerWorkgroup),
+      );
     });
     return output as ResidentData;
   }
@@ -110,7 +130,9 @@ export class ResidentQueue {
     encode: (encoder: GPUCommandEncoder, outputBuffers: GPUBuffer[]) => void,
   ): ResidentData[] {
     const length = inputs[0]?.length ?? 0;
-    const outputBuffers = Array.from({ length: outputs }, () => this.gpu.pool.acquire(padded(Math.max(1, length)), tensorUsage(), 'tensor'));
+    const outputBuffers = Array.from({ length: outputs }, () =>
+      this.gpu.pool.acquire(padded(Math.max(1, length)), tensorUsage(), 'tensor'),
+    );
     if (!this.encoder) {
       this.encoder = this.gpu.device.createCommandEncoder({ label: 'webgpu-activations.resident.encoder' });
       queueMicrotask(() => this.flush());
@@ -121,7 +143,11 @@ export class ResidentQueue {
       (found) => (found ? Object.assign(found, { message: `${label}: ${found.message}` }) : null),
       () => null,
     );
-    return outputBuffers.map((buffer) => ({ buffer, length, error: Promise.all([error, ...inputs.map((input) => input.error)]).then((errors) => errors.find((e) => e) ?? null) }));
+    return outputBuffers.map((buffer) => ({
+      buffer,
+      length,
+      error: Promise.all([error, ...inputs.map((input) => input.error)]).then((errors) => errors.find((e) => e) ?? null),
+    }));
   }
 
   private uniform(params: ArrayBuffer): GPUBuffer {

@@ -84,7 +84,11 @@ export function addNamedMethods(target: ElementwiseOperations<unknown, unknown, 
     methods[name] = function (this: ElementwiseOperations<unknown, unknown, unknown, NumericInput>, x: NumericInput, options?: unknown) {
       return this.forward(activation, x, options);
     };
-    methods[`${name}Derivative`] = function (this: ElementwiseOperations<unknown, unknown, unknown, NumericInput>, x: NumericInput, options?: unknown) {
+    methods[`${name}Derivative`] = function (
+      this: ElementwiseOperations<unknown, unknown, unknown, NumericInput>,
+      x: NumericInput,
+      options?: unknown,
+    ) {
       return this.derivative(activation, x, options);
     };
     methods[`${name}Backward`] = function (
@@ -95,7 +99,11 @@ export function addNamedMethods(target: ElementwiseOperations<unknown, unknown, 
     ) {
       return this.backward(activation, input, dy, options);
     };
-    methods[`${name}WithDerivative`] = function (this: ElementwiseOperations<unknown, unknown, unknown, NumericInput>, x: NumericInput, options?: unknown) {
+    methods[`${name}WithDerivative`] = function (
+      this: ElementwiseOperations<unknown, unknown, unknown, NumericInput>,
+      x: NumericInput,
+      options?: unknown,
+    ) {
       return this.forwardWithDerivative(activation, x, options);
     };
   }

@@ -17,7 +17,12 @@ export type LongRowKernel = 'partial_statistics' | 'partial_dot' | 'softmax_give
 
 /** Whether a row kernel reads two inputs (y and dy). */
 export function isTwoInputRowKernel(kernel: RowKernel | RowByThreadKernel | LongRowKernel): boolean {
-  return kernel === 'softmax_backward' || kernel === 'softmax_backward_by_thread' || kernel === 'partial_dot' || kernel === 'softmax_backward_given';
+  return (
+    kernel === 'softmax_backward' ||
+    kernel === 'softmax_backward_by_thread' ||
+    kernel === 'partial_dot' ||
+    kernel === 'softmax_backward_given'
+  );
 }
 
 export function isBinaryKernel(kernel: ElementwiseKernel): kernel is BinaryKernel {

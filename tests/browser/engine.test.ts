@@ -1,5 +1,7 @@
 // The engine's behaviour around the kernels: which backend auto picks, what it owns, what destroy()
 // releases, and that validation errors surface from GPU calls too.
+
+import { describe, expect, it } from 'vitest';
 import {
   ACTIVATIONS,
   createActivations,
@@ -10,7 +12,6 @@ import {
   sigmoid,
   softmax,
 } from 'webgpu-activations';
-import { describe, expect, it } from 'vitest';
 
 describe('auto', () => {
   it('uses WebGPU here, says why, and sends arrays under minGpuElements to the CPU', async () => {
@@ -56,6 +57,28 @@ describe('auto', () => {
     resetDefaultActivations();
     expect(await getDefaultActivations()).not.toBe(engine);
     resetDefaultActivations();
+  });
+});
+
+describe('IEEE special values through the reductions', () => {
+  it('softmax backward with an infinite dy agrees with float64 on both backends and both row kernels', async () => {
+    // dot = Infinity: dx = y * (dy - dot) = [0.5 * (Inf - Inf), 0.5 * (0 - Inf), 0 * (0 - Inf), 0 * (0 - Inf)]
+    const y = [0.5, 0.5, 0, 0];
+    const dy = [Infinity, 0, 0, 0];
+    for (const [backend, rowStrategy] of [
+      ['webgpu', 'thread'],
+      ['webgpu', 'workgroup'],
+      ['cpu', 'auto'],
+    ] as const) {
+      const act = await createActivations({ backend, rowStrategy });
+      expect(Array.from(await act.softmaxBackward(y, dy)), `${backend} ${rowStrategy}`).toEqual([
+        Number.NaN,
+        -Infinity,
+        Number.NaN,
+        Number.NaN,
+      ]);
+      act.destroy();
+    }
   });
 });
 
@@ -130,7 +153,7 @@ describe('GPU resources', () => {
     for (const backend of ['webgpu', 'cpu'] as const) {
       const act = await createActivations({ backend });
       const y = await act.forward(softplus, x);
-      y.forEach((v, i) => expect(v).toBeCloseTo(Math.log1p(Math.exp(x[i] as number)), 5));
+      for (const [i, v] of y.entries()) expect(v).toBeCloseTo(Math.log1p(Math.exp(x[i] as number)), 5);
       act.destroy();
     }
     expect(ACTIVATIONS.sigmoid.name).toBe('sigmoid');

@@ -1,22 +1,20 @@
 // Every op of the table, on both backends forced, against the float64 reference, on fresh random
 // inputs at lengths that straddle the workgroup and vector widths, and one large enough that the grid
 // goes 2D. GPU outputs are poisoned before each dispatch, so an unwritten element fails.
-import { type Activations, createActivations } from 'webgpu-activations';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Activations, createActivations } from 'webgpu-activations';
 import { expectClose } from '../support/compare.ts';
 import { OP_CASES, softmaxInput } from '../support/op-cases.ts';
-import { ROW_CASES, ROW_REFERENCES, softmaxBackwardTolerance } from '../support/row-cases.ts';
 import { createRandom, SEED, uniformFloat32Array } from '../support/random.ts';
+import { ROW_CASES, ROW_REFERENCES, softmaxBackwardTolerance } from '../support/row-cases.ts';
 
 const LENGTHS = [1, 3, 255, 256, 257, 4097, 65536 + 5];
 const LARGE_LENGTH = 65535 * 256 + 1021; // above 65535 workgroups of 256 one-element rows: a 2D grid
 const maxErrors = new Map<string, number>();
 
 // Elementwise cases have a fixed tolerance, row cases one that depends on the inputs.
-const CASES = [
-  ...OP_CASES.map((op) => ({ ...op, tolerance: () => op.tolerance })),
-  ...ROW_CASES,
-];
+const CASES = [...OP_CASES.map((op) => ({ ...op, tolerance: () => op.tolerance })), ...ROW_CASES];
 const ROW_OP_CASES = CASES.filter((op) => op.name === 'softmax' || ROW_CASES.includes(op as (typeof ROW_CASES)[number]));
 
 function record(key: string, error: number) {
@@ -56,8 +54,11 @@ for (const { label, backend, rowStrategy, cases } of CONFIGURATIONS) {
           const inputs = op.inputs(random, length);
           const copies = inputs.map((input) => input.slice());
           const actual = await op.run(act, inputs);
-          record(`${op.name} [${label}]`, expectClose(actual, op.reference(inputs), op.tolerance(inputs), `${op.name} ${backend} n=${length}`, inputs));
-          inputs.forEach((input, i) => expect(input, 'the input was mutated').toEqual(copies[i]));
+          record(
+            `${op.name} [${label}]`,
+            expectClose(actual, op.reference(inputs), op.tolerance(inputs), `${op.name} ${backend} n=${length}`, inputs),
+          );
+          for (const [i, input] of inputs.entries()) expect(input, 'the input was mutated').toEqual(copies[i]);
         }
       });
     }
@@ -77,7 +78,10 @@ describe('large arrays and split work on the GPU', () => {
       for (const op of CASES.filter((candidate) => LARGE_CASES.includes(candidate.name))) {
         const inputs = op.inputs(random, LARGE_LENGTH);
         const actual = await op.run(act, inputs);
-        record(`${op.name} [webgpu]`, expectClose(actual, op.reference(inputs), op.tolerance(inputs), `${op.name} n=${LARGE_LENGTH}`, inputs));
+        record(
+          `${op.name} [webgpu]`,
+          expectClose(actual, op.reference(inputs), op.tolerance(inputs), `${op.name} n=${LARGE_LENGTH}`, inputs),
+        );
       }
     } finally {
       act.destroy();
@@ -117,10 +121,22 @@ describe('large arrays and split work on the GPU', () => {
         const dy = uniformFloat32Array(random, rows * cols, -1, 1);
         const context = `long rows ${rows}x${cols}, chunks of ${maxChunkBytes} bytes`;
         const tolerance = { relative: 1e-6 };
-        record('softmax [webgpu, long rows]', expectClose(await act.softmax(x, shape), ROW_REFERENCES.softmax(x, rows, cols), tolerance, `softmax ${context}`, [x]));
-        record('logSoftmax [webgpu, long rows]', expectClose(await act.logSoftmax(x, shape), ROW_REFERENCES.logSoftmax(x, rows, cols), tolerance, `logSoftmax ${context}`, [x]));
+        record(
+          'softmax [webgpu, long rows]',
+          expectClose(await act.softmax(x, shape), ROW_REFERENCES.softmax(x, rows, cols), tolerance, `softmax ${context}`, [x]),
+        );
+        record(
+          'logSoftmax [webgpu, long rows]',
+          expectClose(await act.logSoftmax(x, shape), ROW_REFERENCES.logSoftmax(x, rows, cols), tolerance, `logSoftmax ${context}`, [x]),
+        );
         const backwardTolerance = softmaxBackwardTolerance(y, dy, rows, cols);
-        expectClose(await act.softmaxBackward(y, dy, shape), ROW_REFERENCES.softmaxBackward(y, dy, rows, cols), backwardTolerance, `softmaxBackward ${context}`, [y, dy]);
+        expectClose(
+          await act.softmaxBackward(y, dy, shape),
+          ROW_REFERENCES.softmaxBackward(y, dy, rows, cols),
+          backwardTolerance,
+          `softmaxBackward ${context}`,
+          [y, dy],
+        );
       } finally {
         act.destroy();
       }

@@ -4,8 +4,8 @@
 // CI runs a fixed seed; locally every run draws a fresh one. fast-check prints the seed and the
 // shrunk counterexample on failure: replay with TEST_SEED=<seed>.
 import fc from 'fast-check';
-import { type Activations, createActivations } from 'webgpu-activations';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Activations, createActivations } from 'webgpu-activations';
 import { compare, FLOAT32_MIN_NORMAL, flushSubnormals } from '../support/compare.ts';
 import { OP_CASES } from '../support/op-cases.ts';
 import { TEST_ENVIRONMENT } from '../support/random.ts';
@@ -33,7 +33,11 @@ for (const backend of ['webgpu', 'cpu'] as const) {
         const arity = op.inputs(Math.random, 1).length;
         await fc.assert(
           fc.asyncProperty(
-            fc.integer({ min: 0, max: 300 }).chain((length) => fc.tuple(...Array.from({ length: arity }, () => fc.float32Array({ minLength: length, maxLength: length })))),
+            fc
+              .integer({ min: 0, max: 300 })
+              .chain((length) =>
+                fc.tuple(...Array.from({ length: arity }, () => fc.float32Array({ minLength: length, maxLength: length }))),
+              ),
             async (inputs) => {
               const actual = await op.run(act, inputs);
               // A GPU may flush subnormal inputs and intermediates to zero (WGSL allows it): the
@@ -43,7 +47,9 @@ for (const backend of ['webgpu', 'cpu'] as const) {
               // it is 0, and an infinite dy gives NaN where float64 gives an infinity.
               const dy = inputs[1];
               const tolerance = dy ? { ...op.tolerance, elementBound: dy.map((g) => 2 * FLOAT32_MIN_NORMAL * Math.abs(g)) } : op.tolerance;
-              const alternative = op.reference(inputs.map(flushSubnormals)).map((v, i) => (dy && !Number.isFinite(dy[i] as number) ? Number.NaN : v));
+              const alternative = op
+                .reference(inputs.map(flushSubnormals))
+                .map((v, i) => (dy && !Number.isFinite(dy[i] as number) ? Number.NaN : v));
               const result = compare(actual, op.reference(inputs), tolerance, inputs, alternative);
               if (!result.ok) throw new Error(`${op.name}: ${result.failures.join('; ')}`);
             },
@@ -71,7 +77,11 @@ for (const backend of ['webgpu', 'cpu'] as const) {
       await fc.assert(
         fc.asyncProperty(
           shapes.chain(({ rows, cols }) =>
-            fc.tuple(fc.constant({ rows, cols }), fc.float32Array({ minLength: rows * cols, maxLength: rows * cols }), fc.float32Array({ minLength: rows * cols, maxLength: rows * cols, noNaN: true, min: -1e3, max: 1e3 })),
+            fc.tuple(
+              fc.constant({ rows, cols }),
+              fc.float32Array({ minLength: rows * cols, maxLength: rows * cols }),
+              fc.float32Array({ minLength: rows * cols, maxLength: rows * cols, noNaN: true, min: -1e3, max: 1e3 }),
+            ),
           ),
           async ([shape, x, dy]) => {
             const { rows, cols } = shape;
@@ -81,7 +91,8 @@ for (const backend of ['webgpu', 'cpu'] as const) {
             if (!check.ok) throw new Error(`softmax ${rows}x${cols}: ${check.failures.join('; ')}`);
             for (let r = 0; r < rows; r++) {
               const row = p.subarray(r * cols, (r + 1) * cols);
-              if (row.every(Number.isFinite)) expect(Math.abs(row.reduce((sum, v) => sum + v, 0) - 1)).toBeLessThanOrEqual(1e-6 * Math.max(1, cols / 64));
+              if (row.every(Number.isFinite))
+                expect(Math.abs(row.reduce((sum, v) => sum + v, 0) - 1)).toBeLessThanOrEqual(1e-6 * Math.max(1, cols / 64));
             }
             const logCheck = compare(await act.logSoftmax(x, shape), ROW_REFERENCES.logSoftmax(x, rows, cols), { relative: 1e-6 }, [x]);
             if (!logCheck.ok) throw new Error(`logSoftmax ${rows}x${cols}: ${logCheck.failures.join('; ')}`);
@@ -101,18 +112,30 @@ for (const backend of ['webgpu', 'cpu'] as const) {
         fc.double({ noNaN: false }).filter((v) => !Number.isSafeInteger(v) || v < 0),
         fc.constantFrom('3', null, {}, [], true, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY),
       );
-      const badData = fc.oneof(fc.constantFrom(null, 42, 'abc', {}, true, Symbol.iterator), fc.array(fc.oneof(fc.string(), fc.constant(undefined), fc.object()), { minLength: 1, maxLength: 5 }));
+      const badData = fc.oneof(
+        fc.constantFrom(null, 42, 'abc', {}, true, Symbol.iterator),
+        fc.array(fc.oneof(fc.string(), fc.constant(undefined), fc.object()), { minLength: 1, maxLength: 5 }),
+      );
       await fc.assert(
         fc.asyncProperty(fc.float32Array({ minLength: 1, maxLength: 64 }), badDimension, badData, async (x, dimension, data) => {
           const before = x.slice();
-          const shapeError = await act.softmax(x, { cols: dimension as number }).then(() => undefined, (error: unknown) => error);
+          const shapeError = await act.softmax(x, { cols: dimension as number }).then(
+            () => undefined,
+            (error: unknown) => error,
+          );
           const expectedType = typeof dimension === 'number' ? RangeError : TypeError;
           expect(shapeError, `cols = ${String(dimension)}`).toBeInstanceOf(expectedType);
           expect((shapeError as Error).message).toMatch(/^options\.cols: /);
-          const dataError = await act.sigmoid(data as unknown as Float32Array).then(() => undefined, (error: unknown) => error);
+          const dataError = await act.sigmoid(data as unknown as Float32Array).then(
+            () => undefined,
+            (error: unknown) => error,
+          );
           expect(dataError).toBeInstanceOf(TypeError);
           expect((dataError as Error).message).toMatch(/^x: /);
-          const lengthError = await act.sigmoidBackward(x, new Float32Array(x.length + 1)).then(() => undefined, (error: unknown) => error);
+          const lengthError = await act.sigmoidBackward(x, new Float32Array(x.length + 1)).then(
+            () => undefined,
+            (error: unknown) => error,
+          );
           expect(lengthError).toBeInstanceOf(RangeError);
           expect(Object.is(x.length, before.length) && x.every((v, i) => Object.is(v, before[i]))).toBe(true);
         }),

@@ -1,7 +1,8 @@
 // Device loss, concurrency, resource bounds: no call may return a wrong number or hang, whatever
 // happens to the device or the engine around it.
-import { type Activations, type BackendChange, createActivations, EngineDestroyedError } from 'webgpu-activations';
+
 import { describe, expect, it } from 'vitest';
+import { type Activations, type BackendChange, createActivations, EngineDestroyedError } from 'webgpu-activations';
 import { expectClose } from '../support/compare.ts';
 import { createRandom, SEED, uniformFloat32Array } from '../support/random.ts';
 import { map64, sigmoid64, softmax64 } from '../support/reference.ts';
@@ -47,7 +48,8 @@ describe('device loss', () => {
       const calls = inputs.map((x) => act.sigmoid(x));
       (act.device as GPUDevice).destroy();
       const results = await Promise.all(calls);
-      results.forEach((y, i) => expectClose(y, map64(inputs[i] as Float32Array, sigmoid64), { relative: 1e-6 }, `in-flight call ${i}`));
+      for (const [i, y] of results.entries())
+        expectClose(y, map64(inputs[i] as Float32Array, sigmoid64), { relative: 1e-6 }, `in-flight call ${i}`);
     } finally {
       act.destroy();
     }
@@ -101,7 +103,9 @@ describe('concurrency', () => {
         }
       });
       const results = await Promise.all(jobs.map((job) => job.call));
-      results.forEach((result, i) => expectClose(result, (jobs[i] as { expected: Float64Array }).expected, { relative: 1e-6 }, `call ${i}`));
+      for (const [i, result] of results.entries()) {
+        expectClose(result, (jobs[i] as { expected: Float64Array }).expected, { relative: 1e-6 }, `call ${i}`);
+      }
       expect(act.stats().liveBuffers).toBe(0);
     } finally {
       act.destroy();

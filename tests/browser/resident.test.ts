@@ -1,7 +1,8 @@
 // GPU-resident tensors: ops chain without round trips, queued ops share one submit, results match
 // the array API, and tensors follow the engine's lifetime rules.
-import { createActivations, Tensor } from 'webgpu-activations';
+
 import { describe, expect, it } from 'vitest';
+import { createActivations, Tensor } from 'webgpu-activations';
 import { expectClose } from '../support/compare.ts';
 import { createRandom, SEED, uniformFloat32Array } from '../support/random.ts';
 import { map64, sigmoid64, softmax64 } from '../support/reference.ts';
@@ -26,9 +27,19 @@ for (const backend of ['webgpu', 'cpu'] as const) {
           const yValues = await y.read();
           expectClose(yValues, expectedY, { relative: 1e-6 }, `sigmoid n=${n}`);
           // Backward is checked from the y it was given: near y = 1, 1 - y magnifies any ulp of y.
-          expectClose(await dx.read(), map64(yValues, (v) => v * (1 - v)).map((d, i) => d * (dys[i] as number)), { relative: 1e-6 }, `backward n=${n}`);
+          expectClose(
+            await dx.read(),
+            map64(yValues, (v) => v * (1 - v)).map((d, i) => d * (dys[i] as number)),
+            { relative: 1e-6 },
+            `backward n=${n}`,
+          );
           expectClose(await values.read(), expectedY, { relative: 1e-6 }, `fused values n=${n}`);
-          expectClose(await derivatives.read(), map64(xs, (v) => sigmoid64(v) * sigmoid64(-v)), { relative: 1e-6 }, `fused derivatives n=${n}`);
+          expectClose(
+            await derivatives.read(),
+            map64(xs, (v) => sigmoid64(v) * sigmoid64(-v)),
+            { relative: 1e-6 },
+            `fused derivatives n=${n}`,
+          );
           const cols = n % 5 === 0 ? 5 : n;
           const p = act.resident.softmax(x, { cols });
           expectClose(await p.read(), softmax64(xs, n / cols, cols), { relative: 1e-6 }, `softmax n=${n}`);

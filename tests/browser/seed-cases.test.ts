@@ -1,5 +1,5 @@
-import { createActivations } from 'webgpu-activations';
 import { it } from 'vitest';
+import { createActivations } from 'webgpu-activations';
 import { checkSeedCases } from '../support/seed-cases.ts';
 
 for (const backend of ['webgpu', 'cpu'] as const) {

@@ -1,7 +1,8 @@
 // The README's worked example: the seed cases' network trained on XOR on each backend. Its loss curve
 // must match the same training done in float64 step for step, fall, and end with the XOR table.
-import { createActivations } from 'webgpu-activations';
+
 import { expect, it } from 'vitest';
+import { createActivations } from 'webgpu-activations';
 import { INITIAL_WEIGHTS, trainXor, XOR_INPUTS, XOR_TARGETS } from '../../examples/xor.ts';
 
 /** The same training in float64 with textbook formulas: the curve the library must reproduce. */
@@ -39,11 +40,15 @@ for (const backend of ['webgpu', 'cpu'] as const) {
       const { losses, predictions } = await trainXor(act, STEPS, 2);
       expect(losses).toHaveLength(STEPS);
       // float32 activations against float64: the curves agree to 1e-4 relative at every step.
-      losses.forEach((loss, step) => expect(Math.abs(loss - (reference[step] as number)), `step ${step}`).toBeLessThanOrEqual(1e-4 * (reference[step] as number)));
+      for (const [step, loss] of losses.entries()) {
+        expect(Math.abs(loss - (reference[step] as number)), `step ${step}`).toBeLessThanOrEqual(1e-4 * (reference[step] as number));
+      }
       expect(losses[0]).toBeCloseTo(0.2978475, 6);
       expect(losses.at(-1)).toBeLessThan(0.003);
       expect(predictions.map(Math.round)).toEqual(XOR_TARGETS);
-      console.log(`XOR on ${backend}: loss ${losses[0]?.toFixed(4)} -> ${losses.at(-1)?.toFixed(5)}, predictions ${predictions.map((p) => p.toFixed(3)).join(' ')}`);
+      console.log(
+        `XOR on ${backend}: loss ${losses[0]?.toFixed(4)} -> ${losses.at(-1)?.toFixed(5)}, predictions ${predictions.map((p) => p.toFixed(3)).join(' ')}`,
+      );
     } finally {
       act.destroy();
     }

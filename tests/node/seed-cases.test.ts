@@ -1,5 +1,5 @@
-import { createActivations } from 'webgpu-activations';
 import { it } from 'vitest';
+import { createActivations } from 'webgpu-activations';
 import { checkSeedCases } from '../support/seed-cases.ts';
 
 it('reproduces the shared seed cases in Node (no WebGPU: the auto engine runs on the CPU)', async () => {

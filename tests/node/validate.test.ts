@@ -1,8 +1,9 @@
 // Bad input at the public boundary: the documented error type, naming the argument, and the caller's
 // arrays untouched. Runs on the CPU engine and on `cpu`; the GPU engine shares the same checks (the
 // browser tests cover it).
-import { ACTIVATIONS, ArgumentRangeError, ArgumentTypeError, cpu, createActivations, EngineDestroyedError } from 'webgpu-activations';
+
 import { describe, expect, it } from 'vitest';
+import { ACTIVATIONS, ArgumentRangeError, ArgumentTypeError, cpu, createActivations, EngineDestroyedError } from 'webgpu-activations';
 
 const detached = () => {
   const array = new Float32Array(4);
@@ -59,8 +60,18 @@ describe('data arguments', () => {
 describe('shapes', () => {
   const x = new Float32Array(12);
   const bad: [string, unknown, typeof TypeError | typeof RangeError, RegExp][] = [
-    ['rows * cols != length', { rows: 5, cols: 2 }, RangeError, /^options\.rows: rows \* cols = 5 \* 2 = 10, but the array has 12 elements/],
-    ['cols not dividing the length', { cols: 5 }, RangeError, /^options\.cols: the array's 12 elements are not a whole number of rows of 5/],
+    [
+      'rows * cols != length',
+      { rows: 5, cols: 2 },
+      RangeError,
+      /^options\.rows: rows \* cols = 5 \* 2 = 10, but the array has 12 elements/,
+    ],
+    [
+      'cols not dividing the length',
+      { cols: 5 },
+      RangeError,
+      /^options\.cols: the array's 12 elements are not a whole number of rows of 5/,
+    ],
     ['rows not dividing the length', { rows: 5 }, RangeError, /^options\.rows: /],
     ['non-integer cols', { cols: 2.5 }, RangeError, /^options\.cols: expected a non-negative integer, got 2\.5/],
     ['negative rows', { rows: -3, cols: -4 }, RangeError, /^options\.rows: expected a non-negative integer, got -3/],
@@ -87,7 +98,9 @@ describe('shapes', () => {
 
 describe('options of the elementwise ops', () => {
   it('rejects a bad from, alpha or approximate, naming the option', () => {
-    expect(() => cpu.sigmoidDerivative([1], { from: 'outptu' as 'output' })).toThrow(/^options\.from: expected 'input' or 'output', got "outptu"/);
+    expect(() => cpu.sigmoidDerivative([1], { from: 'outptu' as 'output' })).toThrow(
+      /^options\.from: expected 'input' or 'output', got "outptu"/,
+    );
     expect(() => cpu.sigmoid([1], { alpha: Number.NaN })).toThrow(/^options\.alpha: expected a finite number/);
     expect(() => cpu.sigmoid([1], { alpha: '1' as unknown as number })).toThrow(TypeError);
     expect(() => cpu.sigmoid([1], { approximate: 'tanh' })).toThrow(/^options\.approximate: sigmoid has no tanh approximation/);
@@ -147,6 +160,8 @@ describe('engines', () => {
   });
 
   it('reject an unknown backend name', async () => {
-    await expect(createActivations({ backend: 'gpu' as 'webgpu' })).rejects.toThrow(/^options\.backend: expected 'auto', 'webgpu' or 'cpu', got "gpu"/);
+    await expect(createActivations({ backend: 'gpu' as 'webgpu' })).rejects.toThrow(
+      /^options\.backend: expected 'auto', 'webgpu' or 'cpu', got "gpu"/,
+    );
   });
 });

@@ -42,7 +42,10 @@ export function compare(
     if (bad && alternative) bad = elementBad(a, alternative[i] as number, tolerance, i);
     const e = expected[i] as number;
     if (!bad && Number.isFinite(a) && Number.isFinite(e) && Math.abs(e) >= FLOAT32_MIN_NORMAL) {
-      maxRelativeError = Math.max(maxRelativeError, Math.min(Math.abs(a - e) / Math.abs(e), alternative ? Math.abs(a - (alternative[i] as number)) / Math.abs(e) : Infinity));
+      maxRelativeError = Math.max(
+        maxRelativeError,
+        Math.min(Math.abs(a - e) / Math.abs(e), alternative ? Math.abs(a - (alternative[i] as number)) / Math.abs(e) : Infinity),
+      );
     }
     if (bad && failures.length < 8) {
       const at = inputs.map((input) => input[i]).join(', ');
@@ -67,10 +70,18 @@ export function flushSubnormals(input: Float32Array): Float32Array {
 }
 
 /** Throws with the seed, the worst elements and the context when the comparison fails. */
-export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: Tolerance, context: string, inputs: ArrayLike<number>[] = []): number {
+export function expectClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tolerance: Tolerance,
+  context: string,
+  inputs: ArrayLike<number>[] = [],
+): number {
   const result = compare(actual, expected, tolerance, inputs);
   if (!result.ok) {
-    throw new Error(`${context}: mismatch against the float64 reference (seed ${SEED}, tolerance ${JSON.stringify({ ...tolerance, elementBound: tolerance.elementBound ? 'per element' : undefined })}):\n  ${result.failures.join('\n  ')}`);
+    throw new Error(
+      `${context}: mismatch against the float64 reference (seed ${SEED}, tolerance ${JSON.stringify({ ...tolerance, elementBound: tolerance.elementBound ? 'per element' : undefined })}):\n  ${result.failures.join('\n  ')}`,
+    );
   }
   return result.maxRelativeError;
 }

@@ -1,5 +1,6 @@
 import type { Activations } from 'webgpu-activations';
 import { FLOAT32_MIN_NORMAL, type Tolerance } from './compare.ts';
+import { EDGE_VALUES, randomFloat32Array, uniformFloat32Array } from './random.ts';
 import {
   gelu64,
   geluDerivative64,
@@ -22,7 +23,6 @@ import {
   tanhDerivative64,
   tanhDerivativeFromOutput64,
 } from './reference.ts';
-import { EDGE_VALUES, randomFloat32Array, uniformFloat32Array } from './random.ts';
 
 /**
  * The table every op joins: how to make inputs of a given length, how to run the op on an engine, its
@@ -143,7 +143,7 @@ function elementwiseCases(spec: {
 
 /** Shapes used for softmax at a given length: one row, and rows of 16 when the length allows. */
 export function softmaxCols(length: number): number {
-  if (length > 1 << 20) return 1;  // the large case: many 1-element rows, so the grid goes 2D
+  if (length > 1 << 20) return 1; // the large case: many 1-element rows, so the grid goes 2D
   return length % 16 === 0 ? 16 : length;
 }
 
@@ -306,13 +306,28 @@ export function softmaxInput(random: () => number, length: number, cols: number)
     for (let i = 0; i < cols; i++) row[i] = kind === 8 ? (random() * 2 - 1) * 80 : (random() * 2 - 1) * 20;
     const at = () => Math.floor(random() * cols);
     switch (kind) {
-      case 0: row.fill(-Infinity); break;
-      case 1: row[at()] = Infinity; row[at()] = Infinity; break;
-      case 2: row[at()] = Number.NaN; break;
-      case 3: row.fill(3.4e38); break;
-      case 4: for (let i = 0; i < cols; i++) if (random() < 0.5) row[i] = -Infinity; break;
-      case 5: for (let i = 0; i < cols; i++) row[i] = random() < 0.5 ? 3.4028234663852886e38 : -3.4028234663852886e38; break;
-      case 6: for (let i = 0; i < cols; i++) if (random() < 0.3) row[i] = EDGE_VALUES[Math.floor(random() * 4)] as number; break;
+      case 0:
+        row.fill(-Infinity);
+        break;
+      case 1:
+        row[at()] = Infinity;
+        row[at()] = Infinity;
+        break;
+      case 2:
+        row[at()] = Number.NaN;
+        break;
+      case 3:
+        row.fill(3.4e38);
+        break;
+      case 4:
+        for (let i = 0; i < cols; i++) if (random() < 0.5) row[i] = -Infinity;
+        break;
+      case 5:
+        for (let i = 0; i < cols; i++) row[i] = random() < 0.5 ? 3.4028234663852886e38 : -3.4028234663852886e38;
+        break;
+      case 6:
+        for (let i = 0; i < cols; i++) if (random() < 0.3) row[i] = EDGE_VALUES[Math.floor(random() * 4)] as number;
+        break;
     }
   }
   return x;

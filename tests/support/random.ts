@@ -25,8 +25,32 @@ function seedFromEnvironment(): number | undefined {
 export const SEED = seedFromEnvironment() ?? Math.floor(Math.random() * 2 ** 32);
 
 export const EDGE_VALUES: readonly number[] = [
-  0, -0, Infinity, -Infinity, Number.NaN, 3.4e38, -3.4e38, 3.4028234663852886e38, -3.4028234663852886e38,
-  1.4e-45, -1.4e-45, 1e-40, -1e-40, 1.1754943508222875e-38, 1, -1, 20, -20, 80, -80, 88.5, -88.5, 104, -104, 1e6, -1e6,
+  0,
+  -0,
+  Infinity,
+  -Infinity,
+  Number.NaN,
+  3.4e38,
+  -3.4e38,
+  3.4028234663852886e38,
+  -3.4028234663852886e38,
+  1.4e-45,
+  -1.4e-45,
+  1e-40,
+  -1e-40,
+  1.1754943508222875e-38,
+  1,
+  -1,
+  20,
+  -20,
+  80,
+  -80,
+  88.5,
+  -88.5,
+  104,
+  -104,
+  1e6,
+  -1e6,
 ];
 
 /** Values spread over float32's whole range: uniform on [-80, 80] most of the time, log-uniform magnitudes up to 3.4e38 otherwise, and edge values. */

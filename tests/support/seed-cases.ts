@@ -1,7 +1,8 @@
 // The shared seed cases (tests/fixtures/seed-cases.json, copied from ../shared/reference) as one
 // check that any engine must pass.
-import type { Activations } from 'webgpu-activations';
+
 import { expect } from 'vitest';
+import type { Activations } from 'webgpu-activations';
 import seed from '../fixtures/seed-cases.json';
 import { expectClose } from './compare.ts';
 
@@ -29,12 +30,22 @@ export async function checkSeedCases(act: Activations, label: string): Promise<v
   const pairs = seed.sigmoid_equals_two_element_softmax.input.flatMap((x) => [x, 0]);
   const softmaxPairs = await act.softmax(pairs, { cols: 2 });
   const firstOfPairs = softmaxPairs.filter((_, i) => i % 2 === 0);
-  expectClose(firstOfPairs, await act.sigmoid(seed.sigmoid_equals_two_element_softmax.input), { relative: 1e-6 }, c('sigmoid == softmax([x, 0])[0]'));
+  expectClose(
+    firstOfPairs,
+    await act.sigmoid(seed.sigmoid_equals_two_element_softmax.input),
+    { relative: 1e-6 },
+    c('sigmoid == softmax([x, 0])[0]'),
+  );
 
   const fromInput = seed.sigmoid_derivative_from_input;
   expectClose(await act.sigmoidDerivative(fromInput.input), fromInput.expected, SEED_TOLERANCE, c('sigmoid_derivative_from_input'));
   const fromOutput = seed.sigmoid_derivative_from_output;
-  expectClose(await act.sigmoidDerivative(fromOutput.input_y, { from: 'output' }), fromOutput.expected, SEED_TOLERANCE, c('sigmoid_derivative_from_output'));
+  expectClose(
+    await act.sigmoidDerivative(fromOutput.input_y, { from: 'output' }),
+    fromOutput.expected,
+    SEED_TOLERANCE,
+    c('sigmoid_derivative_from_output'),
+  );
 
   // The two-layer network: matrix products here in float64, activations through the engine.
   const net = seed.two_layer_backprop;
