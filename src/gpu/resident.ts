@@ -29,6 +29,14 @@ export class ResidentQueue {
 
   /** Uploads x into a new buffer (one writeBuffer). */
   upload(x: Float32Array): ResidentData {
+    // The array API splits any length; a tensor is one buffer, so it cannot exceed the device's.
+    const maxElements = Math.floor(this.gpu.device.limits.maxBufferSize / 4);
+    if (x.length > maxElements) {
+      throw new ArgumentRangeError(
+        'x',
+        `a tensor of ${x.length} elements (${x.length * 4} bytes) exceeds the device's maxBufferSize of ${this.gpu.device.limits.maxBufferSize} bytes (${maxElements} elements); use the array API, which splits`,
+      );
+    }
     const buffer = this.gpu.pool.acquire(padded(Math.max(1, x.length)), tensorUsage(), 'tensor');
     if (x.length > 0) this.gpu.device.queue.writeBuffer(buffer, 0, x.buffer, x.byteOffset, x.length * 4);
     return { buffer, length: x.length, error: Promise.resolve(null) };

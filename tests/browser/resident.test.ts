@@ -105,4 +105,19 @@ describe('resident ops on WebGPU', () => {
       act.destroy();
     }
   });
+
+  it('refuses a tensor larger than the device can hold with a RangeError stating the limit', async () => {
+    // A device with WebGPU's default limits (maxBufferSize 256 MiB), and an array one element past it.
+    const device = await ((await navigator.gpu.requestAdapter()) as GPUAdapter).requestDevice();
+    const act = await createActivations({ device });
+    try {
+      const limit = device.limits.maxBufferSize;
+      expect(() => act.upload(new Float32Array(limit / 4 + 1))).toThrow(new RegExp(`exceeds the device's maxBufferSize of ${limit} bytes`));
+      expect(() => act.upload(new Float32Array(limit / 4 + 1))).toThrow(RangeError);
+      expect(() => act.upload(new Float32Array(0))).not.toThrow();
+    } finally {
+      act.destroy();
+      device.destroy();
+    }
+  });
 });
