@@ -123,7 +123,14 @@ function elementwiseKernel(activation: ElementwiseActivation, kernel: Elementwis
 
 /** The resident spec of a row kernel: the plan the library itself uses for this shape on this device. */
 function rowKernel(kernel: RowKernel, bindingShape: BindingShape): ResidentKernel {
-  const plan = (shape: BenchShape, device: GPUDevice) => planRows(kernel, shape.rows, shape.cols, isSoftwareAdapter(device, undefined));
+  // The library's own plan, except that the split form (three passes, chosen on hardware adapters for
+  // few rows of 8192 or more) has no single-dispatch equivalent here: for those shapes the resident
+  // column times the workgroup-per-row kernel (bench/NOTES.md).
+  const plan = (shape: BenchShape, device: GPUDevice) => {
+    const software = isSoftwareAdapter(device, undefined);
+    const chosen = planRows(kernel, shape.rows, shape.cols, software);
+    return chosen.parts > 1 ? planRows(kernel, shape.rows, shape.cols, software, 'workgroup') : chosen;
+  };
   return {
     bindingShape,
     pipeline: (pipelines, shape, device) => {

@@ -32,11 +32,18 @@ struct Params {
   given_max: f32,
   given_sum: f32,
   given_flags: u32,
+  // The split kernels: threads that share a row (each takes every parts-th element).
+  parts: u32,
+  _pad0: u32,
+  _pad1: u32,
+  _pad2: u32,
 }
 
 @group(0) @binding(0) var<storage, read> input_a: array<f32>;
 @group(0) @binding(1) var<storage, read> input_b: array<f32>;
 @group(0) @binding(2) var<storage, read_write> output_a: array<f32>;
+// Per-row statistics written by merge_partials, read by the normalize_split entry points.
+@group(0) @binding(3) var<storage, read> row_statistics_in: array<f32>;
 @group(0) @binding(4) var<uniform> params: Params;
 
 override WORKGROUP_SIZE: u32 = 256u;
@@ -389,5 +396,98 @@ fn softmax_backward_given(@builtin(workgroup_id) workgroup_id: vec3<u32>,
   let i = flat_index(workgroup_id, local_index, workgroups);
   if (i < params.length) {
     output_a[i] = input_a[i] * (input_b[i] - params.given_sum);
+  }
+}
+
+// ---- Few long rows, split across many threads in three passes of one submit: partial statistics
+// (params.parts threads a row; thread p takes elements p, p + parts, ..., so neighbouring threads read
+// neighbouring addresses, with no barrier), a merge per row, then a flat pass writing the outputs. A
+// row's statistics travel as four floats: max, sum, +Infinity count, has-max + 2 * NaN.
+
+fn store_statistics(at: u32, statistics: RowStatistics) {
+  let flag_bits = select(0.0, 1.0, (statistics.flags & HAS_MAX_FLAG) != 0u) + select(0.0, 2.0, (statistics.flags & NAN_FLAG) != 0u);
+  output_a[at * 4u] = statistics.max;
+  output_a[at * 4u + 1u] = statistics.sum - statistics.compensation;
+  output_a[at * 4u + 2u] = f32(statistics.flags & COUNT_MASK);
+  output_a[at * 4u + 3u] = flag_bits;
+}
+
+fn load_statistics(values: vec4<f32>) -> RowStatistics {
+  let flag_bits = u32(values.w);
+  let flags = select(0u, HAS_MAX_FLAG, (flag_bits & 1u) != 0u) | select(0u, NAN_FLAG, (flag_bits & 2u) != 0u) | u32(values.z);
+  return RowStatistics(values.x, values.y, 0.0, flags);
+}
+
+// Thread (row, part) of the partial pass.
+fn split_position(workgroup_id: vec3<u32>, local_index: u32, workgroups: vec3<u32>) -> RowPosition {
+  let thread = (workgroup_id.x + workgroup_id.y * workgroups.x) * WORKGROUP_SIZE + local_index;
+  let row = thread / params.parts;
+  let row_start = row * params.cols;
+  return RowPosition(thread, row_start, row_start + params.cols, thread % params.parts, row < params.rows);
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn split_statistics(@builtin(workgroup_id) workgroup_id: vec3<u32>,
+                    @builtin(local_invocation_index) local_index: u32,
+                    @builtin(num_workgroups) workgroups: vec3<u32>) {
+  let position = split_position(workgroup_id, local_index, workgroups);
+  if (!position.in_range) { return; }
+  var own = RowStatistics(0.0, 0.0, 0.0, 0u);
+  for (var at = position.row_start + position.lane; at < position.row_end; at = at + params.parts) {
+    add_element(&own, input_a[at]);
+  }
+  store_statistics(position.row, own);
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn split_dot(@builtin(workgroup_id) workgroup_id: vec3<u32>,
+             @builtin(local_invocation_index) local_index: u32,
+             @builtin(num_workgroups) workgroups: vec3<u32>) {
+  let position = split_position(workgroup_id, local_index, workgroups);
+  if (!position.in_range) { return; }
+  var own = RowStatistics(0.0, 0.0, 0.0, 0u);
+  for (var at = position.row_start + position.lane; at < position.row_end; at = at + params.parts) {
+    kahan_add(&own, input_a[at] * input_b[at]);
+  }
+  store_statistics(position.row, own);
+}
+
+// One thread a row: merges its params.parts partials (input_a, four floats each) into output_a.
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn merge_partials(@builtin(workgroup_id) workgroup_id: vec3<u32>,
+                  @builtin(local_invocation_index) local_index: u32,
+                  @builtin(num_workgroups) workgroups: vec3<u32>) {
+  let row = flat_index(workgroup_id, local_index, workgroups);
+  if (row >= params.rows) { return; }
+  var merged = RowStatistics(0.0, 0.0, 0.0, 0u);
+  for (var part = 0u; part < params.parts; part = part + 1u) {
+    let at = (row * params.parts + part) * 4u;
+    merged = merge_statistics(merged, load_statistics(vec4<f32>(input_a[at], input_a[at + 1u], input_a[at + 2u], input_a[at + 3u])));
+  }
+  store_statistics(row, merged);
+}
+
+fn merged_statistics(row: u32) -> RowStatistics {
+  let at = row * 4u;
+  return load_statistics(vec4<f32>(row_statistics_in[at], row_statistics_in[at + 1u], row_statistics_in[at + 2u], row_statistics_in[at + 3u]));
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn normalize_split(@builtin(workgroup_id) workgroup_id: vec3<u32>,
+                   @builtin(local_invocation_index) local_index: u32,
+                   @builtin(num_workgroups) workgroups: vec3<u32>) {
+  let i = flat_index(workgroup_id, local_index, workgroups);
+  if (i < params.length) {
+    output_a[i] = normalized_value(input_a[i], merged_statistics(i / params.cols));
+  }
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn softmax_backward_split(@builtin(workgroup_id) workgroup_id: vec3<u32>,
+                          @builtin(local_invocation_index) local_index: u32,
+                          @builtin(num_workgroups) workgroups: vec3<u32>) {
+  let i = flat_index(workgroup_id, local_index, workgroups);
+  if (i < params.length) {
+    output_a[i] = input_a[i] * (input_b[i] - merged_statistics(i / params.cols).sum);
   }
 }

@@ -3,7 +3,9 @@ import type { ElementwiseActivation } from '../ops/elementwise.ts';
 import { type ElementwiseKernel, isTwoInputRowKernel, type LongRowKernel, type RowByThreadKernel, type RowKernel } from '../ops/kernels.ts';
 import type { Shape } from '../validate.ts';
 import { BufferPool, type PoolStats } from './buffer-pool.ts';
+import { padded, UNIFORM_BYTES } from './layout.ts';
 import { type BindingShape, type DevicePipelines, elementwiseBindingShape, pipelinesFor, WORKGROUP_SIZE } from './pipelines.ts';
+import { ResidentQueue } from './resident.ts';
 
 /** Settings of a GPU backend. */
 export interface GpuBackendOptions {
@@ -46,8 +48,6 @@ interface Dispatch {
 }
 
 export const QUIET_NAN_BITS = 0x7fc00000;
-/** Size of the uniform every kernel reads (the largest Params struct, softmax.wgsl's). */
-export const UNIFORM_BYTES = 32;
 /** Sub-row length of the partial reductions of a long row: one workgroup reduces 64K elements. */
 const LONG_ROW_SUB_ROW = 65536;
 export const NEGATIVE_INFINITY_BITS = 0xff800000;
@@ -62,6 +62,7 @@ export class GpuBackend {
   /** Largest number of float32 elements in one dispatch (a multiple of 4). */
   readonly chunkElements: number;
   private readonly maxWorkgroupsPerDimension: number;
+  private splitQueue: ResidentQueue | undefined;
   readonly pipelines: DevicePipelines;
   private readonly uniform: GPUBuffer;
   private poison = new Float32Array(0);
@@ -162,6 +163,24 @@ export class GpuBackend {
     }
     const plan = this.planRows(kernel, rows, cols);
     const rowsPerChunk = Math.floor(this.chunkElements / cols);
+    if (plan.parts > 1) {
+      // The split form's three passes go through a resident queue: one submit, one read back.
+      this.splitQueue ??= new ResidentQueue(this);
+      const queue = this.splitQueue;
+      for (let startRow = 0; startRow < rows; startRow += rowsPerChunk) {
+        const chunkRows = Math.min(rowsPerChunk, rows - startRow);
+        const start = startRow * cols;
+        const end = start + chunkRows * cols;
+        const data = inputs.map((input) => queue.upload(input.subarray(start, end)));
+        const output = queue.rows(kernel, data, { rows: chunkRows, cols });
+        try {
+          result.set(await queue.read(output), start);
+        } finally {
+          for (const buffer of [...data, output].map((d) => d.buffer)) queue.release(buffer);
+        }
+      }
+      return result;
+    }
     const pipeline = () => this.pipelines.rows(plan.kernel, plan.threadsPerRow);
     for (let startRow = 0; startRow < rows; startRow += rowsPerChunk) {
       const chunkRows = Math.min(rowsPerChunk, rows - startRow);
@@ -262,11 +281,9 @@ export class GpuBackend {
     const all = [...inputBuffers, ...outputBuffers, staging];
     let stagingReusable = false;
     try {
-      if (this.options.poisonOutputs) {
-        outputBuffers.forEach((buffer, i) => {
-          device.queue.writeBuffer(buffer, 0, this.poisonOf(outputBytes[i] as number));
-        });
-      }
+      outputBuffers.forEach((buffer, i) => {
+        this.poisonIfTesting(buffer, outputBytes[i] as number);
+      });
       device.queue.writeBuffer(this.uniform, 0, dispatch.params);
 
       device.pushErrorScope('out-of-memory');
@@ -362,20 +379,20 @@ export class GpuBackend {
     return elementwiseParams(count, alpha);
   }
 
-  /** The uniform layout of the row kernels. */
-  rowParams(rows: number, cols: number, length: number): ArrayBuffer {
-    return rowParams(rows, cols, length);
+  /** The uniform layout of the row kernels; `parts` threads share a row in the split kernels. */
+  rowParams(rows: number, cols: number, length: number, parts = 1): ArrayBuffer {
+    return rowParams(rows, cols, length, undefined, parts);
+  }
+
+  /** With `poisonOutputs` (tests), fills a fresh output buffer with POISON_VALUE so that elements a kernel leaves unwritten show. */
+  poisonIfTesting(buffer: GPUBuffer, bytes: number): void {
+    if (this.options.poisonOutputs) this.device.queue.writeBuffer(buffer, 0, this.poisonOf(bytes));
   }
 
   private poisonOf(bytes: number): Float32Array {
     if (this.poison.byteLength < bytes) this.poison = new Float32Array(bytes / 4).fill(POISON_VALUE);
     return this.poison.subarray(0, bytes / 4);
   }
-}
-
-/** Bytes of a buffer holding `count` float32 values, padded to 16 bytes (one vec4). */
-export function padded(count: number): number {
-  return Math.ceil((count * 4) / 16) * 16;
 }
 
 /** Merged statistics of a long row, as the *_given kernels read them. */
@@ -388,13 +405,14 @@ interface GivenStatistics {
 const NAN_FLAG = 0x80000000;
 const HAS_MAX_FLAG = 0x40000000;
 
-export function rowParams(rows: number, cols: number, length: number, given?: GivenStatistics): ArrayBuffer {
+export function rowParams(rows: number, cols: number, length: number, given?: GivenStatistics, parts = 1): ArrayBuffer {
   const params = new ArrayBuffer(UNIFORM_BYTES);
   new Uint32Array(params, 0, 5).set([rows, cols, QUIET_NAN_BITS, NEGATIVE_INFINITY_BITS, length]);
   if (given) {
     new Float32Array(params, 20, 2).set([given.max, given.sum]);
     new Uint32Array(params, 28, 1)[0] = given.flags >>> 0;
   }
+  new Uint32Array(params, 32, 1)[0] = parts;
   return params;
 }
 
@@ -455,13 +473,17 @@ export function grid(workgroups: number, maxPerDimension: number): [number, numb
 }
 
 /** How row ops choose their kernel; see {@link planRows}. */
-export type RowStrategy = 'auto' | 'thread' | 'workgroup';
+export type RowStrategy = 'auto' | 'thread' | 'workgroup' | 'split';
 
-/** How a row op runs for a shape: which entry point, how many threads share a row, rows per workgroup. */
+/**
+ * How a row op runs for a shape: which entry point, how many threads share a row, rows per workgroup;
+ * `parts` > 1 for the split form (three passes: partials of `parts` threads a row, a merge, the outputs).
+ */
 export interface RowPlan {
   readonly kernel: RowKernel | RowByThreadKernel;
   readonly threadsPerRow: number;
   readonly rowsPerWorkgroup: number;
+  readonly parts: number;
 }
 
 /** Rows up to this long get a thread each on every device: their statistics need no merging. */
@@ -475,12 +497,28 @@ export const SHORT_ROW_COLS = 32;
  * threads a row, 82 ms with one).
  */
 export function planRows(kernel: RowKernel, rows: number, cols: number, softwareAdapter: boolean, strategy: RowStrategy = 'auto'): RowPlan {
-  const byThread = strategy === 'auto' ? cols <= SHORT_ROW_COLS || (softwareAdapter && rows >= 16) : strategy === 'thread';
-  if (byThread) {
-    return { kernel: `${kernel}_by_thread`, threadsPerRow: 1, rowsPerWorkgroup: WORKGROUP_SIZE };
+  const chosen = strategy === 'auto' ? automaticRowStrategy(rows, cols, softwareAdapter) : strategy;
+  if (chosen === 'thread') return { kernel: `${kernel}_by_thread`, threadsPerRow: 1, rowsPerWorkgroup: WORKGROUP_SIZE, parts: 1 };
+  if (chosen === 'split') {
+    // About 1024 elements a thread, at least 2 threads a row, at most 1024.
+    let parts = 2;
+    while (parts < 1024 && parts * 1024 < cols) parts *= 2;
+    return { kernel, threadsPerRow: 1, rowsPerWorkgroup: WORKGROUP_SIZE, parts };
   }
   const threadsPerRow = threadsPerRowFor(cols);
-  return { kernel, threadsPerRow, rowsPerWorkgroup: WORKGROUP_SIZE / threadsPerRow };
+  return { kernel, threadsPerRow, rowsPerWorkgroup: WORKGROUP_SIZE / threadsPerRow, parts: 1 };
+}
+
+// Short rows: a thread each, everywhere. Few long rows: split across many threads (one workgroup a
+// row would leave most of the device idle, and on a software adapter a thread a row runs serially).
+// Otherwise a workgroup a row on hardware, a thread a row on a software adapter (no barriers).
+function automaticRowStrategy(rows: number, cols: number, softwareAdapter: boolean): Exclude<RowStrategy, 'auto'> {
+  if (cols <= SHORT_ROW_COLS) return 'thread';
+  // On a software adapter the split form measured no faster than a workgroup a row (16 x 65536: 81
+  // against 78 ms; two cores leave nothing to parallelise, the exact exp is the cost), so it is kept
+  // for hardware.
+  if (softwareAdapter) return rows >= 16 ? 'thread' : 'workgroup';
+  return rows < 64 && cols >= 8192 ? 'split' : 'workgroup';
 }
 
 /** Whether a device runs on a software adapter (SwiftShader, WARP, ...), from what the device or adapter reports. */

@@ -6,7 +6,7 @@ import { elementwiseShaderSource, softmaxShaderSource } from './shaders.ts';
 export const WORKGROUP_SIZE = 256;
 
 /** Which buffers a kernel binds (binding numbers as in the WGSL): the bind group layout follows from it. */
-export type BindingShape = 'unary' | 'binary' | 'dual_output';
+export type BindingShape = 'unary' | 'binary' | 'dual_output' | 'unary_with_statistics' | 'binary_with_statistics';
 
 /** Pipelines and layouts for one device. Everything is built on first use and kept until the device goes. */
 export interface DevicePipelines {
@@ -46,6 +46,9 @@ function createDevicePipelines(device: GPUDevice): DevicePipelines {
     unary: layout('unary', [read(0), write(2), uniform]),
     binary: layout('binary', [read(0), read(1), write(2), uniform]),
     dual_output: layout('dual_output', [read(0), write(2), write(3), uniform]),
+    // The split row kernels' output pass: the inputs, the output, and per-row statistics at binding 3.
+    unary_with_statistics: layout('unary_with_statistics', [read(0), write(2), read(3), uniform]),
+    binary_with_statistics: layout('binary_with_statistics', [read(0), read(1), write(2), read(3), uniform]),
   };
   const pipelineLayouts = new Map<BindingShape, GPUPipelineLayout>();
   const pipelineLayout = (shape: BindingShape) => {
@@ -97,7 +100,7 @@ function createDevicePipelines(device: GPUDevice): DevicePipelines {
         const { entryPoint, logSpace } = rowEntryPoint(kernel);
         pipeline = device.createComputePipeline({
           label: `webgpu-activations.${kernel}.rows${threadsPerRow}.pipeline`,
-          layout: pipelineLayout(isTwoInputRowKernel(kernel) ? 'binary' : 'unary'),
+          layout: pipelineLayout(rowBindingShape(kernel)),
           compute: {
             module: softmaxModule,
             entryPoint,
@@ -124,9 +127,16 @@ export function elementwiseBindingShape(kernel: ElementwiseKernel | 'forward_and
  * their own name.
  */
 function rowEntryPoint(kernel: RowKernel | RowByThreadKernel | LongRowKernel): { entryPoint: string; logSpace: boolean } {
-  const normalize = /^(log_)?softmax(_by_thread|_given)?$/.exec(kernel);
+  const normalize = /^(log_)?softmax(_by_thread|_given|_split)?$/.exec(kernel);
   if (!normalize) return { entryPoint: kernel, logSpace: false };
-  const variant =
-    normalize[2] === '_given' ? 'normalize_given' : normalize[2] === '_by_thread' ? 'normalize_rows_by_thread' : 'normalize_rows';
+  const variants: Record<string, string> = { _given: 'normalize_given', _by_thread: 'normalize_rows_by_thread', _split: 'normalize_split' };
+  const variant = variants[normalize[2] ?? ''] ?? 'normalize_rows';
   return { entryPoint: variant, logSpace: normalize[1] !== undefined };
+}
+
+/** The bind group layout of a row kernel. */
+function rowBindingShape(kernel: RowKernel | RowByThreadKernel | LongRowKernel): BindingShape {
+  if (kernel === 'softmax_split' || kernel === 'log_softmax_split') return 'unary_with_statistics';
+  if (kernel === 'softmax_backward_split') return 'binary_with_statistics';
+  return isTwoInputRowKernel(kernel) ? 'binary' : 'unary';
 }

@@ -2,7 +2,8 @@ import { ArgumentRangeError, WebGPUError } from '../errors.ts';
 import type { ElementwiseActivation } from '../ops/elementwise.ts';
 import { type ElementwiseKernel, isTwoInputRowKernel, type RowKernel } from '../ops/kernels.ts';
 import type { Shape } from '../validate.ts';
-import { type GpuBackend, padded, UNIFORM_BYTES } from './backend.ts';
+import type { GpuBackend } from './backend.ts';
+import { padded, UNIFORM_BYTES } from './layout.ts';
 import { elementwiseBindingShape, WORKGROUP_SIZE } from './pipelines.ts';
 
 // Read when used, not at module load: GPUBufferUsage does not exist where WebGPU does not (Node).
@@ -13,7 +14,7 @@ export interface ResidentData {
   readonly buffer: GPUBuffer;
   readonly length: number;
   /** Settles with the WebGPU error of the op that produced this data, or null. */
-  readonly error: Promise<GPUError | null>;
+  readonly error: Promise<{ readonly message: string } | null>;
 }
 
 /**
@@ -109,21 +110,63 @@ export class ResidentQueue {
       );
     }
     const plan = this.gpu.planRows(kernel, rows, cols);
+    const twoInputs = isTwoInputRowKernel(kernel);
     const [output] = this.record(kernel, inputs, 1, (encoder, [buffer]) => {
       if (length === 0 || !buffer) return;
       const bytes = padded(length);
-      const uniform = this.uniform(this.gpu.rowParams(rows, cols, length));
+      const uniform = this.uniform(this.gpu.rowParams(rows, cols, length, plan.parts));
+      const inputRanges = inputs.map((input, i) => ({ binding: i, buffer: input.buffer, offset: 0, size: bytes }));
+      const uniformRange = { binding: 4, buffer: uniform, offset: 0, size: UNIFORM_BYTES };
+      if (plan.parts === 1) {
+        this.gpu.encodeDispatch(
+          encoder,
+          kernel,
+          this.gpu.pipelines.rows(plan.kernel, plan.threadsPerRow),
+          twoInputs ? 'binary' : 'unary',
+          [...inputRanges, { binding: 2, buffer, offset: 0, size: bytes }, uniformRange],
+          Math.ceil(rows / plan.rowsPerWorkgroup),
+        );
+        return;
+      }
+      // The split form: partial statistics (or dot products), a merge per row, then the outputs.
+      const partialBytes = padded(rows * plan.parts * 4);
+      const mergedBytes = padded(rows * 4);
+      const partials = this.temporary(partialBytes);
+      const merged = this.temporary(mergedBytes);
+      const partialKernel = twoInputs ? 'split_dot' : 'split_statistics';
       this.gpu.encodeDispatch(
         encoder,
-        kernel,
-        this.gpu.pipelines.rows(plan.kernel, plan.threadsPerRow),
-        isTwoInputRowKernel(kernel) ? 'binary' : 'unary',
+        partialKernel,
+        this.gpu.pipelines.rows(partialKernel, 1),
+        twoInputs ? 'binary' : 'unary',
+        [...inputRanges, { binding: 2, buffer: partials, offset: 0, size: partialBytes }, uniformRange],
+        Math.ceil((rows * plan.parts) / WORKGROUP_SIZE),
+      );
+      this.gpu.encodeDispatch(
+        encoder,
+        'merge_partials',
+        this.gpu.pipelines.rows('merge_partials', 1),
+        'unary',
         [
-          ...inputs.map((input, i) => ({ binding: i, buffer: input.buffer, offset: 0, size: bytes })),
-          { binding: 2, buffer, offset: 0, size: bytes },
-          { binding: 4, buffer: uniform, offset: 0, size: UNIFORM_BYTES },
+          { binding: 0, buffer: partials, offset: 0, size: partialBytes },
+          { binding: 2, buffer: merged, offset: 0, size: mergedBytes },
+          uniformRange,
         ],
-        Math.ceil(rows / plan.rowsPerWorkgroup),
+        Math.ceil(rows / WORKGROUP_SIZE),
+      );
+      const outputKernel = `${kernel}_split` as const;
+      this.gpu.encodeDispatch(
+        encoder,
+        outputKernel,
+        this.gpu.pipelines.rows(outputKernel, 1),
+        twoInputs ? 'binary_with_statistics' : 'unary_with_statistics',
+        [
+          ...inputRanges,
+          { binding: 2, buffer, offset: 0, size: bytes },
+          { binding: 3, buffer: merged, offset: 0, size: mergedBytes },
+          uniformRange,
+        ],
+        Math.ceil(length / WORKGROUP_SIZE),
       );
     });
     return output as ResidentData;
@@ -138,9 +181,12 @@ export class ResidentQueue {
     encode: (encoder: GPUCommandEncoder, outputBuffers: GPUBuffer[]) => void,
   ): ResidentData[] {
     const length = inputs[0]?.length ?? 0;
-    const outputBuffers = Array.from({ length: outputs }, () =>
-      this.gpu.pool.acquire(padded(Math.max(1, length)), tensorUsage(), 'tensor'),
-    );
+    const outputBytes = padded(Math.max(1, length));
+    const outputBuffers = Array.from({ length: outputs }, () => {
+      const buffer = this.gpu.pool.acquire(outputBytes, tensorUsage(), 'tensor');
+      this.gpu.poisonIfTesting(buffer, outputBytes);
+      return buffer;
+    });
     if (!this.encoder) {
       this.encoder = this.gpu.device.createCommandEncoder({ label: 'webgpu-activations.resident.encoder' });
       queueMicrotask(() => this.flush());
@@ -148,7 +194,8 @@ export class ResidentQueue {
     this.gpu.device.pushErrorScope('validation');
     encode(this.encoder, outputBuffers);
     const error = this.gpu.device.popErrorScope().then(
-      (found) => (found ? Object.assign(found, { message: `${label}: ${found.message}` }) : null),
+      // GPUError's message is read-only: report a labelled copy.
+      (found): { message: string } | null => (found ? { message: `${label}: ${found.message}` } : null),
       () => null,
     );
     return outputBuffers.map((buffer) => ({
@@ -156,6 +203,13 @@ export class ResidentQueue {
       length,
       error: Promise.all([error, ...inputs.map((input) => input.error)]).then((errors) => errors.find((e) => e) ?? null),
     }));
+  }
+
+  /** A scratch storage buffer that returns to the pool after the submit. */
+  private temporary(bytes: number): GPUBuffer {
+    const buffer = this.gpu.pool.acquire(bytes, tensorUsage(), 'scratch');
+    this.afterSubmit.push(() => this.gpu.pool.release(buffer));
+    return buffer;
   }
 
   private uniform(params: ArrayBuffer): GPUBuffer {

@@ -13,18 +13,29 @@ export type RowKernel = 'softmax' | 'log_softmax' | 'softmax_backward';
 export type RowByThreadKernel = `${RowKernel}_by_thread`;
 
 /** The kernels of rows longer than one binding: partial reductions per segment, then outputs from merged statistics. */
-export type LongRowKernel = 'partial_statistics' | 'partial_dot' | 'softmax_given' | 'log_softmax_given' | 'softmax_backward_given';
+export type LongRowKernel =
+  | 'partial_statistics'
+  | 'partial_dot'
+  | 'softmax_given'
+  | 'log_softmax_given'
+  | 'softmax_backward_given'
+  | 'split_statistics'
+  | 'split_dot'
+  | 'merge_partials'
+  | 'softmax_split'
+  | 'log_softmax_split'
+  | 'softmax_backward_split';
+
+const TWO_INPUT_ROW_KERNELS: ReadonlySet<string> = new Set([
+  'softmax_backward',
+  'softmax_backward_by_thread',
+  'partial_dot',
+  'softmax_backward_given',
+  'split_dot',
+  'softmax_backward_split',
+]);
 
 /** Whether a row kernel reads two inputs (y and dy). */
 export function isTwoInputRowKernel(kernel: RowKernel | RowByThreadKernel | LongRowKernel): boolean {
-  return (
-    kernel === 'softmax_backward' ||
-    kernel === 'softmax_backward_by_thread' ||
-    kernel === 'partial_dot' ||
-    kernel === 'softmax_backward_given'
-  );
-}
-
-export function isBinaryKernel(kernel: ElementwiseKernel): kernel is BinaryKernel {
-  return kernel === 'backward' || kernel === 'backward_from_output';
+  return TWO_INPUT_ROW_KERNELS.has(kernel);
 }

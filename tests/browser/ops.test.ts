@@ -32,6 +32,7 @@ const CONFIGURATIONS = [
   { label: 'webgpu', backend: 'webgpu', rowStrategy: 'auto', cases: CASES },
   { label: 'webgpu, a thread per row', backend: 'webgpu', rowStrategy: 'thread', cases: ROW_OP_CASES },
   { label: 'webgpu, a workgroup per row', backend: 'webgpu', rowStrategy: 'workgroup', cases: ROW_OP_CASES },
+  { label: 'webgpu, rows split across threads', backend: 'webgpu', rowStrategy: 'split', cases: ROW_OP_CASES },
   { label: 'cpu', backend: 'cpu', rowStrategy: 'auto', cases: CASES },
 ] as const;
 
