@@ -26,17 +26,12 @@ struct Params {
   // A quiet NaN and -Infinity, from the host: NaN or infinite constants in WGSL are shader-creation errors.
   nan_bits: u32,
   negative_infinity_bits: u32,
-  // Elements bound: rows * cols, except for the partial kernels, whose last sub-row may be short.
+  // Elements bound: rows * cols.
   length: u32,
-  // The *_given kernels: a long row's statistics, merged on the host from the partial kernels' output.
-  given_max: f32,
-  given_sum: f32,
-  given_flags: u32,
   // The split kernels: threads that share a row (each takes every parts-th element).
   parts: u32,
   _pad0: u32,
   _pad1: u32,
-  _pad2: u32,
 }
 
 @group(0) @binding(0) var<storage, read> input_a: array<f32>;
@@ -332,74 +327,13 @@ fn softmax_backward_by_thread(@builtin(workgroup_id) workgroup_id: vec3<u32>,
   }
 }
 
-// ---- Rows longer than one binding. The host splits such a row into segments; the partial kernels
-// reduce each segment's sub-rows (params.cols long, the last one clipped by params.length) and write
-// four floats per sub-row; the host merges them (as merge_statistics does) and the *_given kernels
-// write the outputs of each segment from the merged statistics in params.
-
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn partial_statistics(@builtin(workgroup_id) workgroup_id: vec3<u32>,
-                      @builtin(local_invocation_index) local_index: u32,
-                      @builtin(num_workgroups) workgroups: vec3<u32>) {
-  let position = row_position(workgroup_id, local_index, workgroups);
-  let statistics = input_row_statistics(position, local_index);
-  if (position.in_range && position.lane == 0u) {
-    // Counts and flags as small exact floats: a flag word stored as f32 bits could be a NaN pattern,
-    // which a GPU may canonicalise.
-    let flag_bits = select(0.0, 1.0, (statistics.flags & HAS_MAX_FLAG) != 0u) + select(0.0, 2.0, (statistics.flags & NAN_FLAG) != 0u);
-    output_a[position.row * 4u] = statistics.max;
-    output_a[position.row * 4u + 1u] = statistics.sum;
-    output_a[position.row * 4u + 2u] = f32(statistics.flags & COUNT_MASK);
-    output_a[position.row * 4u + 3u] = flag_bits;
-  }
-}
-
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn partial_dot(@builtin(workgroup_id) workgroup_id: vec3<u32>,
-               @builtin(local_invocation_index) local_index: u32,
-               @builtin(num_workgroups) workgroups: vec3<u32>) {
-  let position = row_position(workgroup_id, local_index, workgroups);
-  var own = RowStatistics(0.0, 0.0, 0.0, 0u);
-  if (position.in_range) {
-    for (var at = position.row_start + position.lane; at < position.row_end; at = at + THREADS_PER_ROW) {
-      kahan_add(&own, input_a[at] * input_b[at]);
-    }
-  }
-  let dot = reduce_row_statistics(local_index, position.lane, own).sum;
-  if (position.in_range && position.lane == 0u) {
-    output_a[position.row * 4u] = dot;
-  }
-}
-
 fn flat_index(workgroup_id: vec3<u32>, local_index: u32, workgroups: vec3<u32>) -> u32 {
   return (workgroup_id.x + workgroup_id.y * workgroups.x) * WORKGROUP_SIZE + local_index;
 }
 
-fn given_statistics() -> RowStatistics {
-  return RowStatistics(params.given_max, params.given_sum, 0.0, params.given_flags);
-}
 
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn normalize_given(@builtin(workgroup_id) workgroup_id: vec3<u32>,
-                   @builtin(local_invocation_index) local_index: u32,
-                   @builtin(num_workgroups) workgroups: vec3<u32>) {
-  let i = flat_index(workgroup_id, local_index, workgroups);
-  if (i < params.length) {
-    output_a[i] = normalized_value(input_a[i], given_statistics());
-  }
-}
-
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn softmax_backward_given(@builtin(workgroup_id) workgroup_id: vec3<u32>,
-                          @builtin(local_invocation_index) local_index: u32,
-                          @builtin(num_workgroups) workgroups: vec3<u32>) {
-  let i = flat_index(workgroup_id, local_index, workgroups);
-  if (i < params.length) {
-    output_a[i] = input_a[i] * (input_b[i] - params.given_sum);
-  }
-}
-
-// ---- Few long rows, split across many threads in three passes of one submit: partial statistics
+// ---- Few long rows, and rows longer than one binding (whose segments each get partials in one
+// buffer), split across many threads in three passes of one submit: partial statistics
 // (params.parts threads a row; thread p takes elements p, p + parts, ..., so neighbouring threads read
 // neighbouring addresses, with no barrier), a merge per row, then a flat pass writing the outputs. A
 // row's statistics travel as four floats: max, sum, +Infinity count, has-max + 2 * NaN.

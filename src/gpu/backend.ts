@@ -1,11 +1,11 @@
 import { WebGPUError } from '../errors.ts';
 import type { ElementwiseActivation } from '../ops/elementwise.ts';
-import { type ElementwiseKernel, isTwoInputRowKernel, type LongRowKernel, type RowByThreadKernel, type RowKernel } from '../ops/kernels.ts';
+import { type ElementwiseKernel, isTwoInputRowKernel, type RowByThreadKernel, type RowKernel } from '../ops/kernels.ts';
 import type { Shape } from '../validate.ts';
 import { BufferPool, type PoolStats } from './buffer-pool.ts';
-import { padded, UNIFORM_BYTES } from './layout.ts';
+import { padded, splitParts, UNIFORM_BYTES } from './layout.ts';
 import { type BindingShape, type DevicePipelines, elementwiseBindingShape, pipelinesFor, WORKGROUP_SIZE } from './pipelines.ts';
-import { ResidentQueue } from './resident.ts';
+import { type ResidentData, ResidentQueue } from './resident.ts';
 
 /** Settings of a GPU backend. */
 export interface GpuBackendOptions {
@@ -48,8 +48,6 @@ interface Dispatch {
 }
 
 export const QUIET_NAN_BITS = 0x7fc00000;
-/** Sub-row length of the partial reductions of a long row: one workgroup reduces 64K elements. */
-const LONG_ROW_SUB_ROW = 65536;
 export const NEGATIVE_INFINITY_BITS = 0xff800000;
 
 /**
@@ -199,42 +197,25 @@ export class GpuBackend {
     return result;
   }
 
-  // A row longer than one binding: partial reductions of each segment (one workgroup per 64K-element
-  // sub-row), merged here in float64 as merge_statistics does, then each segment's outputs from the
-  // merged statistics.
+  // A row longer than one binding: its segments are uploaded, the split form runs across them in one
+  // submit (src/gpu/resident.ts, longRow), and the segments' outputs are read back.
   private async longRow(kernel: RowKernel, inputs: readonly Float32Array[], output: Float32Array): Promise<void> {
-    const length = output.length;
-    const twoInputs = isTwoInputRowKernel(kernel);
-    const partialKernel: LongRowKernel = twoInputs ? 'partial_dot' : 'partial_statistics';
-    const partials: Float32Array[] = [];
-    for (let start = 0; start < length; start += this.chunkElements) {
-      const end = Math.min(length, start + this.chunkElements);
-      const subRows = Math.ceil((end - start) / LONG_ROW_SUB_ROW);
-      const partial = new Float32Array(subRows * 4);
-      await this.run({
-        label: partialKernel,
-        pipeline: () => this.pipelines.rows(partialKernel, WORKGROUP_SIZE),
-        shape: twoInputs ? 'binary' : 'unary',
-        inputs: inputs.map((input) => input.subarray(start, end)),
-        outputs: [partial],
-        params: rowParams(subRows, LONG_ROW_SUB_ROW, end - start),
-        workgroups: subRows,
-      });
-      partials.push(partial);
+    this.splitQueue ??= new ResidentQueue(this);
+    const queue = this.splitQueue;
+    const segments: ResidentData[][] = [];
+    for (let start = 0; start < output.length; start += this.chunkElements) {
+      const end = Math.min(output.length, start + this.chunkElements);
+      segments.push(inputs.map((input) => queue.upload(input.subarray(start, end))));
     }
-    const merged = twoInputs ? { max: 0, sum: sumOfDots(partials), flags: 0 } : mergePartialStatistics(partials);
-    const givenKernel: LongRowKernel = `${kernel}_given`;
-    for (let start = 0; start < length; start += this.chunkElements) {
-      const end = Math.min(length, start + this.chunkElements);
-      await this.run({
-        label: givenKernel,
-        pipeline: () => this.pipelines.rows(givenKernel, WORKGROUP_SIZE),
-        shape: twoInputs ? 'binary' : 'unary',
-        inputs: inputs.map((input) => input.subarray(start, end)),
-        outputs: [output.subarray(start, end)],
-        params: rowParams(1, end - start, end - start, merged),
-        workgroups: Math.ceil((end - start) / WORKGROUP_SIZE),
-      });
+    const outputs = queue.longRow(kernel, segments);
+    try {
+      let start = 0;
+      for (const segment of outputs) {
+        output.set(await queue.read(segment), start);
+        start += segment.length;
+      }
+    } finally {
+      for (const data of [...segments.flat(), ...outputs]) queue.release(data.buffer);
     }
   }
 
@@ -381,7 +362,7 @@ export class GpuBackend {
 
   /** The uniform layout of the row kernels; `parts` threads share a row in the split kernels. */
   rowParams(rows: number, cols: number, length: number, parts = 1): ArrayBuffer {
-    return rowParams(rows, cols, length, undefined, parts);
+    return rowParams(rows, cols, length, parts);
   }
 
   /** With `poisonOutputs` (tests), fills a fresh output buffer with POISON_VALUE so that elements a kernel leaves unwritten show. */
@@ -395,67 +376,10 @@ export class GpuBackend {
   }
 }
 
-/** Merged statistics of a long row, as the *_given kernels read them. */
-interface GivenStatistics {
-  readonly max: number;
-  readonly sum: number;
-  readonly flags: number;
-}
-
-const NAN_FLAG = 0x80000000;
-const HAS_MAX_FLAG = 0x40000000;
-
-export function rowParams(rows: number, cols: number, length: number, given?: GivenStatistics, parts = 1): ArrayBuffer {
+export function rowParams(rows: number, cols: number, length: number, parts = 1): ArrayBuffer {
   const params = new ArrayBuffer(UNIFORM_BYTES);
-  new Uint32Array(params, 0, 5).set([rows, cols, QUIET_NAN_BITS, NEGATIVE_INFINITY_BITS, length]);
-  if (given) {
-    new Float32Array(params, 20, 2).set([given.max, given.sum]);
-    new Uint32Array(params, 28, 1)[0] = given.flags >>> 0;
-  }
-  new Uint32Array(params, 32, 1)[0] = parts;
+  new Uint32Array(params, 0, 6).set([rows, cols, QUIET_NAN_BITS, NEGATIVE_INFINITY_BITS, length, parts]);
   return params;
-}
-
-/**
- * Merges the partial statistics of a long row's sub-rows (4 floats each: max, sum beside the max's own
- * 1, +Infinity count, has-max + 2 * NaN), as merge_statistics in softmax.wgsl does, in float64.
- */
-export function mergePartialStatistics(partials: readonly Float32Array[]): GivenStatistics {
-  let nan = false;
-  let positiveInfinities = 0;
-  let max = Number.NEGATIVE_INFINITY;
-  for (const partial of partials) {
-    for (let i = 0; i < partial.length; i += 4) {
-      const flags = partial[i + 3] as number;
-      positiveInfinities += partial[i + 2] as number;
-      if (flags >= 2) nan = true;
-      if (flags % 2 === 1) max = Math.max(max, partial[i] as number);
-    }
-  }
-  let sum = 0;
-  let maxTaken = false;
-  for (const partial of partials) {
-    for (let i = 0; i < partial.length; i += 4) {
-      if ((partial[i + 3] as number) % 2 !== 1) continue;
-      const partMax = partial[i] as number;
-      const partSum = partial[i + 1] as number;
-      // The first part holding the max keeps its own 1 implicit; every other part's 1 becomes a term.
-      if (partMax === max && !maxTaken) {
-        maxTaken = true;
-        sum += partSum;
-      } else {
-        sum += (1 + partSum) * Math.exp(partMax - max);
-      }
-    }
-  }
-  const flags = (nan ? NAN_FLAG : 0) | (maxTaken ? HAS_MAX_FLAG : 0) | positiveInfinities;
-  return { max: maxTaken ? max : 0, sum, flags };
-}
-
-function sumOfDots(partials: readonly Float32Array[]): number {
-  let sum = 0;
-  for (const partial of partials) for (let i = 0; i < partial.length; i += 4) sum += partial[i] as number;
-  return sum;
 }
 
 export function elementwiseParams(count: number, alpha: number): ArrayBuffer {
@@ -499,12 +423,7 @@ export const SHORT_ROW_COLS = 32;
 export function planRows(kernel: RowKernel, rows: number, cols: number, softwareAdapter: boolean, strategy: RowStrategy = 'auto'): RowPlan {
   const chosen = strategy === 'auto' ? automaticRowStrategy(rows, cols, softwareAdapter) : strategy;
   if (chosen === 'thread') return { kernel: `${kernel}_by_thread`, threadsPerRow: 1, rowsPerWorkgroup: WORKGROUP_SIZE, parts: 1 };
-  if (chosen === 'split') {
-    // About 1024 elements a thread, at least 2 threads a row, at most 1024.
-    let parts = 2;
-    while (parts < 1024 && parts * 1024 < cols) parts *= 2;
-    return { kernel, threadsPerRow: 1, rowsPerWorkgroup: WORKGROUP_SIZE, parts };
-  }
+  if (chosen === 'split') return { kernel, threadsPerRow: 1, rowsPerWorkgroup: WORKGROUP_SIZE, parts: splitParts(cols) };
   const threadsPerRow = threadsPerRowFor(cols);
   return { kernel, threadsPerRow, rowsPerWorkgroup: WORKGROUP_SIZE / threadsPerRow, parts: 1 };
 }

@@ -127,9 +127,9 @@ export function elementwiseBindingShape(kernel: ElementwiseKernel | 'forward_and
  * their own name.
  */
 function rowEntryPoint(kernel: RowKernel | RowByThreadKernel | LongRowKernel): { entryPoint: string; logSpace: boolean } {
-  const normalize = /^(log_)?softmax(_by_thread|_given|_split)?$/.exec(kernel);
+  const normalize = /^(log_)?softmax(_by_thread|_split)?$/.exec(kernel);
   if (!normalize) return { entryPoint: kernel, logSpace: false };
-  const variants: Record<string, string> = { _given: 'normalize_given', _by_thread: 'normalize_rows_by_thread', _split: 'normalize_split' };
+  const variants: Record<string, string> = { _by_thread: 'normalize_rows_by_thread', _split: 'normalize_split' };
   const variant = variants[normalize[2] ?? ''] ?? 'normalize_rows';
   return { entryPoint: variant, logSpace: normalize[1] !== undefined };
 }

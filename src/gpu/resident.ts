@@ -3,7 +3,7 @@ import type { ElementwiseActivation } from '../ops/elementwise.ts';
 import { type ElementwiseKernel, isTwoInputRowKernel, type RowKernel } from '../ops/kernels.ts';
 import type { Shape } from '../validate.ts';
 import type { GpuBackend } from './backend.ts';
-import { padded, UNIFORM_BYTES } from './layout.ts';
+import { padded, splitParts, UNIFORM_BYTES } from './layout.ts';
 import { elementwiseBindingShape, WORKGROUP_SIZE } from './pipelines.ts';
 
 // Read when used, not at module load: GPUBufferUsage does not exist where WebGPU does not (Node).
@@ -78,7 +78,7 @@ export class ResidentQueue {
     const length = inputs[0]?.length ?? 0;
     // Slices start at multiples of 64 elements: binding offsets must be 256-byte aligned.
     const slice = Math.max(64, Math.floor(this.gpu.chunkElements / 64) * 64);
-    return this.record(`${activation.name}.${kernel}`, inputs, outputs, (encoder, outputBuffers) => {
+    return this.record(`${activation.name}.${kernel}`, inputs, Array(outputs).fill(length), (encoder, outputBuffers) => {
       const pipeline = this.gpu.pipelines.elementwise(activation, kernel);
       for (let start = 0; start < length; start += slice) {
         const count = Math.min(slice, length - start);
@@ -111,7 +111,7 @@ export class ResidentQueue {
     }
     const plan = this.gpu.planRows(kernel, rows, cols);
     const twoInputs = isTwoInputRowKernel(kernel);
-    const [output] = this.record(kernel, inputs, 1, (encoder, [buffer]) => {
+    const [output] = this.record(kernel, inputs, [length], (encoder, [buffer]) => {
       if (length === 0 || !buffer) return;
       const bytes = padded(length);
       const uniform = this.uniform(this.gpu.rowParams(rows, cols, length, plan.parts));
@@ -172,19 +172,83 @@ export class ResidentQueue {
     return output as ResidentData;
   }
 
-  // Allocates the outputs, records into the shared encoder inside a validation scope, and schedules
-  // the submit for the end of this task.
+  /**
+   * One row longer than a binding, given as segments that each fit one (the inputs of each segment):
+   * the split form across segments. Every segment's partials go into one buffer, one merge gives the
+   * row's statistics, and each segment's outputs are written from them; all in this queue's submit.
+   */
+  longRow(kernel: RowKernel, segments: readonly (readonly ResidentData[])[]): ResidentData[] {
+    const twoInputs = isTwoInputRowKernel(kernel);
+    const lengths = segments.map((inputs) => inputs[0]?.length ?? 0);
+    // A multiple of 16 partials a segment puts each segment's partials at a 256-byte aligned offset.
+    const parts = Math.max(16, splitParts(Math.max(...lengths)));
+    const segmentBytes = parts * 16;
+    return this.record(kernel, segments.flat(), lengths, (encoder, outputBuffers) => {
+      const partials = this.temporary(segmentBytes * segments.length);
+      const merged = this.temporary(16);
+      const partialKernel = twoInputs ? 'split_dot' : 'split_statistics';
+      const outputKernel = `${kernel}_split` as const;
+      const uniformRange = (params: ArrayBuffer) => ({ binding: 4, buffer: this.uniform(params), offset: 0, size: UNIFORM_BYTES });
+      const inputRanges = (inputs: readonly ResidentData[]) =>
+        inputs.map((input, i) => ({ binding: i, buffer: input.buffer, offset: 0, size: padded(input.length) }));
+      segments.forEach((inputs, s) => {
+        const length = lengths[s] as number;
+        this.gpu.encodeDispatch(
+          encoder,
+          partialKernel,
+          this.gpu.pipelines.rows(partialKernel, 1),
+          twoInputs ? 'binary' : 'unary',
+          [
+            ...inputRanges(inputs),
+            { binding: 2, buffer: partials, offset: s * segmentBytes, size: segmentBytes },
+            uniformRange(this.gpu.rowParams(1, length, length, parts)),
+          ],
+          Math.ceil(parts / WORKGROUP_SIZE),
+        );
+      });
+      this.gpu.encodeDispatch(
+        encoder,
+        'merge_partials',
+        this.gpu.pipelines.rows('merge_partials', 1),
+        'unary',
+        [
+          { binding: 0, buffer: partials, offset: 0, size: segmentBytes * segments.length },
+          { binding: 2, buffer: merged, offset: 0, size: 16 },
+          uniformRange(this.gpu.rowParams(1, 0, 0, parts * segments.length)),
+        ],
+        1,
+      );
+      segments.forEach((inputs, s) => {
+        const length = lengths[s] as number;
+        this.gpu.encodeDispatch(
+          encoder,
+          outputKernel,
+          this.gpu.pipelines.rows(outputKernel, 1),
+          twoInputs ? 'binary_with_statistics' : 'unary_with_statistics',
+          [
+            ...inputRanges(inputs),
+            { binding: 2, buffer: outputBuffers[s] as GPUBuffer, offset: 0, size: padded(length) },
+            { binding: 3, buffer: merged, offset: 0, size: 16 },
+            uniformRange(this.gpu.rowParams(1, length, length, parts)),
+          ],
+          Math.ceil(length / WORKGROUP_SIZE),
+        );
+      });
+    });
+  }
+
+  // Allocates outputs of the given lengths, records into the shared encoder inside a validation scope,
+  // and schedules the submit for the end of this task.
   private record(
     label: string,
     inputs: readonly ResidentData[],
-    outputs: number,
+    outputLengths: readonly number[],
     encode: (encoder: GPUCommandEncoder, outputBuffers: GPUBuffer[]) => void,
   ): ResidentData[] {
-    const length = inputs[0]?.length ?? 0;
-    const outputBytes = padded(Math.max(1, length));
-    const outputBuffers = Array.from({ length: outputs }, () => {
-      const buffer = this.gpu.pool.acquire(outputBytes, tensorUsage(), 'tensor');
-      this.gpu.poisonIfTesting(buffer, outputBytes);
+    const outputBuffers = outputLengths.map((length) => {
+      const bytes = padded(Math.max(1, length));
+      const buffer = this.gpu.pool.acquire(bytes, tensorUsage(), 'tensor');
+      this.gpu.poisonIfTesting(buffer, bytes);
       return buffer;
     });
     if (!this.encoder) {
@@ -198,11 +262,8 @@ export class ResidentQueue {
       (found): { message: string } | null => (found ? { message: `${label}: ${found.message}` } : null),
       () => null,
     );
-    return outputBuffers.map((buffer) => ({
-      buffer,
-      length,
-      error: Promise.all([error, ...inputs.map((input) => input.error)]).then((errors) => errors.find((e) => e) ?? null),
-    }));
+    const errors = Promise.all([error, ...inputs.map((input) => input.error)]).then((found) => found.find((e) => e) ?? null);
+    return outputBuffers.map((buffer, i) => ({ buffer, length: outputLengths[i] as number, error: errors }));
   }
 
   /** A scratch storage buffer that returns to the pool after the submit. */

@@ -14,11 +14,6 @@ export type RowByThreadKernel = `${RowKernel}_by_thread`;
 
 /** The kernels of rows longer than one binding: partial reductions per segment, then outputs from merged statistics. */
 export type LongRowKernel =
-  | 'partial_statistics'
-  | 'partial_dot'
-  | 'softmax_given'
-  | 'log_softmax_given'
-  | 'softmax_backward_given'
   | 'split_statistics'
   | 'split_dot'
   | 'merge_partials'
@@ -29,8 +24,6 @@ export type LongRowKernel =
 const TWO_INPUT_ROW_KERNELS: ReadonlySet<string> = new Set([
   'softmax_backward',
   'softmax_backward_by_thread',
-  'partial_dot',
-  'softmax_backward_given',
   'split_dot',
   'softmax_backward_split',
 ]);
