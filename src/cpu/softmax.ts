@@ -62,29 +62,47 @@ export function runRowsCpu(
   return softmaxBackwardCpu(x, dy as Float32Array, rows, cols, out);
 }
 
+/**
+ * Writes a row that special values decide (returns true), else leaves it (false): NaN for an undefined
+ * row; for a row with +Infinity entries, `infinityShare(k)` at each of the k and `elsewhere` at the rest.
+ * Shared by softmax (1/k, 0) and log-softmax (-log k, -Infinity).
+ */
+function writeSpecialRow(
+  x: Float32Array,
+  start: number,
+  end: number,
+  row: RowStatistics,
+  out: Float32Array,
+  infinityShare: (count: number) => number,
+  elsewhere: number,
+): boolean {
+  if (isUndefinedRow(row)) {
+    out.fill(Number.NaN, start, end);
+    return true;
+  }
+  if (row.positiveInfinities === 0) return false;
+  const share = infinityShare(row.positiveInfinities);
+  for (let i = start; i < end; i++) out[i] = x[i] === Infinity ? share : elsewhere;
+  return true;
+}
+
 /** softmax along each row. */
 export function softmaxCpu(x: Float32Array, rows: number, cols: number, out: Float32Array): Float32Array {
   for (let r = 0; r < rows; r++) {
     const start = r * cols;
     const end = start + cols;
     const row = rowStatistics(x, start, end);
-    if (isUndefinedRow(row)) {
-      out.fill(Number.NaN, start, end);
-    } else if (row.positiveInfinities > 0) {
-      const share = 1 / row.positiveInfinities;
-      for (let i = start; i < end; i++) out[i] = x[i] === Infinity ? share : 0;
-    } else {
-      // exp(x - max) is stored rounded to float32 but summed in float64; the division rounds once more,
-      // so each output is within one float32 ulp of the float64 softmax.
-      const max = row.max;
-      let sum = 0;
-      for (let i = start; i < end; i++) {
-        const e = Math.exp((x[i] as number) - max);
-        out[i] = e;
-        sum += e;
-      }
-      for (let i = start; i < end; i++) out[i] = (out[i] as number) / sum;
+    if (writeSpecialRow(x, start, end, row, out, (count) => 1 / count, 0)) continue;
+    // exp(x - max) is stored rounded to float32 but summed in float64; the division rounds once more,
+    // so each output is within one float32 ulp of the float64 softmax.
+    const max = row.max;
+    let sum = 0;
+    for (let i = start; i < end; i++) {
+      const e = Math.exp((x[i] as number) - max);
+      out[i] = e;
+      sum += e;
     }
+    for (let i = start; i < end; i++) out[i] = (out[i] as number) / sum;
   }
   return out;
 }
@@ -99,18 +117,12 @@ export function logSoftmaxCpu(x: Float32Array, rows: number, cols: number, out: 
     const start = r * cols;
     const end = start + cols;
     const row = rowStatistics(x, start, end);
-    if (isUndefinedRow(row)) {
-      out.fill(Number.NaN, start, end);
-    } else if (row.positiveInfinities > 0) {
-      const share = -Math.log(row.positiveInfinities);
-      for (let i = start; i < end; i++) out[i] = x[i] === Infinity ? share : -Infinity;
-    } else {
-      const { max, maxIndex } = row;
-      let rest = 0;
-      for (let i = start; i < end; i++) if (i !== maxIndex) rest += Math.exp((x[i] as number) - max);
-      const logSum = Math.log1p(rest);
-      for (let i = start; i < end; i++) out[i] = (x[i] as number) - max - logSum;
-    }
+    if (writeSpecialRow(x, start, end, row, out, (count) => -Math.log(count), Number.NEGATIVE_INFINITY)) continue;
+    const { max, maxIndex } = row;
+    let rest = 0;
+    for (let i = start; i < end; i++) if (i !== maxIndex) rest += Math.exp((x[i] as number) - max);
+    const logSum = Math.log1p(rest);
+    for (let i = start; i < end; i++) out[i] = (x[i] as number) - max - logSum;
   }
   return out;
 }
