@@ -20,6 +20,12 @@ export function formatGigabytesPerSecond(gigabytesPerSecond: number): string {
   return gigabytesPerSecond >= 100 ? gigabytesPerSecond.toFixed(0) : gigabytesPerSecond.toPrecision(3);
 }
 
+/** A ratio such as ours over TF.js: `1.52x`, `0.087x`. */
+export function formatRatio(ratio: number): string {
+  if (!Number.isFinite(ratio)) return String(ratio);
+  return `${ratio >= 10 ? ratio.toFixed(1) : ratio.toPrecision(3)}x`;
+}
+
 export function formatPercent(fraction: number): string {
   return `${(fraction * 100).toFixed(fraction >= 0.1 ? 0 : 1)}%`;
 }

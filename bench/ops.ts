@@ -69,8 +69,13 @@ export interface BenchOp {
   ours(act: Activations, inputs: OpInputs): Promise<Float32Array>;
   /** The loop a JavaScript developer would write by hand. */
   plainJs(inputs: OpInputs): Float32Array;
-  /** The op as TF.js users write it: tensor from the array, the op, read back, dispose. */
-  tfjs(tf: TensorFlowModule, inputs: OpInputs): Promise<Float32Array>;
+  /**
+   * The op as TF.js users write it, on tensors already made (by {@link tensorFlowInputs}: 1-D for
+   * elementwise ops, [rows, cols] for row ops; dy for the backward ops). Called inside tf.tidy. End to
+   * end ({@link tfjsEndToEnd}) the tensors are made from the arrays and the result read back; resident
+   * (bench/tfjs.ts) they are made once and stay on the GPU.
+   */
+  tfjs(tf: TensorFlowModule, x: TensorFlow.Tensor, dy: TensorFlow.Tensor | undefined): TensorFlow.Tensor;
   readonly resident: ResidentKernel;
   /** What the plain JS loop or the TF.js version computes where that is not simply the op (shown with the edge cases). */
   readonly note?: string;
@@ -93,6 +98,11 @@ function sigmoidOutputs(random: () => number, length: number): Float32Array {
 function requireGradient(inputs: OpInputs): Float32Array {
   if (!inputs.dy) throw new Error('this op needs dy');
   return inputs.dy;
+}
+
+function requireTensor(dy: TensorFlow.Tensor | undefined): TensorFlow.Tensor {
+  if (!dy) throw new Error('this op needs dy');
+  return dy;
 }
 
 /** Reads a TF.js tensor back as a Float32Array and disposes it. */
@@ -262,7 +272,7 @@ const ELEMENTWISE_OPS_BEYOND_SIGMOID: readonly BenchOp[] = [
     reference: ({ x }) => reference64(x, relu64),
     ours: (act, { x }) => act.relu(x),
     plainJs: ({ x }) => mapLoop(x, (v) => Math.max(v, 0)),
-    tfjs: (tf, { x }) => readAndDispose(tf.tidy(() => tf.relu(tf.tensor1d(x)))),
+    tfjs: (tf, x) => tf.relu(x),
     resident: elementwiseKernel(ACTIVATIONS.relu, 'forward'),
   },
   {
@@ -275,7 +285,7 @@ const ELEMENTWISE_OPS_BEYOND_SIGMOID: readonly BenchOp[] = [
     reference: ({ x }) => reference64(x, (v) => leakyRelu64(v, LEAKY_RELU_ALPHA)),
     ours: (act, { x }) => act.leakyRelu(x, { alpha: LEAKY_RELU_ALPHA }),
     plainJs: ({ x }) => mapLoop(x, (v) => (v >= 0 ? v : LEAKY_RELU_ALPHA * v)),
-    tfjs: (tf, { x }) => readAndDispose(tf.tidy(() => tf.leakyRelu(tf.tensor1d(x), LEAKY_RELU_ALPHA))),
+    tfjs: (tf, x) => tf.leakyRelu(x, LEAKY_RELU_ALPHA),
     resident: elementwiseKernel(ACTIVATIONS.leakyRelu, 'forward', LEAKY_RELU_ALPHA),
   },
   {
@@ -288,7 +298,7 @@ const ELEMENTWISE_OPS_BEYOND_SIGMOID: readonly BenchOp[] = [
     reference: ({ x }) => reference64(x, tanh64),
     ours: (act, { x }) => act.tanh(x),
     plainJs: ({ x }) => mapLoop(x, Math.tanh),
-    tfjs: (tf, { x }) => readAndDispose(tf.tidy(() => tf.tanh(tf.tensor1d(x)))),
+    tfjs: (tf, x) => tf.tanh(x),
     resident: elementwiseKernel(ACTIVATIONS.tanh, 'forward'),
   },
   {
@@ -301,13 +311,7 @@ const ELEMENTWISE_OPS_BEYOND_SIGMOID: readonly BenchOp[] = [
     reference: ({ x }) => reference64(x, gelu64),
     ours: (act, { x }) => act.gelu(x),
     plainJs: ({ x }) => mapLoop(x, (v) => 0.5 * v * (1 + erfAbramowitzStegun(v * Math.SQRT1_2))),
-    tfjs: (tf, { x }) =>
-      readAndDispose(
-        tf.tidy(() => {
-          const t = tf.tensor1d(x);
-          return tf.mul(t, normalCdfTf(tf, t));
-        }),
-      ),
+    tfjs: (tf, x) => tf.mul(x, normalCdfTf(tf, x)),
     resident: elementwiseKernel(ACTIVATIONS.gelu, 'forward'),
     note: 'Plain JS loop: 0.5 x (1 + erf(x / sqrt 2)) with the Abramowitz & Stegun 7.1.26 erf (absolute error 1.5e-7, so the lower tail is off). TF.js core has no gelu: x * 0.5 * (1 + tf.erf(x / sqrt 2)).',
   },
@@ -321,13 +325,7 @@ const ELEMENTWISE_OPS_BEYOND_SIGMOID: readonly BenchOp[] = [
     reference: ({ x }) => reference64(x, silu64),
     ours: (act, { x }) => act.silu(x),
     plainJs: ({ x }) => mapLoop(x, (v) => v / (1 + Math.exp(-v))),
-    tfjs: (tf, { x }) =>
-      readAndDispose(
-        tf.tidy(() => {
-          const t = tf.tensor1d(x);
-          return tf.mul(t, tf.sigmoid(t));
-        }),
-      ),
+    tfjs: (tf, x) => tf.mul(x, tf.sigmoid(x)),
     resident: elementwiseKernel(ACTIVATIONS.silu, 'forward'),
     note: 'Plain JS loop: x / (1 + exp(-x)). TF.js: x * tf.sigmoid(x).',
   },
@@ -355,14 +353,10 @@ const ELEMENTWISE_OPS_BEYOND_SIGMOID: readonly BenchOp[] = [
       for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * geluDerivativeJs(x[i] as number);
       return out;
     },
-    tfjs: (tf, inputs) =>
-      readAndDispose(
-        tf.tidy(() => {
-          const x = tf.tensor1d(inputs.x);
-          const pdf = tf.mul(1 / Math.sqrt(2 * Math.PI), tf.exp(tf.mul(-0.5, tf.square(x))));
-          return tf.mul(tf.tensor1d(requireGradient(inputs)), tf.add(normalCdfTf(tf, x), tf.mul(x, pdf)));
-        }),
-      ),
+    tfjs: (tf, x, dy) => {
+      const pdf = tf.mul(1 / Math.sqrt(2 * Math.PI), tf.exp(tf.mul(-0.5, tf.square(x))));
+      return tf.mul(requireTensor(dy), tf.add(normalCdfTf(tf, x), tf.mul(x, pdf)));
+    },
     resident: elementwiseKernel(ACTIVATIONS.gelu, 'backward'),
     note: "dy * gelu'(x), gelu'(x) = Phi(x) + x phi(x). Plain JS loop: Phi from the Abramowitz & Stegun 7.1.26 erf. TF.js: Phi from tf.erf, phi from tf.exp.",
   },
@@ -435,7 +429,7 @@ const ROW_OPS_BEYOND_SOFTMAX: readonly BenchOp[] = [
       }
       return out;
     },
-    tfjs: (tf, { x, shape }) => readAndDispose(tf.tidy(() => tf.logSoftmax(tf.tensor2d(x, [shape.rows, shape.cols])))),
+    tfjs: (tf, x) => tf.logSoftmax(x),
     resident: rowKernel('log_softmax', 'unary'),
   },
   {
@@ -474,14 +468,10 @@ const ROW_OPS_BEYOND_SOFTMAX: readonly BenchOp[] = [
       }
       return out;
     },
-    tfjs: (tf, inputs) =>
-      readAndDispose(
-        tf.tidy(() => {
-          const y = tf.tensor2d(inputs.x, [inputs.shape.rows, inputs.shape.cols]);
-          const dy = tf.tensor2d(requireGradient(inputs), [inputs.shape.rows, inputs.shape.cols]);
-          return tf.mul(y, tf.sub(dy, tf.sum(tf.mul(dy, y), 1, true)));
-        }),
-      ),
+    tfjs: (tf, y, dy) => {
+      const gradient = requireTensor(dy);
+      return tf.mul(y, tf.sub(gradient, tf.sum(tf.mul(gradient, y), 1, true)));
+    },
     resident: rowKernel('softmax_backward', 'binary'),
     note: 'Input y is a softmax output, dy the gradient. dx_i = y_i (dy_i - dot) cancels where dy_i is near dot, so errors are relative to y_i (|dy_i| + sum_j |y_j dy_j|), not to dx_i. TF.js: y * (dy - sum(dy * y, axis 1, keepDims)).',
   },
@@ -503,7 +493,7 @@ export const BENCH_OPS: readonly BenchOp[] = [
       for (let i = 0; i < x.length; i++) out[i] = 1 / (1 + Math.exp(-(x[i] as number)));
       return out;
     },
-    tfjs: (tf, { x }) => readAndDispose(tf.tidy(() => tf.sigmoid(tf.tensor1d(x)))),
+    tfjs: (tf, x) => tf.sigmoid(x),
     resident: elementwiseKernel(ACTIVATIONS.sigmoid, 'forward'),
   },
   {
@@ -524,13 +514,10 @@ export const BENCH_OPS: readonly BenchOp[] = [
       return out;
     },
     // TF.js's own form (its sigmoid gradient is dy * y * (1 - y)): s * (1 - s) in float32.
-    tfjs: (tf, { x }) =>
-      readAndDispose(
-        tf.tidy(() => {
-          const s = tf.sigmoid(tf.tensor1d(x));
-          return tf.mul(s, tf.sub(1, s));
-        }),
-      ),
+    tfjs: (tf, x) => {
+      const s = tf.sigmoid(x);
+      return tf.mul(s, tf.sub(1, s));
+    },
     resident: elementwiseKernel(ACTIVATIONS.sigmoid, 'derivative'),
   },
   {
@@ -550,13 +537,7 @@ export const BENCH_OPS: readonly BenchOp[] = [
       }
       return out;
     },
-    tfjs: (tf, { x }) =>
-      readAndDispose(
-        tf.tidy(() => {
-          const y = tf.tensor1d(x);
-          return tf.mul(y, tf.sub(1, y));
-        }),
-      ),
+    tfjs: (tf, y) => tf.mul(y, tf.sub(1, y)),
     resident: elementwiseKernel(ACTIVATIONS.sigmoid, 'derivative_from_output'),
   },
   {
@@ -586,13 +567,7 @@ export const BENCH_OPS: readonly BenchOp[] = [
       }
       return out;
     },
-    tfjs: (tf, inputs) =>
-      readAndDispose(
-        tf.tidy(() => {
-          const y = tf.tensor1d(inputs.x);
-          return tf.mul(tf.tensor1d(requireGradient(inputs)), tf.mul(y, tf.sub(1, y)));
-        }),
-      ),
+    tfjs: (tf, y, dy) => tf.mul(requireTensor(dy), tf.mul(y, tf.sub(1, y))),
     resident: elementwiseKernel(ACTIVATIONS.sigmoid, 'backward_from_output'),
   },
   ...ELEMENTWISE_OPS_BEYOND_SIGMOID,
@@ -626,7 +601,7 @@ export const BENCH_OPS: readonly BenchOp[] = [
       }
       return out;
     },
-    tfjs: (tf, { x, shape }) => readAndDispose(tf.tidy(() => tf.softmax(tf.tensor2d(x, [shape.rows, shape.cols])))),
+    tfjs: (tf, x) => tf.softmax(x),
     resident: rowKernel('softmax', 'unary'),
   },
   ...ROW_OPS_BEYOND_SOFTMAX,
@@ -635,4 +610,25 @@ export const BENCH_OPS: readonly BenchOp[] = [
 /** The op with this id, or undefined. */
 export function findOp(id: string): BenchOp | undefined {
   return BENCH_OPS.find((op) => op.id === id);
+}
+
+/** The TF.js tensors of an op's inputs: 1-D for elementwise ops, [rows, cols] for row ops. */
+export function tensorFlowInputs(
+  tf: TensorFlowModule,
+  op: BenchOp,
+  inputs: OpInputs,
+): { x: TensorFlow.Tensor; dy: TensorFlow.Tensor | undefined } {
+  const make = (values: Float32Array) =>
+    op.family === 'rows' ? tf.tensor2d(values, [inputs.shape.rows, inputs.shape.cols]) : tf.tensor1d(values);
+  return { x: make(inputs.x), dy: inputs.dy ? make(inputs.dy) : undefined };
+}
+
+/** `op` in TF.js end to end, as its users write it: tensors from the arrays, the op, read back, dispose. */
+export function tfjsEndToEnd(tf: TensorFlowModule, op: BenchOp, inputs: OpInputs): Promise<Float32Array> {
+  return readAndDispose(
+    tf.tidy(() => {
+      const { x, dy } = tensorFlowInputs(tf, op, inputs);
+      return op.tfjs(tf, x, dy);
+    }),
+  );
 }

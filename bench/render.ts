@@ -3,7 +3,7 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { OUR_TOLERANCE } from './accuracy.ts';
-import { formatBytes, formatError, formatGigabytesPerSecond, formatMs, formatPercent, formatValue } from './format.ts';
+import { formatBytes, formatError, formatGigabytesPerSecond, formatMs, formatPercent, formatRatio, formatValue } from './format.ts';
 import { findOp } from './ops.ts';
 import type { CopyBandwidth } from './resident.ts';
 import {
@@ -75,7 +75,7 @@ export function renderAdapter(container: HTMLElement, adapter: AdapterReport, co
   );
 }
 
-/** The table's header row: op, size, auto's choice, a column per backend, the resident columns. */
+/** The table's header row: op, size, auto's choice, a column per backend, the resident columns, TF.js's resident columns. */
 export function renderTableHead(thead: HTMLElement): void {
   thead.replaceChildren(
     element(
@@ -90,6 +90,9 @@ export function renderTableHead(thead: HTMLElement): void {
       element('th', {}, 'resident ms'),
       element('th', {}, 'resident GB/s'),
       element('th', {}, '% of copy'),
+      element('th', { 'data-tf-resident': 'ms' }, 'TF.js webgpu resident ms'),
+      element('th', { 'data-tf-resident': 'gbps' }, 'TF.js resident GB/s'),
+      element('th', { 'data-tf-resident': 'ratio', title: 'our resident GB/s over TF.js webgpu resident GB/s' }, 'ours ÷ TF.js'),
     ),
   );
 }
@@ -124,6 +127,23 @@ export function appendCellRow(tbody: HTMLElement, cell: CellResult): void {
         element('td', { 'data-resident': 'gbps' }, formatGigabytesPerSecond(resident.gigabytesPerSecond)),
         element('td', { 'data-resident': 'percent' }, formatPercent(resident.fractionOfCopy)),
       ];
+  const tf = cell.tfjsResident;
+  const tensorFlowCells = isUnavailable(tf)
+    ? [element('td', { class: 'unavailable', colspan: '3', title: tf.unavailable, 'data-tf-resident': 'n/a' }, 'n/a')]
+    : [
+        element(
+          'td',
+          {
+            'data-tf-resident': 'ms',
+            title: `${tf.method}, ${tf.samples} samples of ${tf.repeatsPerSample} applications; kernels ${tf.kernels.join(', ')}; tf.profile kernel time ${tf.profileKernelMs === null ? 'n/a' : formatMs(tf.profileKernelMs)} ms; output max rel. err ${formatError(tf.maxRelativeError)}`,
+          },
+          formatMs(tf.ms),
+        ),
+        element('td', { 'data-tf-resident': 'gbps' }, formatGigabytesPerSecond(tf.gigabytesPerSecond)),
+        tf.oursOverTensorFlow === null
+          ? element('td', { class: 'unavailable', 'data-tf-resident': 'ratio', title: 'our resident timing is unavailable' }, 'n/a')
+          : element('td', { 'data-tf-resident': 'ratio' }, formatRatio(tf.oursOverTensorFlow)),
+      ];
   tbody.append(
     element(
       'tr',
@@ -133,6 +153,7 @@ export function appendCellRow(tbody: HTMLElement, cell: CellResult): void {
       element('td', { 'data-auto': cell.autoChoice }, cell.autoChoice),
       ...backendCells,
       ...residentCells,
+      ...tensorFlowCells,
     ),
   );
 }
@@ -224,7 +245,7 @@ const CHART_HEIGHT = 300;
 
 /**
  * Two charts per op: end-to-end time per call against size (log-log, a line per backend), and our
- * resident throughput against the buffer-copy bandwidth. Returns the plots so the caller can destroy them.
+ * resident throughput and TF.js webgpu's against the buffer-copy bandwidth. Returns the plots so the caller can destroy them.
  */
 export function renderCharts(container: HTMLElement, results: BenchResults): uPlot[] {
   const plots: uPlot[] = [];
@@ -268,10 +289,11 @@ export function renderCharts(container: HTMLElement, results: BenchResults): uPl
       ),
     );
     const throughput = cells.map((cell) => (isUnavailable(cell.resident) ? null : cell.resident.gigabytesPerSecond));
+    const tensorFlowThroughput = cells.map((cell) => (isUnavailable(cell.tfjsResident) ? null : cell.tfjsResident.gigabytesPerSecond));
     plots.push(
       new uPlot(
         {
-          title: `${label}: resident throughput vs copy ceiling`,
+          title: `${label}: resident throughput (ours, TF.js) vs copy ceiling`,
           legend: { live: false },
           width: CHART_WIDTH,
           height: CHART_HEIGHT,
@@ -280,10 +302,16 @@ export function renderCharts(container: HTMLElement, results: BenchResults): uPl
           series: [
             { label: 'size' },
             { label: 'ours resident', stroke: BACKEND_COLORS.webgpu ?? '#000', width: 2, points: { show: true, size: 6 } },
+            {
+              label: 'TF.js webgpu resident',
+              stroke: BACKEND_COLORS['tfjs-webgpu'] ?? '#000',
+              width: 2,
+              points: { show: true, size: 6 },
+            },
             { label: 'buffer copy', stroke: '#000', width: 1, dash: [6, 4] },
           ],
         },
-        [x, throughput, cells.map(() => copyGigabytesPerSecond)],
+        [x, throughput, tensorFlowThroughput, cells.map(() => copyGigabytesPerSecond)],
         figure,
       ),
     );

@@ -45,6 +45,43 @@ const COPY_BYTES = 64 * 1024 * 1024;
 /** Records the work `repeats` times into an encoder (outside any pass). */
 type EncodeWork = (encoder: GPUCommandEncoder, repeats: number) => void;
 
+/**
+ * Times one repetition of some GPU work, given a way to time `repeats` repetitions of it: calibrates how
+ * many repetitions fill a sample (with the measuring method itself: the wall clock of one submit is
+ * mostly submit overhead, and one timestamp bracket of a small kernel may read 0, quantised), then
+ * takes samples until `maxSamples` or the budget. A sample that reads zero or negative is skipped.
+ * `maxRepeats` caps the calibration (default MAX_REPEATS).
+ */
+export async function sampleRepeats(
+  sampleMs: (repeats: number) => Promise<number>,
+  method: GpuTimingMethod,
+  options: { maxSamples: number; budgetMs: number; signal: AbortSignal; maxRepeats?: number },
+): Promise<GpuTiming> {
+  const { maxSamples, budgetMs, signal } = options;
+  const maxRepeats = Math.max(1, Math.min(MAX_REPEATS, options.maxRepeats ?? MAX_REPEATS));
+  let repeatsPerSample = 1;
+  for (let ms = await sampleMs(1); ms < TARGET_SAMPLE_MS && repeatsPerSample < maxRepeats; ms = await sampleMs(repeatsPerSample)) {
+    throwIfCancelled(signal);
+    const factor = Math.min(64, Math.max(2, Math.ceil(TARGET_SAMPLE_MS / Math.max(ms, 1e-2))));
+    repeatsPerSample = Math.min(maxRepeats, repeatsPerSample * factor);
+  }
+  const samples: number[] = [];
+  const start = performance.now();
+  let attempts = 0;
+  while (samples.length < maxSamples && attempts < maxSamples * 2) {
+    const elapsedMs = performance.now() - start;
+    if (samples.length >= MIN_SAMPLES && elapsedMs >= budgetMs) break;
+    if (attempts >= 1 && elapsedMs >= 3 * budgetMs) break;
+    throwIfCancelled(signal);
+    attempts++;
+    const ms = await sampleMs(repeatsPerSample);
+    if (ms > 0) samples.push(ms / repeatsPerSample);
+    await yieldToBrowser();
+  }
+  if (samples.length === 0) throw new Error(`every ${method} sample was zero or negative`);
+  return { ms: median(samples), method, samples: samples.length, repeatsPerSample };
+}
+
 /** Times encoded GPU work with one method for everything this device runs. */
 export class GpuTimer {
   readonly method: GpuTimingMethod;
@@ -75,32 +112,7 @@ export class GpuTimer {
    */
   async time(encode: EncodeWork, maxSamples: number, budgetMs: number, signal: AbortSignal): Promise<GpuTiming> {
     await this.wallClockMs(encode, 1); // first use: pipeline creation, buffer initialisation
-    // Calibrate with the measuring method itself: the wall clock of one submit is mostly submit
-    // overhead, and one timestamp bracket of a small kernel may read 0 (quantised).
-    let repeatsPerSample = 1;
-    for (
-      let ms = await this.sampleMs(encode, 1);
-      ms < TARGET_SAMPLE_MS && repeatsPerSample < MAX_REPEATS;
-      ms = await this.sampleMs(encode, repeatsPerSample)
-    ) {
-      const factor = Math.min(64, Math.max(2, Math.ceil(TARGET_SAMPLE_MS / Math.max(ms, 1e-2))));
-      repeatsPerSample = Math.min(MAX_REPEATS, repeatsPerSample * factor);
-    }
-    const samples: number[] = [];
-    const start = performance.now();
-    let attempts = 0;
-    while (samples.length < maxSamples && attempts < maxSamples * 2) {
-      const elapsedMs = performance.now() - start;
-      if (samples.length >= MIN_SAMPLES && elapsedMs >= budgetMs) break;
-      if (attempts >= 1 && elapsedMs >= 3 * budgetMs) break;
-      throwIfCancelled(signal);
-      attempts++;
-      const ms = await this.sampleMs(encode, repeatsPerSample);
-      if (ms > 0) samples.push(ms / repeatsPerSample);
-      await yieldToBrowser();
-    }
-    if (samples.length === 0) throw new Error(`every ${this.method} sample was zero or negative`);
-    return { ms: median(samples), method: this.method, samples: samples.length, repeatsPerSample };
+    return sampleRepeats((repeats) => this.sampleMs(encode, repeats), this.method, { maxSamples, budgetMs, signal });
   }
 
   destroy(): void {

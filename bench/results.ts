@@ -3,7 +3,7 @@
 import type { BenchConfig } from './config.ts';
 import type { BenchShape } from './ops.ts';
 import type { CopyBandwidth, ResidentTiming } from './resident.ts';
-import type { TensorFlowBackendStatus } from './tfjs.ts';
+import type { TensorFlowBackendStatus, TensorFlowResidentTiming } from './tfjs.ts';
 
 /** Every way the benchmark computes an op end to end, in table order. `ours` are held to OUR_TOLERANCE. */
 export const BACKENDS = [
@@ -41,6 +41,8 @@ export interface CellResult {
   readonly autoChoice: 'webgpu' | 'cpu';
   readonly endToEnd: Partial<Record<BackendId, EndToEnd | Unavailable>>;
   readonly resident: ResidentTiming | Unavailable;
+  /** TF.js webgpu on the same inputs kept on the GPU, timed as `resident` is; `oursOverTensorFlow` is the ratio. */
+  readonly tfjsResident: TensorFlowResidentTiming | Unavailable;
   /** One of our backends was off the reference by more than OUR_TOLERANCE, or failed. */
   readonly ourMismatch: boolean;
 }

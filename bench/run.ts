@@ -4,7 +4,7 @@ import type { Activations } from 'webgpu-activations';
 import { maxRelativeError, OUR_TOLERANCE } from './accuracy.ts';
 import { type BenchConfig, formatShape, shapesFor } from './config.ts';
 import { CancelledError, throwIfCancelled, timeCalls, yieldToBrowser } from './measure.ts';
-import { type BenchOp, findOp, type OpInputs } from './ops.ts';
+import { type BenchOp, findOp, type OpInputs, tfjsEndToEnd } from './ops.ts';
 import { GpuTimer, measureCopyBandwidth, measureResidentKernel } from './resident.ts';
 import {
   type AdapterReport,
@@ -17,7 +17,7 @@ import {
   type EndToEnd,
   type Unavailable,
 } from './results.ts';
-import { startTensorFlow, TENSORFLOW_VERSION, type TensorFlowBackendName, useTensorFlow } from './tfjs.ts';
+import { measureTensorFlowResident, startTensorFlow, TENSORFLOW_VERSION, type TensorFlowBackendName, useTensorFlow } from './tfjs.ts';
 
 /** Our three engines; `webgpu` is missing when no device could be had. */
 export interface Engines {
@@ -33,6 +33,8 @@ export interface RunHooks {
 }
 
 const SEED = 0x5eed;
+/** TF.js's resident timing gets this share of a cell's budget (it keeps a full run within ~20% of its time without it). */
+const TENSORFLOW_RESIDENT_BUDGET_FRACTION = 0.25;
 
 /** Deterministic inputs: the same numbers every run, so runs compare. (mulberry32) */
 function createRandom(seed: number): () => number {
@@ -82,7 +84,7 @@ async function callFor(
       const notReady = tensorFlowReady[name];
       if (notReady !== null) return { unavailable: notReady };
       const tf = await useTensorFlow(name);
-      return () => op.tfjs(tf, inputs);
+      return () => tfjsEndToEnd(tf, op, inputs);
     }
   }
 }
@@ -97,7 +99,7 @@ export async function runBenchmark(
 ): Promise<BenchResults> {
   const ops = config.ops.map(findOp).filter((op): op is BenchOp => op !== undefined);
   const plan = ops.flatMap((op) => shapesFor(op.family, config).map((shape) => ({ op, shape })));
-  const total = 2 + ops.length + plan.length * (BACKENDS.length + 1);
+  const total = 2 + ops.length + plan.length * (BACKENDS.length + 2);
   let done = 0;
   const step = (status: string) => hooks.onProgress(++done, total, status);
 
@@ -229,6 +231,26 @@ export async function runBenchmark(
       }
       step(`${op.label} ${shapeLabel}: resident`);
 
+      // TF.js webgpu on the same data kept on the GPU: a comparison point, so its failures are reported, not errors of ours.
+      let tfjsResident: CellResult['tfjsResident'];
+      if (tensorFlowReady.webgpu !== null) tfjsResident = { unavailable: tensorFlowReady.webgpu };
+      else {
+        hooks.onProgress(done, total, `${op.label} ${shapeLabel}: TF.js webgpu resident`);
+        try {
+          tfjsResident = await measureTensorFlowResident(op, inputs, reference, 'unavailable' in resident ? null : resident, {
+            maxSamples: config.reps,
+            budgetMs: config.cellBudgetMs * TENSORFLOW_RESIDENT_BUDGET_FRACTION,
+            signal,
+            errorScale,
+          });
+        } catch (error) {
+          if (error instanceof CancelledError) throw error;
+          tfjsResident = { unavailable: `failed: ${message(error)}` };
+          console.warn(`[bench] ${op.id} ${shapeLabel} TF.js webgpu resident failed: ${message(error)}`);
+        }
+      }
+      step(`${op.label} ${shapeLabel}: TF.js webgpu resident`);
+
       const cell: CellResult = {
         op: op.id,
         label: op.label,
@@ -239,6 +261,7 @@ export async function runBenchmark(
         autoChoice: autoChoiceFor(engines.auto, elements),
         endToEnd,
         resident,
+        tfjsResident,
         ourMismatch,
       };
       results.cells.push(cell);
@@ -263,7 +286,10 @@ function cellSummary(cell: CellResult): string {
     return `${id}=${result === undefined || 'unavailable' in result ? 'n/a' : `${result.msPerCall.toPrecision(3)}ms`}`;
   });
   const resident = 'unavailable' in cell.resident ? 'n/a' : `${cell.resident.ms.toPrecision(3)}ms`;
-  return `${cell.op} ${cell.shapeLabel} auto->${cell.autoChoice} ${parts.join(' ')} resident=${resident}`;
+  const tf = cell.tfjsResident;
+  const tfResident = 'unavailable' in tf ? 'n/a' : `${tf.ms.toPrecision(3)}ms`;
+  const ratio = 'unavailable' in tf || tf.oursOverTensorFlow === null ? '' : ` ours/tf=${tf.oursOverTensorFlow.toFixed(2)}x`;
+  return `${cell.op} ${cell.shapeLabel} auto->${cell.autoChoice} ${parts.join(' ')} resident=${resident} tf-resident=${tfResident}${ratio}`;
 }
 
 /** Each backend once on the op's special inputs (NaN, large |x|), with its outputs kept for display. */

@@ -3,7 +3,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgpu';
-import type { TensorFlowModule } from './ops.ts';
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { maxRelativeError } from './accuracy.ts';
+import { type BenchOp, type OpInputs, type TensorFlowModule, tensorFlowInputs } from './ops.ts';
+import { type GpuTiming, sampleRepeats } from './resident.ts';
 
 export type TensorFlowBackendName = 'webgpu' | 'cpu';
 
@@ -42,4 +45,172 @@ export function startTensorFlow(): Promise<Record<TensorFlowBackendName, TensorF
 export async function useTensorFlow(name: TensorFlowBackendName): Promise<TensorFlowModule> {
   if (tf.getBackend() !== name && !(await tf.setBackend(name))) throw new Error(`TF.js backend ${name} is unavailable`);
   return tf;
+}
+
+/**
+ * TF.js webgpu resident: input tensors made once and uploaded, then repeated applications of the op
+ * whose results are disposed unread. Reported like our resident kernel (time of one application, GB/s
+ * over the same bytes per element) so the two compare on one adapter in one run.
+ */
+export interface TensorFlowResidentTiming extends GpuTiming {
+  readonly gigabytesPerSecond: number;
+  /** Of TF.js's output (the warm-up application) against the float64 reference: informational. */
+  readonly maxRelativeError: number;
+  /** The TF.js kernels one application runs, in order (tf.profile). */
+  readonly kernels: readonly string[];
+  /**
+   * Cross-check: tf.profile's kernel time of one application, the sum of TF.js's own per-kernel
+   * timestamp brackets (each kernel in its own pass and submit; Chrome quantises each bracket to
+   * 100 µs, so small kernels read 0 or 0.1 ms). Null without timestamp-query or when TF.js gave none.
+   */
+  readonly profileKernelMs: number | null;
+  /** Our resident GB/s over TF.js's (the same bytes per element: TF.js's time over ours); null when ours is unavailable. */
+  readonly oursOverTensorFlow: number | null;
+}
+
+/** TF.js's private command encoder: the timestamp brackets go into it, around the op's own passes. */
+interface EncoderAccess {
+  commandEncoder: GPUCommandEncoder | null;
+}
+
+/** Outputs disposed inside a bracket are freed only at submit: past this many bytes, submit mid-bracket. */
+const MAX_PENDING_BYTES = 256 * 1024 * 1024;
+/** Large enough that TF.js never submits on its own inside a bracket. */
+const NO_DEFERRED_SUBMIT = 1 << 30;
+
+/**
+ * Times `op` on TF.js's webgpu backend with its inputs resident. With timestamp-query (on TF.js's own
+ * device), the same bracket as our kernels: an empty pass writing a timestamp at its beginning, the
+ * applications, an empty pass writing one at its end, all in TF.js's command encoder (its automatic
+ * submit every 15 dispatches held off for the bracket; a submit mid-bracket only when the disposed
+ * outputs pending release pass 256 MiB). Without it: wall clock from the first application to
+ * `queue.onSubmittedWorkDone()` after TF.js's submit, which includes TF.js's CPU-side recording.
+ */
+export async function measureTensorFlowResident(
+  op: BenchOp,
+  inputs: OpInputs,
+  reference: Float64Array,
+  ours: { readonly gigabytesPerSecond: number } | null,
+  options: { maxSamples: number; budgetMs: number; signal: AbortSignal; errorScale?: Float64Array | undefined },
+): Promise<TensorFlowResidentTiming> {
+  await useTensorFlow('webgpu');
+  const backend = tf.backend() as unknown as WebGPUBackend;
+  const encoderAccess = backend as unknown as EncoderAccess;
+  if (!(backend.device && typeof backend.submitQueue === 'function' && 'commandEncoder' in backend)) {
+    throw new Error('TF.js webgpu backend internals (device, submitQueue, commandEncoder) not found');
+  }
+  const { device } = backend;
+  const tensors = tf.tidy(() => tensorFlowInputs(tf, op, inputs));
+  const created = [tensors.x, ...(tensors.dy ? [tensors.dy] : [])];
+  const querySet = device.features.has('timestamp-query')
+    ? device.createQuerySet({ label: 'bench.tfjs.timestamps', type: 'timestamp', count: 2 })
+    : undefined;
+  const resolveBuffer = querySet
+    ? device.createBuffer({ label: 'bench.tfjs.resolve', size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC })
+    : undefined;
+  const readBuffer = querySet
+    ? device.createBuffer({ label: 'bench.tfjs.read', size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST })
+    : undefined;
+  const flags = tf.env();
+  const batchSize = flags.get('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE');
+  /** Submits whatever TF.js has recorded, so that the next commands start a fresh encoder. */
+  const flush = () => {
+    backend.ensureCommandEncoderReady();
+    backend.endComputePassEncoder();
+    backend.submitQueue();
+  };
+  const encoder = (): GPUCommandEncoder => {
+    backend.ensureCommandEncoderReady();
+    backend.endComputePassEncoder();
+    const current = encoderAccess.commandEncoder;
+    if (!current) throw new Error('TF.js has no command encoder');
+    return current;
+  };
+  const apply = () => tf.tidy(() => op.tfjs(tf, tensors.x, tensors.dy));
+  try {
+    // The inputs go to GPU buffers now (TF.js would otherwise keep small ones on the CPU and run the op there).
+    for (const tensor of created) backend.uploadToGPU(tensor.dataId);
+    // Warm-up, pipeline creation, and proof that the op computes.
+    const first = apply();
+    const output = await first.data();
+    first.dispose();
+    const maxError = maxRelativeError(
+      output instanceof Float32Array ? output : Float32Array.from(output as ArrayLike<number>),
+      reference,
+      options.errorScale,
+    );
+    // One profiled application: the kernels it runs, the bytes it allocates, TF.js's own kernel time.
+    const profile = await tf.profile(() => {
+      apply().dispose();
+    });
+    const kernels = profile.kernels.map((kernel) => kernel.name);
+    const bytesPerApplication = Math.max(
+      1,
+      profile.kernels.reduce((sum, kernel) => sum + Math.max(0, kernel.bytesAdded), 0),
+    );
+    const kernelTimes = profile.kernels.map((kernel) => kernel.kernelTimeMs as unknown);
+    const profileKernelMs =
+      querySet && kernelTimes.length > 0 && kernelTimes.every((ms) => typeof ms === 'number' && Number.isFinite(ms))
+        ? (kernelTimes as number[]).reduce((sum, ms) => sum + ms, 0)
+        : null;
+    const chunk = Math.max(1, Math.floor(MAX_PENDING_BYTES / bytesPerApplication));
+
+    const applyRepeats = (repeats: number) => {
+      for (let i = 0; i < repeats; i++) {
+        if (i > 0 && i % chunk === 0 && querySet) flush();
+        apply().dispose();
+      }
+    };
+    const timestampMs = async (repeats: number): Promise<number> => {
+      if (!querySet || !resolveBuffer || !readBuffer) throw new Error('timestamp-query is not enabled on the TF.js device');
+      flush();
+      encoder()
+        .beginComputePass({ label: 'bench.tfjs.begin', timestampWrites: { querySet, beginningOfPassWriteIndex: 0 } })
+        .end();
+      flags.set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', NO_DEFERRED_SUBMIT);
+      try {
+        applyRepeats(repeats);
+      } finally {
+        flags.set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', batchSize);
+      }
+      const end = encoder();
+      end.beginComputePass({ label: 'bench.tfjs.end', timestampWrites: { querySet, endOfPassWriteIndex: 1 } }).end();
+      end.resolveQuerySet(querySet, 0, 2, resolveBuffer, 0);
+      end.copyBufferToBuffer(resolveBuffer, 0, readBuffer, 0, 16);
+      backend.submitQueue();
+      await readBuffer.mapAsync(GPUMapMode.READ);
+      const [begin, finish] = new BigInt64Array(readBuffer.getMappedRange().slice(0));
+      readBuffer.unmap();
+      return Number((finish ?? 0n) - (begin ?? 0n)) / 1e6;
+    };
+    const wallClockMs = async (repeats: number): Promise<number> => {
+      flush();
+      await device.queue.onSubmittedWorkDone();
+      const start = performance.now();
+      applyRepeats(repeats);
+      flush();
+      await device.queue.onSubmittedWorkDone();
+      return performance.now() - start;
+    };
+    const timing = await sampleRepeats(
+      querySet ? timestampMs : wallClockMs,
+      querySet ? 'timestamp-query' : 'submit-to-done wall clock',
+      options,
+    );
+    const gigabytesPerSecond = (inputs.shape.rows * inputs.shape.cols * op.bytesPerElement) / (timing.ms * 1e6);
+    return {
+      ...timing,
+      gigabytesPerSecond,
+      maxRelativeError: maxError,
+      kernels,
+      profileKernelMs,
+      oursOverTensorFlow: ours ? ours.gigabytesPerSecond / gigabytesPerSecond : null,
+    };
+  } finally {
+    flags.set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', batchSize);
+    for (const tensor of created) tensor.dispose();
+    querySet?.destroy();
+    resolveBuffer?.destroy();
+    readBuffer?.destroy();
+  }
 }

@@ -119,7 +119,8 @@ function alignColumns(rows) {
 
 /**
  * The results as plain aligned columns: ms per call for every backend, resident ms, GB/s and % of copy,
- * our worst error and TF.js's, then the copy bandwidth and the crossovers.
+ * TF.js webgpu's resident ms and GB/s with ours over it (`x tf`: our resident GB/s / TF.js's), our worst
+ * error and TF.js's, then the copy bandwidth and the crossovers.
  * @param {any} results  window.__benchResults
  */
 export function formatTable(results) {
@@ -137,6 +138,19 @@ export function formatTable(results) {
     const status = (s) => (s.available ? 'ok' : `unavailable: ${s.reason}`);
     lines.push(`TF.js ${results.tfjs.version}: webgpu ${status(results.tfjs.webgpu)}; cpu ${status(results.tfjs.cpu)}`);
   }
+  const tensorFlowMethods = [
+    ...new Set(
+      results.cells
+        .map((cell) => cell.tfjsResident)
+        .filter(isAvailable)
+        .map((timing) => timing.method),
+    ),
+  ];
+  if (tensorFlowMethods.length > 0) {
+    lines.push(
+      `tf resident: ${tensorFlowMethods.join(', ')} (inputs uploaded once, results disposed unread; x tf = our resident GB/s / TF.js's)`,
+    );
+  }
   lines.push('');
   const header = [
     'op',
@@ -146,6 +160,9 @@ export function formatTable(results) {
     'resident ms',
     'GB/s',
     '%copy',
+    'tf res ms',
+    'tf GB/s',
+    'x tf',
     'err ours',
     'err tf-gpu',
     'err tf-cpu',
@@ -161,6 +178,14 @@ export function formatTable(results) {
     const residentColumns = isAvailable(resident)
       ? [formatMs(resident.ms), resident.gigabytesPerSecond.toPrecision(3), `${(resident.fractionOfCopy * 100).toFixed(1)}%`]
       : ['n/a', 'n/a', 'n/a'];
+    const tf = cell.tfjsResident;
+    const tensorFlowColumns = isAvailable(tf)
+      ? [
+          formatMs(tf.ms),
+          tf.gigabytesPerSecond.toPrecision(3),
+          typeof tf.oursOverTensorFlow === 'number' ? `${tf.oursOverTensorFlow.toFixed(2)}x` : 'n/a',
+        ]
+      : ['n/a', 'n/a', 'n/a'];
     const tfError = (id) => (isAvailable(e2e[id]) ? formatError(e2e[id].maxRelativeError) : 'n/a');
     rows.push([
       cell.op,
@@ -168,6 +193,7 @@ export function formatTable(results) {
       cell.autoChoice,
       ...ms,
       ...residentColumns,
+      ...tensorFlowColumns,
       `${formatError(worst)}${cell.ourMismatch ? ' MISMATCH' : ''}`,
       tfError('tfjs-webgpu'),
       tfError('tfjs-cpu'),
