@@ -19,11 +19,17 @@ fn is_negative_infinity(x: f32) -> bool {
   return bitcast<u32>(x) == 0xff800000u;
 }
 
+// 2^k for -126 <= k <= 127, from its bits: the exponent field alone.
+fn power_of_two(k: i32) -> f32 {
+  return bitcast<f32>(u32(k + 127) << 23u);
+}
+
 // exp(x) for x <= 0, to about one ulp on any WebGPU device.
 // The builtin exp() is only required to be within 3 + 2|x| ulp, which at x = -80 is a relative error
 // near 2e-5. Here the argument is reduced exactly (Cody-Waite: ln 2 split so that k * LN2_HI is exact),
 // exp(r) on |r| <= ln(2)/2 comes from a degree-6 minimax polynomial (Cephes expf), and 2^k is applied
-// with ldexp, split in two so that no single step leaves the normal exponent range.
+// as two multiplications by powers of two built from their bits (exact, and far cheaper than ldexp on
+// some devices), split so that neither factor leaves the normal exponent range.
 fn exp_nonpositive(x: f32) -> f32 {
   if (x < -104.0) {
     return 0.0; // below half the smallest subnormal; also catches -infinity
@@ -36,7 +42,7 @@ fn exp_nonpositive(x: f32) -> f32 {
             + 4.1665795894e-2) * r + 1.6666665459e-1) * r + 5.0000001201e-1) * r2 + r) + 1.0;
   let ki = i32(k);
   let k_first = max(ki, -100);
-  return ldexp(ldexp(p, k_first), ki - k_first);
+  return (p * power_of_two(k_first)) * power_of_two(ki - k_first);
 }
 
 // log(1 + m) for m in [sqrt(1/2) - 1, sqrt(2) - 1], to about one ulp: a minimax polynomial (Cephes logf)

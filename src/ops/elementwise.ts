@@ -142,7 +142,7 @@ fn activation_backward_from_output(y: f32, dy: f32) -> f32 {
  * - `act_exp_scaled(x, s)`: exp(x) * 2^s for -120 <= x <= 0 and 0 <= s <= 64, to about one ulp, with
  *   the same exact argument reduction as `exp_nonpositive`. Scaling by 2^64 keeps exp(x) normal where it
  *   would be subnormal (x < -87.3), so a product such as x * exp(x) keeps its 24 bits until it is
- *   scaled back once, at the end, with `ldexp` (a device that flushes subnormals loses nothing it
+ *   scaled back once, at the end, by 2^-64 (a device that flushes subnormals loses nothing it
  *   would have to keep).
  * - `act_split(x)`: x with its 12 low significand bits cleared; h = act_split(x) has 12 significant
  *   bits, so h * h is exact and x - h is exact. Done on the bits, so no compiler rewriting can undo it.
@@ -159,7 +159,7 @@ fn act_exp_scaled(x: f32, s: i32) -> f32 {
             + 4.1665795894e-2) * r + 1.6666665459e-1) * r + 5.0000001201e-1) * r2 + r) + 1.0;
   let ki = i32(k) + s;
   let k_first = max(ki, -100);
-  return ldexp(ldexp(p, k_first), ki - k_first);
+  return (p * power_of_two(k_first)) * power_of_two(ki - k_first);
 }
 fn act_split(x: f32) -> f32 {
   return bitcast<f32>(bitcast<u32>(x) & 0xfffff000u);
@@ -289,7 +289,7 @@ fn act_gauss_lower(x: f32) -> vec2<f32> {
   let w = x * -${wgslFloat(SQRT1_2)};
   var cdf: f32;
   if (w <= 0.46875) {
-    cdf = ldexp(0.5 - 0.5 * act_erf_small(w), 64);
+    cdf = (0.5 - 0.5 * act_erf_small(w)) * power_of_two(64);
   } else {
     cdf = 0.5 * g * act_erfc_scaled(w);
   }
@@ -465,7 +465,7 @@ fn activation(x: f32) -> f32 {
   }
   let es = act_exp_scaled(x, 64);
   let e = exp_nonpositive(x);
-  return ldexp(x * es / (1.0 + e), -64);
+  return (x * es / (1.0 + e)) * power_of_two(-64);
 }
 fn activation_derivative(x: f32) -> f32 {
   if (x >= 0.0) {
@@ -490,7 +490,7 @@ fn activation_derivative(x: f32) -> f32 {
   } else {
     n = (1.0 + x) + e;
   }
-  return ldexp(es * t * t * n, -64);
+  return (es * t * t * n) * power_of_two(-64);
 }`,
   forward: (x) => {
     if (Number.isNaN(x)) return x;
@@ -577,7 +577,7 @@ fn activation(x: f32) -> f32 {
   let t = act_two_u(x);
   let es = act_exp_scaled(t.x, 64) * (1.0 + t.y);
   let e = exp_nonpositive(t.x);
-  return ldexp(x * es / (1.0 + e), -64);
+  return (x * es / (1.0 + e)) * power_of_two(-64);
 }
 fn activation_derivative(x: f32) -> f32 {
   // f' = s(2u) + x s(2u) s(-2u) 2u', 2u' = K + 3 KC x^2
@@ -603,7 +603,7 @@ fn activation_derivative(x: f32) -> f32 {
   let e = exp_nonpositive(t.x);
   let r = 1.0 / (1.0 + e);
   let m = ${wgslFloat(K)} + ${wgslFloat(3 * KC)} * (x * x);
-  return ldexp(es * r * r * ((1.0 + e) + x * m), -64);
+  return (es * r * r * ((1.0 + e) + x * m)) * power_of_two(-64);
 }`,
     forward: (x) => {
       if (Number.isNaN(x)) return x;
@@ -657,7 +657,7 @@ fn activation(x: f32) -> f32 {
   if (x < -14.5) {
     return -0.0; // |gelu(x)| < 1e-46; also -Infinity
   }
-  return ldexp(x * act_gauss_lower(x).x, -64);
+  return (x * act_gauss_lower(x).x) * power_of_two(-64);
 }
 fn activation_derivative(x: f32) -> f32 {
   if (x >= 0.0) {
@@ -674,7 +674,7 @@ fn activation_derivative(x: f32) -> f32 {
     return ${wgslHorner(GELU_ZERO_POLY, 'd')} * d + ${wgslFloat(GELU_AT_ZERO_F32)};
   }
   let g = act_gauss_lower(x);
-  return ldexp(g.x + x * g.y, -64);
+  return (g.x + x * g.y) * power_of_two(-64);
 }`,
   forward: (x) => {
     if (Number.isNaN(x)) return x;
