@@ -435,7 +435,10 @@ export async function createActivations(options?: CreateActivationsOptions): Pro
   if (given.device) {
     const gpu = new GpuBackend(given.device, backendOptions);
     // A caller's device is the caller's: after its loss the engine runs on the CPU and asks for none.
-    return new Engine(gpu, `WebGPU device given by the caller (${given.device.label || 'unlabelled'})${auto}`, minGpuElements, undefined);
+    const description = `WebGPU device given by the caller (${given.device.label || 'unlabelled'})`;
+    const engine = new Engine(gpu, calibrated ? description : `${description}${auto}`, minGpuElements, undefined);
+    if (calibrated) await engine.calibrate();
+    return engine;
   }
   // The engine's own device: requested here, and again after a loss.
   const request = async (): Promise<GpuBackend | string> => {

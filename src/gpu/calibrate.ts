@@ -29,7 +29,10 @@ const byAdapter = new Map<string, Promise<Calibration>>();
  * threshold errs towards the CPU for them.
  */
 export function calibrate(gpu: GpuBackend): Promise<Calibration> {
-  const key = `${describeAdapter(gpu.adapterInfo ?? (gpu.device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo)}`;
+  const info = gpu.adapterInfo ?? (gpu.device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+  // Without adapter details (an older browser, a caller's device) there is nothing to share by: measure.
+  if (!info) return measure(gpu);
+  const key = describeAdapter(info);
   let found = byAdapter.get(key);
   if (!found) {
     found = measure(gpu);

@@ -111,6 +111,9 @@ describe('GPU resources', () => {
     const given = await createActivations({ device });
     expect(given.device).toBe(device);
     expect(given.reason).toMatch(/given by the caller/);
+    // Under auto a caller's device is calibrated like one the engine requested.
+    expect(given.calibration?.gpuFixedMs).toBeGreaterThan(0);
+    expect(given.minGpuElements).toBe(given.calibration?.minGpuElements);
     expect((await given.sigmoid(new Float32Array(1 << 17)))[0]).toBe(0.5);
     given.destroy();
     const alive = await Promise.race([device.lost.then(() => 'lost'), new Promise((r) => setTimeout(() => r('alive'), 500))]);
