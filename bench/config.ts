@@ -24,8 +24,8 @@ export interface BenchConfig {
  */
 export const DEFAULT_OPS: readonly string[] = ['sigmoid', 'sigmoidDerivative', 'sigmoidDerivativeFromOutput', 'sigmoidBackward', 'softmax'];
 
-/** 2^8 .. 2^24, step x4. */
-export const DEFAULT_SIZES: readonly number[] = [8, 10, 12, 14, 16, 18, 20, 22, 24].map((power) => 2 ** power);
+/** 2^4 .. 2^24, step x4: from where only the CPU makes sense to where only the GPU should (auto is judged on the whole range). */
+export const DEFAULT_SIZES: readonly number[] = [4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24].map((power) => 2 ** power);
 export const DEFAULT_SHAPES: readonly BenchShape[] = [
   { rows: 1, cols: 65536 },
   { rows: 1024, cols: 1024 },

@@ -20,6 +20,13 @@ export function formatGigabytesPerSecond(gigabytesPerSecond: number): string {
   return gigabytesPerSecond >= 100 ? gigabytesPerSecond.toFixed(0) : gigabytesPerSecond.toPrecision(3);
 }
 
+/** An element count for a chart axis: `256`, `4K`, `16M` (powers of two: K = 1024, M = 1024^2). */
+export function formatCount(count: number): string {
+  if (count >= 2 ** 20 && count % 2 ** 20 === 0) return `${count / 2 ** 20}M`;
+  if (count >= 2 ** 10 && count % 2 ** 10 === 0) return `${count / 2 ** 10}K`;
+  return String(count);
+}
+
 /** A ratio such as ours over TF.js: `1.52x`, `0.087x`. */
 export function formatRatio(ratio: number): string {
   if (!Number.isFinite(ratio)) return String(ratio);

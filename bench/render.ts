@@ -3,7 +3,16 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { OUR_TOLERANCE } from './accuracy.ts';
-import { formatBytes, formatError, formatGigabytesPerSecond, formatMs, formatPercent, formatRatio, formatValue } from './format.ts';
+import {
+  formatBytes,
+  formatCount,
+  formatError,
+  formatGigabytesPerSecond,
+  formatMs,
+  formatPercent,
+  formatRatio,
+  formatValue,
+} from './format.ts';
 import { findOp } from './ops.ts';
 import type { CopyBandwidth } from './resident.ts';
 import {
@@ -219,7 +228,10 @@ export function renderCrossovers(container: HTMLElement, items: readonly Crossov
           'li',
           { 'data-op': item.op },
           element('strong', {}, item.label),
-          `: WebGPU beats CPU end to end ${from}. auto chose: ${auto}`,
+          `: WebGPU beats CPU end to end ${from}. auto chose: ${auto}.`,
+          ...(item.autoWorst
+            ? [` At worst auto took ${formatRatio(item.autoWorst.ratio)} the time of the faster backend (${item.autoWorst.shapeLabel}).`]
+            : []),
         );
       }),
     ),
@@ -230,7 +242,11 @@ export function renderCrossovers(container: HTMLElement, items: readonly Crossov
 function xAxisFor(cells: readonly CellResult[]): { x: number[]; scale: uPlot.Scale; axis: uPlot.Axis } {
   const family = findOp(cells[0]?.op ?? '')?.family ?? 'elementwise';
   if (family === 'elementwise') {
-    return { x: cells.map((cell) => cell.elements), scale: { time: false, distr: 3, log: 2 }, axis: { label: 'elements' } };
+    return {
+      x: cells.map((cell) => cell.elements),
+      scale: { time: false, distr: 3, log: 2 },
+      axis: { label: 'elements', values: (_plot, splits) => splits.map(formatCount) },
+    };
   }
   const indices = cells.map((_, i) => i);
   return {

@@ -66,6 +66,11 @@ export interface Crossover {
   readonly webgpuFasterFromElements: number | null;
   readonly webgpuFasterFromShape: string | null;
   readonly autoChoices: { readonly shapeLabel: string; readonly choice: 'webgpu' | 'cpu' }[];
+  /**
+   * The size where auto did worst against the faster of our two backends end to end, and its time
+   * over that backend's (1 = as fast; the target is at most 1.10); null without all three timings.
+   */
+  readonly autoWorst: { readonly shapeLabel: string; readonly ratio: number } | null;
 }
 
 export interface AdapterReport {
@@ -128,6 +133,14 @@ export function crossovers(cells: readonly CellResult[]): Crossover[] {
       if (!gpuFaster) break;
       from = cell;
     }
+    let autoWorst: Crossover['autoWorst'] = null;
+    for (const cell of sorted) {
+      const [gpu, cpu, auto] = (['webgpu', 'cpu', 'auto'] as const).map((id) => cell.endToEnd[id]);
+      if (gpu === undefined || cpu === undefined || auto === undefined || isUnavailable(gpu) || isUnavailable(cpu) || isUnavailable(auto))
+        continue;
+      const ratio = auto.msPerCall / Math.min(gpu.msPerCall, cpu.msPerCall);
+      if (!autoWorst || ratio > autoWorst.ratio) autoWorst = { shapeLabel: cell.shapeLabel, ratio };
+    }
     const first = sorted[0] as CellResult;
     return {
       op: first.op,
@@ -135,6 +148,7 @@ export function crossovers(cells: readonly CellResult[]): Crossover[] {
       webgpuFasterFromElements: from?.elements ?? null,
       webgpuFasterFromShape: from?.shapeLabel ?? null,
       autoChoices: sorted.map((cell) => ({ shapeLabel: cell.shapeLabel, choice: cell.autoChoice })),
+      autoWorst,
     };
   });
 }

@@ -204,7 +204,10 @@ export function formatTable(results) {
   for (const item of results.crossovers) {
     const from = item.webgpuFasterFromShape === null ? 'none in range' : `from ${item.webgpuFasterFromShape} on`;
     const auto = item.autoChoices.map((choice) => `${choice.shapeLabel}:${choice.choice}`).join(' ');
-    lines.push(`crossover ${item.op}: webgpu beats cpu end to end ${from}; auto chose ${auto}`);
+    const worst = item.autoWorst
+      ? `; auto at worst ${item.autoWorst.ratio.toFixed(2)}x the faster backend (${item.autoWorst.shapeLabel})`
+      : '';
+    lines.push(`crossover ${item.op}: webgpu beats cpu end to end ${from}; auto chose ${auto}${worst}`);
   }
   for (const edge of results.edges) {
     const errors = Object.entries(edge.maxRelativeError)
