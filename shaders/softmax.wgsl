@@ -109,16 +109,16 @@ fn add_element(statistics: ptr<function, RowStatistics>, value: f32) {
     (*statistics).flags = (*statistics).flags | HAS_MAX_FLAG;
     return;
   }
-  if (value > (*statistics).max) {
-    // The old max's 1 and everything relative to it rescale by exp(old_max - value).
-    let rescale = exp_of_difference((*statistics).max, value);
-    (*statistics).sum = (*statistics).sum * rescale;
-    (*statistics).compensation = (*statistics).compensation * rescale;
-    kahan_add(statistics, rescale);
-    (*statistics).max = value;
-  } else {
-    kahan_add(statistics, exp_of_difference(value, (*statistics).max));
-  }
+  // One exp either way, and no branch around it (SIMD lanes that disagree would run both arms):
+  // d = exp(-|value - max|). Below the max, d is the new term. Above it, the old max's 1 and
+  // everything relative to it rescale by d = exp(old_max - value), and d is the old max's term.
+  let current_max = (*statistics).max;
+  let d = exp_of_difference(min(value, current_max), max(value, current_max));
+  let rescale = select(1.0, d, value > current_max);
+  (*statistics).sum = (*statistics).sum * rescale;
+  (*statistics).compensation = (*statistics).compensation * rescale;
+  kahan_add(statistics, d);
+  (*statistics).max = max(current_max, value);
 }
 
 // Merges the statistics of two parts of a row.
