@@ -416,7 +416,7 @@ export const SHORT_ROW_COLS = 32;
 /**
  * Picks the row kernel for a shape. Short rows get one thread each (no workgroup memory, no barrier).
  * Longer rows share a workgroup-wide reduction on a hardware adapter; on a software adapter they get
- * one thread each as soon as there are enough rows to fill workgroups, because there a workgroup that
+ * one thread each once there are 16 rows or more (64 for rows of 32768 or more), because there a workgroup that
  * holds a barrier costs about 0.8 ms whatever its work (SwiftShader: 1024 x 1024 took 1007 ms with 256
  * threads a row, 82 ms with one).
  */
@@ -435,8 +435,10 @@ function automaticRowStrategy(rows: number, cols: number, softwareAdapter: boole
   if (cols <= SHORT_ROW_COLS) return 'thread';
   // On a software adapter the split form measured no faster than a workgroup a row (16 x 65536: 81
   // against 78 ms; two cores leave nothing to parallelise, the exact exp is the cost), so it is kept
-  // for hardware.
-  if (softwareAdapter) return rows >= 16 ? 'thread' : 'workgroup';
+  // for hardware. A thread a row runs at one rate whatever the shape there (0.11 GB/s resident from
+  // 16 x 4096 to 256 x 1024); a workgroup a row beats it only on very long rows (16 x 65536: 0.17
+  // GB/s; 64 x 16384: 0.12; 32 x 8192: 0.09) and loses to barriers on many rows (256 x 1024: 0.02).
+  if (softwareAdapter) return rows < 16 || (rows < 64 && cols >= 32768) ? 'workgroup' : 'thread';
   return rows < 64 && cols >= 8192 ? 'split' : 'workgroup';
 }
 
