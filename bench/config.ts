@@ -28,6 +28,7 @@ export const DEFAULT_OPS: readonly string[] = ['sigmoid', 'sigmoidDerivative', '
 export const DEFAULT_SIZES: readonly number[] = [4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24].map((power) => 2 ** power);
 export const DEFAULT_SHAPES: readonly BenchShape[] = [
   { rows: 1, cols: 65536 },
+  { rows: 1, cols: 1048576 },
   { rows: 1024, cols: 1024 },
   { rows: 65536, cols: 16 },
   { rows: 16, cols: 65536 },

@@ -56,8 +56,8 @@ export function renderAdapter(container: HTMLElement, adapter: AdapterReport, co
         : 'no',
     ],
     [
-      'Features used',
-      `timestamp-query: ${adapter.features['timestamp-query'] ? 'yes' : 'no'}, subgroups: ${adapter.features.subgroups ? 'yes' : 'no'}`,
+      'Features',
+      `timestamp-query: ${adapter.features['timestamp-query'] ? 'yes (times the resident columns)' : 'no (resident columns timed by wall clock)'}, subgroups: ${adapter.features.subgroups ? 'granted, unused (the row reductions are a workgroup-memory tree)' : 'no'}`,
     ],
   ];
   if (adapter.limits) {
@@ -111,7 +111,13 @@ export function appendCellRow(tbody: HTMLElement, cell: CellResult): void {
   const backendCells = BACKENDS.map((backend) => {
     const result = cell.endToEnd[backend.id];
     if (result === undefined || isUnavailable(result)) {
-      return element('td', { 'data-backend': backend.id, class: 'unavailable', title: result?.unavailable ?? 'not measured' }, 'n/a');
+      // One of ours that failed is a defect, shown in red with its reason; anything else is just not measured.
+      const failed = backend.ours && result?.unavailable.startsWith('failed');
+      return element(
+        'td',
+        { 'data-backend': backend.id, class: failed ? 'unavailable bad' : 'unavailable', title: result?.unavailable ?? 'not measured' },
+        failed ? (result?.unavailable ?? 'failed') : 'n/a',
+      );
     }
     const bad = backend.ours && !(result.maxRelativeError <= OUR_TOLERANCE);
     return element(
@@ -129,6 +135,7 @@ export function appendCellRow(tbody: HTMLElement, cell: CellResult): void {
           'td',
           {
             'data-resident': 'ms',
+            ...(resident.maxRelativeError <= OUR_TOLERANCE ? {} : { class: 'bad' }),
             title: `${resident.method}, ${resident.samples} samples of ${resident.repeatsPerSample} dispatches; output max rel. err ${formatError(resident.maxRelativeError)}`,
           },
           formatMs(resident.ms),

@@ -52,7 +52,13 @@ export async function buildPage(options = {}) {
 export async function serveDirectory(directory) {
   const base = resolve(directory);
   const server = createServer(async (request, response) => {
-    const path = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
+    let path;
+    try {
+      path = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
+    } catch {
+      response.writeHead(400).end(); // a malformed escape: no such file
+      return;
+    }
     const file = normalize(join(base, path.endsWith('/') ? `${path}index.html` : path));
     if (request.method !== 'GET' || (file !== base && !file.startsWith(base + sep))) {
       response.writeHead(404).end();
@@ -127,7 +133,7 @@ export function formatTable(results) {
   const lines = [];
   const adapter = results.adapter;
   lines.push(`adapter: ${adapter.description}${adapter.software ? ' (software: only ratios mean anything)' : ''}`);
-  lines.push(`features: timestamp-query=${adapter.features['timestamp-query']} subgroups=${adapter.features.subgroups}`);
+  lines.push(`features granted: timestamp-query=${adapter.features['timestamp-query']} subgroups=${adapter.features.subgroups}`);
   const copy = results.copyBandwidth;
   lines.push(
     isAvailable(copy)
