@@ -188,6 +188,8 @@ class Engine extends EventTarget implements Activations {
   }
 
   // On loss: run on the CPU, ask for a new device when the engine requested the first one, and say so.
+  // A device the engine destroys itself (destroy()) is no loss: `destroyed` is set first. Any other
+  // end of its device, whatever the reason says (someone called device.destroy(), a driver reset), is.
   private watch(gpu: GpuBackend): void {
     gpu.device.lost.then((info) => {
       if (this.destroyed || this.gpu !== gpu) return;
@@ -195,8 +197,9 @@ class Engine extends EventTarget implements Activations {
       gpu.destroy();
       this.setBackend('cpu', `the WebGPU device was lost (${info.reason || 'unknown'}: ${info.message}); running on the CPU`);
       const recover = this.recover;
-      if (!recover || info.reason === 'destroyed') return;
-      this.recovery = recover().then((replacement) => {
+      if (!recover) return;
+      const replacementOrReason = recover().catch((error: unknown) => `requesting a new device failed (${String(error)})`);
+      this.recovery = replacementOrReason.then((replacement) => {
         this.recovery = undefined;
         if (this.destroyed) {
           if (typeof replacement !== 'string') replacement.destroy(true);

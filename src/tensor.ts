@@ -28,7 +28,7 @@ export class Tensor {
 
   /** @internal Engines make tensors; see `act.upload`. */
   constructor(
-    readonly owner: object,
+    readonly owner: { checkAlive(operation: string): void },
     storage: { queue: ResidentQueue; data: ResidentData } | Float32Array,
   ) {
     if (storage instanceof Float32Array) {
@@ -49,11 +49,13 @@ export class Tensor {
   /**
    * The values, copied into a new Float32Array (on the GPU: submits pending ops, one copy, one map).
    * @throws {WebGPUError} the op that produced the tensor failed, or the device was lost.
-   * @throws {TypeError} the tensor was destroyed.
+   * @throws {TypeError} the tensor was destroyed; `EngineDestroyedError` (a TypeError) its engine was.
    */
   async read(): Promise<Float32Array> {
     const state = this.state;
     if (state.kind === 'destroyed') throw new ArgumentTypeError('tensor', 'this tensor was destroyed');
+    // The engine's destroy() destroyed the buffer: a copy from it would read back zeros, not an error.
+    this.owner.checkAlive('tensor.read');
     if (state.kind === 'cpu') return state.data.slice();
     try {
       return await state.queue.read(state.data);
@@ -73,7 +75,10 @@ export class Tensor {
   }
 
   /** @internal The storage, for the engine that owns it. */
-  storage(argument: string, owner: object): { kind: 'gpu'; data: ResidentData } | { kind: 'cpu'; data: Float32Array } {
+  storage(
+    argument: string,
+    owner: { checkAlive(operation: string): void },
+  ): { kind: 'gpu'; data: ResidentData } | { kind: 'cpu'; data: Float32Array } {
     if (this.owner !== owner) throw new ArgumentTypeError(argument, 'this tensor belongs to another engine');
     const state = this.state;
     if (state.kind === 'destroyed') throw new ArgumentTypeError(argument, 'this tensor was destroyed');

@@ -12,6 +12,7 @@ import {
   sigmoid,
   softmax,
 } from 'webgpu-activations';
+import { countingDevice } from '../support/counting-device.ts';
 
 describe('auto', () => {
   it('uses WebGPU here, says why, and sends arrays under minGpuElements to the CPU', async () => {
@@ -83,9 +84,11 @@ describe('IEEE special values through the reductions', () => {
 });
 
 describe('GPU resources', () => {
-  it('pools buffers under the bound and releases them all on destroy()', async () => {
+  it('pools buffers under the bound and destroys every buffer it made on destroy()', async () => {
     const maxPooledBytes = 1 << 20;
-    const act = await createActivations({ backend: 'webgpu', maxPooledBytes });
+    const { device, alive } = await countingDevice();
+    const act = await createActivations({ device, backend: 'webgpu', maxPooledBytes });
+    const split = await createActivations({ device, backend: 'webgpu', rowStrategy: 'split', maxChunkBytes: 1 << 16 });
     const sizes = [1, 100, 5000, 70_000, 300_000, 17, 4096];
     for (let round = 0; round < 3; round++) {
       for (const n of sizes) {
@@ -95,8 +98,19 @@ describe('GPU resources', () => {
         expect(stats.pooledBytes).toBeLessThanOrEqual(maxPooledBytes);
       }
     }
+    // Every other path that makes buffers: row kernels (split form, rows longer than a binding),
+    // both outputs at once, and tensors (one left undestroyed: the engine must still free it).
+    await act.softmax(new Float32Array(4096), { cols: 64 });
+    await split.logSoftmax(new Float32Array(40_000), { cols: 40_000 });
+    await split.softmaxBackward(new Float32Array(8192).fill(0.25), new Float32Array(8192), { cols: 4096 });
+    await act.sigmoidWithDerivative(new Float32Array(1000));
+    const kept = act.resident.softmax(act.upload(new Float32Array(256)), { cols: 16 });
+    expect((await kept.read())[0]).toBe(1 / 16);
+    expect(alive.size, 'buffers exist while the engines do').toBeGreaterThan(0);
     act.destroy();
-    expect(act.stats()).toMatchObject({ liveBuffers: 0, liveBytes: 0, pooledBuffers: 0, pooledBytes: 0 });
+    split.destroy();
+    expect(alive.size, 'buffers the engines left undestroyed').toBe(0);
+    device.destroy();
   });
 
   it('destroys a device it requested, and never one it was given', async () => {

@@ -2,7 +2,7 @@
 // the array API, and tensors follow the engine's lifetime rules.
 
 import { describe, expect, it } from 'vitest';
-import { createActivations, Tensor } from 'webgpu-activations';
+import { createActivations, EngineDestroyedError, Tensor } from 'webgpu-activations';
 import { expectClose } from '../support/compare.ts';
 import { createRandom, SEED, uniformFloat32Array } from '../support/random.ts';
 import { map64, sigmoid64, softmax64 } from '../support/reference.ts';
@@ -61,6 +61,10 @@ for (const backend of ['webgpu', 'cpu'] as const) {
         x.destroy();
         expect(() => act.resident.sigmoid(x)).toThrow(TypeError);
         await expect(x.read()).rejects.toThrow(/destroyed/);
+        // A tensor whose engine is gone: its buffer was destroyed with the engine, so reading must fail, not return zeros.
+        const orphan = other.upload([1, 2, 3]);
+        other.destroy();
+        await expect(orphan.read()).rejects.toBeInstanceOf(EngineDestroyedError);
       } finally {
         act.destroy();
         other.destroy();
