@@ -131,8 +131,10 @@ export class GpuBackend {
     const values = new Float32Array(x.length);
     const derivatives = new Float32Array(x.length);
     const pipeline = () => this.pipelines.elementwise(activation, 'forward_and_derivative');
-    for (let start = 0; start < x.length; start += this.chunkElements) {
-      const end = Math.min(x.length, start + this.chunkElements);
+    // Both outputs come back through one staging buffer, which must fit maxBufferSize: half a chunk at a time.
+    const step = Math.max(4, Math.floor(this.chunkElements / 8) * 4);
+    for (let start = 0; start < x.length; start += step) {
+      const end = Math.min(x.length, start + step);
       await this.run({
         label: `${activation.name}.forward_and_derivative`,
         pipeline,
@@ -247,52 +249,65 @@ export class GpuBackend {
     const count = dispatch.inputs[0]?.length ?? 0;
     if (count === 0) return;
     const inputBytes = padded(count);
-    const inputBuffers = dispatch.inputs.map((input) => {
-      const buffer = this.pool.acquire(inputBytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, 'input');
-      device.queue.writeBuffer(buffer, 0, input.buffer, input.byteOffset, count * 4);
-      return buffer;
-    });
     const outputBytes = dispatch.outputs.map((output) => padded(output.length));
-    const outputBuffers = outputBytes.map((bytes) =>
-      this.pool.acquire(bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, 'output'),
-    );
     const stagingOffsets = outputBytes.map((_, i) => outputBytes.slice(0, i).reduce((sum, bytes) => sum + bytes, 0));
     const stagingBytes = outputBytes.reduce((sum, bytes) => sum + bytes, 0);
-    const staging = this.pool.acquire(stagingBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'staging');
-    const all = [...inputBuffers, ...outputBuffers, staging];
+    const acquired: GPUBuffer[] = [];
+    const acquire = (bytes: number, usage: GPUBufferUsageFlags, label: string) => {
+      const buffer = this.pool.acquire(bytes, usage, label);
+      acquired.push(buffer);
+      return buffer;
+    };
+    let staging: GPUBuffer | undefined;
     let stagingReusable = false;
     try {
-      outputBuffers.forEach((buffer, i) => {
-        this.poisonIfTesting(buffer, outputBytes[i] as number);
-      });
-      device.queue.writeBuffer(this.uniform, 0, dispatch.params);
-
+      // Everything this call asks of the device, buffer creation included, runs inside its error scopes,
+      // so that an allocation or validation failure rejects this call with the WebGPU message (nothing
+      // here awaits, so no other call's work can land in these scopes).
       device.pushErrorScope('out-of-memory');
       device.pushErrorScope('validation');
-      const encoder = device.createCommandEncoder({ label: `webgpu-activations.${dispatch.label}.encoder` });
-      this.encodeDispatch(
-        encoder,
-        dispatch.label,
-        dispatch.pipeline(),
-        dispatch.shape,
-        [
-          ...inputBuffers.map((buffer, i) => ({ binding: i, buffer, offset: 0, size: inputBytes })),
-          ...outputBuffers.map((buffer, i) => ({ binding: 2 + i, buffer, offset: 0, size: outputBytes[i] as number })),
-          { binding: 4, buffer: this.uniform, offset: 0, size: UNIFORM_BYTES },
-        ],
-        dispatch.workgroups,
-      );
-      outputBuffers.forEach((buffer, i) => {
-        encoder.copyBufferToBuffer(buffer, 0, staging, stagingOffsets[i] as number, outputBytes[i] as number);
-      });
-      device.queue.submit([encoder.finish()]);
-      const validation = device.popErrorScope();
-      const outOfMemory = device.popErrorScope();
+      let scopes: Promise<(GPUError | null)[]>;
+      try {
+        const inputBuffers = dispatch.inputs.map((input) => {
+          const buffer = acquire(inputBytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, 'input');
+          device.queue.writeBuffer(buffer, 0, input.buffer, input.byteOffset, count * 4);
+          return buffer;
+        });
+        const outputBuffers = outputBytes.map((bytes) =>
+          acquire(bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, 'output'),
+        );
+        staging = acquire(stagingBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'staging');
+        outputBuffers.forEach((buffer, i) => {
+          this.poisonIfTesting(buffer, outputBytes[i] as number);
+        });
+        device.queue.writeBuffer(this.uniform, 0, dispatch.params);
+        const encoder = device.createCommandEncoder({ label: `webgpu-activations.${dispatch.label}.encoder` });
+        this.encodeDispatch(
+          encoder,
+          dispatch.label,
+          dispatch.pipeline(),
+          dispatch.shape,
+          [
+            ...inputBuffers.map((buffer, i) => ({ binding: i, buffer, offset: 0, size: inputBytes })),
+            ...outputBuffers.map((buffer, i) => ({ binding: 2 + i, buffer, offset: 0, size: outputBytes[i] as number })),
+            { binding: 4, buffer: this.uniform, offset: 0, size: UNIFORM_BYTES },
+          ],
+          dispatch.workgroups,
+        );
+        for (const [i, buffer] of outputBuffers.entries()) {
+          encoder.copyBufferToBuffer(buffer, 0, staging, stagingOffsets[i] as number, outputBytes[i] as number);
+        }
+        device.queue.submit([encoder.finish()]);
+      } finally {
+        const validation = device.popErrorScope();
+        const outOfMemory = device.popErrorScope();
+        scopes = Promise.all([validation, outOfMemory]);
+      }
 
       const mapped = staging.mapAsync(GPUMapMode.READ, 0, stagingBytes);
       // Observed now, awaited below: a map that fails while the scopes are awaited is no unhandled rejection.
       mapped.catch(() => {});
-      const [validationError, outOfMemoryError] = await Promise.all([validation, outOfMemory]);
+      const [validationError, outOfMemoryError] = await scopes;
       const gpuError = validationError ?? outOfMemoryError;
       if (gpuError) throw new WebGPUError(`${dispatch.label}: ${gpuError.message}`);
       await mapped;
@@ -304,7 +319,7 @@ export class GpuBackend {
       stagingReusable = true;
     } finally {
       // A staging buffer whose map failed or is still pending cannot serve another call: drop it.
-      for (const buffer of all) {
+      for (const buffer of acquired) {
         if (buffer === staging && !stagingReusable) this.pool.discard(buffer);
         else this.pool.release(buffer);
       }
@@ -338,13 +353,24 @@ export class GpuBackend {
     const result = new Float32Array(length);
     if (length === 0) return result;
     const bytes = padded(length);
+    // The copy runs inside a validation scope: a copy from a destroyed buffer must reject, not map zeros.
+    this.device.pushErrorScope('validation');
     const staging = this.pool.acquire(bytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'staging');
     let reusable = false;
     try {
-      const encoder = this.device.createCommandEncoder({ label: 'webgpu-activations.read.encoder' });
-      encoder.copyBufferToBuffer(buffer, 0, staging, 0, bytes);
-      this.device.queue.submit([encoder.finish()]);
-      await staging.mapAsync(GPUMapMode.READ, 0, bytes);
+      let validation: Promise<GPUError | null>;
+      try {
+        const encoder = this.device.createCommandEncoder({ label: 'webgpu-activations.read.encoder' });
+        encoder.copyBufferToBuffer(buffer, 0, staging, 0, bytes);
+        this.device.queue.submit([encoder.finish()]);
+      } finally {
+        validation = this.device.popErrorScope();
+      }
+      const mapped = staging.mapAsync(GPUMapMode.READ, 0, bytes);
+      mapped.catch(() => {});
+      const error = await validation;
+      if (error) throw new WebGPUError(`reading a tensor back: ${error.message}`);
+      await mapped;
       result.set(new Float32Array(staging.getMappedRange(0, bytes), 0, length));
       staging.unmap();
       reusable = true;

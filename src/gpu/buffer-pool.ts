@@ -24,14 +24,21 @@ export class BufferPool {
   private liveByteCount = 0;
   private pooledByteCount = 0;
 
+  // The largest buffer the device allows, in whole 16-byte units: size classes never round past it.
+  private readonly maxBufferBytes: number;
+
   constructor(
     private readonly device: GPUDevice,
     readonly maxPooledBytes: number,
-  ) {}
+  ) {
+    this.maxBufferBytes = Math.floor(device.limits.maxBufferSize / 16) * 16;
+  }
 
   /** A buffer of at least `size` bytes with exactly `usage`. Release it when the GPU is done with it. */
   acquire(size: number, usage: GPUBufferUsageFlags, label: string): GPUBuffer {
-    const classSize = sizeClass(size);
+    // A size near the device's limit gets a buffer of the limit, not a size class beyond it (a size
+    // beyond the limit itself is left to fail, inside the caller's error scope).
+    const classSize = Math.max(Math.ceil(size / 16) * 16, Math.min(sizeClass(size), this.maxBufferBytes));
     const key = `${usage}:${classSize}`;
     let buffer = this.free.get(key)?.pop();
     if (buffer) {
