@@ -48,7 +48,7 @@ export interface ElementwiseOptions {
  * ```ts
  * const softplus = defineActivation({
  *   name: 'softplus',
- *   wgsl: { forward: 'max(x, 0.0) + log(1.0 + exp_nonpositive(-abs(x)))', derivative: '1.0 / (1.0 + exp(-x))' },
+ *   wgsl: { forward: 'max(x, 0.0) + log1p_nonnegative(exp_nonpositive(-abs(x)))', derivative: 'select(exp_nonpositive(x) / (1.0 + exp_nonpositive(x)), 1.0 / (1.0 + exp_nonpositive(-x)), x >= 0.0)' },
  *   forward: (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))),
  *   derivative: (x) => 1 / (1 + Math.exp(-x)),
  * });

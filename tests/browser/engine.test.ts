@@ -12,7 +12,10 @@ import {
   sigmoid,
   softmax,
 } from 'webgpu-activations';
+import { expectClose } from '../support/compare.ts';
 import { countingDevice } from '../support/counting-device.ts';
+import { createRandom, SEED, uniformFloat32Array } from '../support/random.ts';
+import { map64 } from '../support/reference.ts';
 
 describe('auto', () => {
   it('uses WebGPU here, says why, and sends arrays under minGpuElements to the CPU', async () => {
@@ -159,19 +162,43 @@ describe('GPU resources', () => {
     }
   });
 
-  it('runs a custom activation defined from WGSL expressions on both backends', async () => {
+  it('runs a custom activation defined from WGSL expressions on both backends, to float32 precision', async () => {
+    // The README's example: exact because it uses the library's helpers (no cancellation, no overflow).
     const softplus = defineActivation({
       name: 'softplus',
-      wgsl: { forward: 'max(x, 0.0) + log(1.0 + exp_nonpositive(-abs(x)))', derivative: '1.0 / (1.0 + exp(-x))' },
+      wgsl: {
+        forward: 'max(x, 0.0) + log1p_nonnegative(exp_nonpositive(-abs(x)))',
+        derivative: 'select(exp_nonpositive(x) / (1.0 + exp_nonpositive(x)), 1.0 / (1.0 + exp_nonpositive(-x)), x >= 0.0)',
+      },
       forward: (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))),
       derivative: (x) => 1 / (1 + Math.exp(-x)),
     });
-    const x = new Float32Array([-3, -1, 0, 1, 3]);
+    const random = createRandom(SEED + 3);
+    const x = Float32Array.from([
+      ...uniformFloat32Array(random, 4096, -80, 80),
+      -Infinity,
+      -100,
+      -20,
+      -0,
+      0,
+      20,
+      100,
+      Infinity,
+      Number.NaN,
+    ]);
+    const dy = uniformFloat32Array(random, x.length, -2, 2);
+    const softplus64 = (v: number) => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
+    const derivative64 = (v: number) => 1 / (1 + Math.exp(-v));
     for (const backend of ['webgpu', 'cpu'] as const) {
-      const act = await createActivations({ backend });
-      const y = await act.forward(softplus, x);
-      for (const [i, v] of y.entries()) expect(v).toBeCloseTo(Math.log1p(Math.exp(x[i] as number)), 5);
-      act.destroy();
+      const act = await createActivations({ backend, poisonOutputs: true });
+      try {
+        expectClose(await act.forward(softplus, x), map64(x, softplus64), { relative: 1e-6 }, `softplus ${backend}`, [x]);
+        expectClose(await act.derivative(softplus, x), map64(x, derivative64), { relative: 1e-6 }, `softplus' ${backend}`, [x]);
+        const backward = map64(x, derivative64).map((d, i) => d * (dy[i] as number));
+        expectClose(await act.backward(softplus, x, dy), backward, { relative: 1e-6 }, `softplus backward ${backend}`, [x, dy]);
+      } finally {
+        act.destroy();
+      }
     }
     expect(ACTIVATIONS.sigmoid.name).toBe('sigmoid');
   });
