@@ -15,7 +15,8 @@ import {
 import { expectClose } from '../support/compare.ts';
 import { countingDevice } from '../support/counting-device.ts';
 import { createRandom, SEED, uniformFloat32Array } from '../support/random.ts';
-import { map64 } from '../support/reference.ts';
+import { map64, softmax64 } from '../support/reference.ts';
+import { ROW_REFERENCES } from '../support/row-cases.ts';
 
 describe('auto', () => {
   it('uses WebGPU here, says why, and sends arrays under minGpuElements to the CPU', async () => {
@@ -65,6 +66,58 @@ describe('auto', () => {
 });
 
 describe('IEEE special values through the reductions', () => {
+  // Every special row, fixed (the random tests meet them only by chance), short (8) and long enough
+  // (8 x 37) that the workgroup and split kernels merge partial statistics across threads.
+  const PATTERNS: readonly (readonly number[])[] = [
+    [-Infinity, -Infinity, -Infinity, -Infinity, -Infinity, -Infinity, -Infinity, -Infinity], // no distribution: NaN
+    [-Infinity, 0, -Infinity, -Infinity, -Infinity, -Infinity, -Infinity, -Infinity], // one finite entry
+    [Infinity, 1, Infinity, 2, -Infinity, 0, 3.4e38, -5], // +Infinity entries share the row
+    [1, 2, Number.NaN, 3, 4, 5, 6, 7], // NaN row
+    [3.4e38, 3.4e38, 3.4e38, 3.4e38, 3.4e38, 3.4e38, 3.4e38, 3.4e38], // huge equal values
+    [-3.4e38, -3.4e38, -3.4e38, -3.4e38, -3.4e38, -3.4e38, -3.4e38, -3.4e38],
+    [3.4e38, -3.4e38, 0, -0, 1e30, -1e30, 88, -104],
+    [1e-45, -1e-45, 0, -0, 1e-40, -1e-40, 1.1754943508222875e-38, -1e-38], // subnormals and zeros
+    [Infinity, -Infinity, -Infinity, -Infinity, -Infinity, -Infinity, -Infinity, -Infinity],
+    [-87.5, -88.5, -103, -104, -105, -150, 0, -1], // terms near and below float32's range
+  ];
+  const batch = (cols: number) =>
+    Float32Array.from(PATTERNS.flatMap((row) => Array.from({ length: cols }, (_, i) => row[i % row.length] as number)));
+
+  it('softmax and log-softmax of special rows agree with float64 on both backends and every row kernel', async () => {
+    for (const [backend, rowStrategy] of [
+      ['webgpu', 'thread'],
+      ['webgpu', 'workgroup'],
+      ['webgpu', 'split'],
+      ['cpu', 'auto'],
+    ] as const) {
+      const act = await createActivations({ backend, rowStrategy, poisonOutputs: true });
+      try {
+        for (const cols of [8, 8 * 37]) {
+          const x = batch(cols);
+          const rows = PATTERNS.length;
+          const context = `${backend} ${rowStrategy} cols=${cols}`;
+          const p = await act.softmax(x, { rows, cols });
+          expectClose(p, softmax64(x, rows, cols), { relative: 1e-6 }, `softmax ${context}`, [x]);
+          expectClose(
+            await act.logSoftmax(x, { rows, cols }),
+            ROW_REFERENCES.logSoftmax(x, rows, cols),
+            { relative: 1e-6 },
+            `logSoftmax ${context}`,
+            [x],
+          );
+          for (let r = 0; r < rows; r++) {
+            const row = p.subarray(r * cols, (r + 1) * cols);
+            if (row.every(Number.isFinite))
+              expect(Math.abs(row.reduce((sum, v) => sum + v, 0) - 1), `row ${r} sums to 1, ${context}`).toBeLessThan(1e-6);
+            else expect(row.every(Number.isNaN), `row ${r} is all NaN or all finite, ${context}`).toBe(true);
+          }
+        }
+      } finally {
+        act.destroy();
+      }
+    }
+  });
+
   it('softmax backward with an infinite dy agrees with float64 on both backends and both row kernels', async () => {
     // dot = Infinity: dx = y * (dy - dot) = [0.5 * (Inf - Inf), 0.5 * (0 - Inf), 0 * (0 - Inf), 0 * (0 - Inf)]
     const y = [0.5, 0.5, 0, 0];
