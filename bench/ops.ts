@@ -11,16 +11,20 @@ import {
   gelu64,
   geluDerivative64,
   leakyRelu64,
+  leakyReluDerivative64,
   map64,
   map64Binary,
   overflowToInfinity,
   relu64,
+  reluDerivative64,
   sigmoid64,
   sigmoidDerivative64,
   sigmoidDerivativeFromOutput64,
   silu64,
+  siluDerivative64,
   softmax64,
   tanh64,
+  tanhDerivative64,
 } from '../tests/support/reference.ts';
 import { logSoftmax64, softmaxBackward64 } from './reference.ts';
 
@@ -44,6 +48,8 @@ export interface ResidentKernel {
   /** The uniform at binding 4, laid out as the Params struct at the top of the op's .wgsl file. */
   params(shape: BenchShape): ArrayBuffer;
   workgroups(shape: BenchShape, device: GPUDevice): number;
+  /** Kernels with two outputs (binding 2 and 3, read back one after the other): 2. Default 1. */
+  readonly outputs?: 1 | 2;
 }
 
 export type TensorFlowModule = typeof TensorFlow;
@@ -122,8 +128,13 @@ const SIGMOID_OUTPUT_EDGE_INPUTS = [Number.NaN, 0, 1e-30, 2.061153622438558e-9, 
  * The resident spec of an elementwise kernel of `activation`; `alpha` is the activation's scalar
  * parameter as the engine passes it in the uniform (leaky relu's slope; ignored by the others).
  */
-function elementwiseKernel(activation: ElementwiseActivation, kernel: ElementwiseKernel, alpha = 0): ResidentKernel {
+function elementwiseKernel(
+  activation: ElementwiseActivation,
+  kernel: ElementwiseKernel | 'forward_and_derivative',
+  alpha = 0,
+): ResidentKernel {
   return {
+    outputs: kernel === 'forward_and_derivative' ? 2 : 1,
     bindingShape: elementwiseBindingShape(kernel),
     pipeline: (pipelines) => pipelines.elementwise(activation, kernel),
     params: (shape) => elementwiseParams(shape.rows * shape.cols, alpha),
@@ -362,6 +373,142 @@ const ELEMENTWISE_OPS_BEYOND_SIGMOID: readonly BenchOp[] = [
   },
 ];
 
+/** What {@link backwardOp} needs to know of an activation beyond the library's own kernel. */
+interface BackwardSpec {
+  readonly id: string;
+  readonly activation: ElementwiseActivation;
+  readonly alpha?: number;
+  /** f'(x) in float64, the reference. */
+  readonly derivative64: (x: number) => number;
+  /** f'(x) as a JavaScript developer writes it, for the plain loop. */
+  readonly derivativeJs: (x: number) => number;
+  /** f'(x) in TF.js ops. */
+  readonly derivativeTf: (tf: TensorFlowModule, x: TensorFlow.Tensor) => TensorFlow.Tensor;
+  readonly edgeX: readonly number[];
+  readonly call: (act: Activations, x: Float32Array, dy: Float32Array) => Promise<Float32Array>;
+  readonly note: string;
+}
+
+/** dy * f'(x) of an activation, from its input: x uniform in [-10, 10), dy in [-1, 1). */
+function backwardOp(spec: BackwardSpec): BenchOp {
+  const edgeDy = spec.edgeX.map((_, i) => [1, -2, 0.5][i % 3] as number);
+  return {
+    id: spec.id,
+    label: spec.id,
+    family: 'elementwise',
+    bytesPerElement: 12,
+    inputs: (random, shape) => ({
+      x: uniformArray(random, shape.rows * shape.cols, -10, 10),
+      dy: uniformArray(random, shape.rows * shape.cols, -1, 1),
+      shape,
+    }),
+    edgeInputs: () => ({ x: Float32Array.from(spec.edgeX), dy: Float32Array.from(edgeDy), shape: { rows: 1, cols: spec.edgeX.length } }),
+    reference: (inputs) => map64Binary(inputs.x, requireGradient(inputs), (x, dy) => overflowToInfinity(dy * spec.derivative64(x))),
+    ours: (act, inputs) => spec.call(act, inputs.x, requireGradient(inputs)),
+    plainJs: (inputs) => {
+      const { x } = inputs;
+      const dy = requireGradient(inputs);
+      const out = new Float32Array(x.length);
+      for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * spec.derivativeJs(x[i] as number);
+      return out;
+    },
+    tfjs: (tf, x, dy) => tf.mul(requireTensor(dy), spec.derivativeTf(tf, x)),
+    resident: elementwiseKernel(spec.activation, 'backward', spec.alpha ?? 0),
+    note: spec.note,
+  };
+}
+
+const BACKWARD_OPS: readonly BenchOp[] = [
+  backwardOp({
+    id: 'reluBackward',
+    activation: ACTIVATIONS.relu,
+    derivative64: reluDerivative64,
+    derivativeJs: (x) => (x > 0 ? 1 : 0),
+    derivativeTf: (tf, x) => tf.step(x),
+    edgeX: RELU_EDGE_INPUTS,
+    call: (act, x, dy) => act.reluBackward(x, dy),
+    note: "dy * relu'(x), relu'(0) = 0. Plain JS loop: x > 0 ? dy : 0. TF.js: dy * tf.step(x).",
+  }),
+  backwardOp({
+    id: 'leakyReluBackward',
+    activation: ACTIVATIONS.leakyRelu,
+    alpha: LEAKY_RELU_ALPHA,
+    derivative64: (x) => leakyReluDerivative64(x, LEAKY_RELU_ALPHA),
+    derivativeJs: (x) => (x > 0 ? 1 : LEAKY_RELU_ALPHA),
+    derivativeTf: (tf, x) => tf.step(x, LEAKY_RELU_ALPHA),
+    edgeX: RELU_EDGE_INPUTS,
+    call: (act, x, dy) => act.leakyReluBackward(x, dy, { alpha: LEAKY_RELU_ALPHA }),
+    note: `dy * leakyRelu'(x) with alpha ${LEAKY_RELU_ALPHA}. Plain JS loop: x > 0 ? dy : alpha dy. TF.js: dy * tf.step(x, alpha).`,
+  }),
+  backwardOp({
+    id: 'tanhBackward',
+    activation: ACTIVATIONS.tanh,
+    derivative64: tanhDerivative64,
+    derivativeJs: (x) => {
+      const t = Math.tanh(x);
+      return 1 - t * t;
+    },
+    derivativeTf: (tf, x) => tf.sub(1, tf.square(tf.tanh(x))),
+    edgeX: TANH_EDGE_INPUTS,
+    call: (act, x, dy) => act.tanhBackward(x, dy),
+    note: "dy * tanh'(x) from the input. Plain JS loop and TF.js: 1 - tanh(x)^2, which cancels for |x| > 4 in float32 (TF.js).",
+  }),
+  backwardOp({
+    id: 'siluBackward',
+    activation: ACTIVATIONS.silu,
+    derivative64: siluDerivative64,
+    derivativeJs: (x) => {
+      const s = 1 / (1 + Math.exp(-x));
+      return s * (1 + x * (1 - s));
+    },
+    derivativeTf: (tf, x) => {
+      const s = tf.sigmoid(x);
+      return tf.mul(s, tf.add(1, tf.mul(x, tf.sub(1, s))));
+    },
+    edgeX: SILU_EDGE_INPUTS,
+    call: (act, x, dy) => act.siluBackward(x, dy),
+    note: "dy * silu'(x), silu'(x) = s (1 + x (1 - s)). Plain JS loop and TF.js: that formula (1 - s cancels in float32 for large x in TF.js).",
+  }),
+];
+
+/** sigmoid and its derivative from one pass over x: the two outputs side by side, [s(x)..., s'(x)...]. */
+const SIGMOID_WITH_DERIVATIVE: BenchOp = {
+  id: 'sigmoidWithDerivative',
+  label: 'sigmoidWithDerivative',
+  family: 'elementwise',
+  bytesPerElement: 12,
+  inputs: (random, shape) => ({ x: uniformArray(random, shape.rows * shape.cols, -10, 10), shape }),
+  edgeInputs: () => edgeRow(SIGMOID_EDGE_INPUTS),
+  reference: ({ x }) => {
+    const out = new Float64Array(2 * x.length);
+    out.set(map64(x, sigmoid64));
+    out.set(map64(x, sigmoidDerivative64), x.length);
+    return out;
+  },
+  ours: async (act, { x }) => {
+    const [values, derivatives] = await act.sigmoidWithDerivative(x);
+    const out = new Float32Array(2 * x.length);
+    out.set(values);
+    out.set(derivatives, x.length);
+    return out;
+  },
+  plainJs: ({ x }) => {
+    const out = new Float32Array(2 * x.length);
+    for (let i = 0; i < x.length; i++) {
+      const s = 1 / (1 + Math.exp(-(x[i] as number)));
+      out[i] = s;
+      out[x.length + i] = s * (1 - s);
+    }
+    return out;
+  },
+  tfjs: (tf, x) => {
+    const s = tf.sigmoid(x);
+    return tf.concat([s, tf.mul(s, tf.sub(1, s))]);
+  },
+  resident: elementwiseKernel(ACTIVATIONS.sigmoid, 'forward_and_derivative'),
+  note: 'Two outputs, read side by side. Plain JS loop and TF.js: s = 1 / (1 + exp(-x)), then s (1 - s), which cancels for large x.',
+};
+
 const LOG_SOFTMAX_EDGE_ROWS = [
   [Number.NaN, 1, 2, 3],
   [Number.POSITIVE_INFINITY, 0, 1, Number.POSITIVE_INFINITY],
@@ -570,7 +717,9 @@ export const BENCH_OPS: readonly BenchOp[] = [
     tfjs: (tf, y, dy) => tf.mul(requireTensor(dy), tf.mul(y, tf.sub(1, y))),
     resident: elementwiseKernel(ACTIVATIONS.sigmoid, 'backward_from_output'),
   },
+  SIGMOID_WITH_DERIVATIVE,
   ...ELEMENTWISE_OPS_BEYOND_SIGMOID,
+  ...BACKWARD_OPS,
   {
     id: 'softmax',
     label: 'softmax',

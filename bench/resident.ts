@@ -214,8 +214,11 @@ export async function measureResidentKernel(
       device.queue.writeBuffer(buffer, 0, input.buffer, input.byteOffset, input.byteLength);
       return { binding, resource: { buffer } };
     });
-    const output = createBuffer('output', paddedBytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC);
-    entries.push({ binding: 2, resource: { buffer: output } });
+    const outputs = Array.from({ length: kernel.outputs ?? 1 }, (_, i) => {
+      const buffer = createBuffer(`output${i}`, paddedBytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC);
+      entries.push({ binding: 2 + i, resource: { buffer } });
+      return buffer;
+    });
     const params = kernel.params(shape);
     const uniform = createBuffer('params', params.byteLength, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
     device.queue.writeBuffer(uniform, 0, params);
@@ -243,12 +246,12 @@ export async function measureResidentKernel(
       options.signal,
     );
     const gigabytesPerSecond = (elements * op.bytesPerElement) / (timing.ms * 1e6);
-    const result = await readBack(
-      device,
-      output,
-      elements,
-      createBuffer('read', paddedBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST),
-    );
+    // Two outputs are read back side by side, as the op's reference lays them out.
+    const result = new Float32Array(outputs.length * elements);
+    for (const [i, output] of outputs.entries()) {
+      const staging = createBuffer(`read${i}`, paddedBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+      result.set(await readBack(device, output, elements, staging), i * elements);
+    }
     return {
       ...timing,
       gigabytesPerSecond,
