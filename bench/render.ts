@@ -25,6 +25,7 @@ import {
   isUnavailable,
   type Unavailable,
 } from './results.ts';
+import type { UploadTiming } from './upload.ts';
 
 type Child = Node | string;
 
@@ -46,7 +47,12 @@ const BACKEND_COLORS: Record<string, string> = {
 };
 
 /** The header: adapter, whether it is software, the features and limits that matter, the copy bandwidth. */
-export function renderAdapter(container: HTMLElement, adapter: AdapterReport, copy: CopyBandwidth | Unavailable | undefined): void {
+export function renderAdapter(
+  container: HTMLElement,
+  adapter: AdapterReport,
+  copy: CopyBandwidth | Unavailable | undefined,
+  uploads?: UploadTiming[] | Unavailable,
+): void {
   const rows: [string, string][] = [
     ['Adapter', adapter.available ? adapter.description : `none: ${adapter.engineReasons.webgpu}`],
     [
@@ -73,6 +79,19 @@ export function renderAdapter(container: HTMLElement, adapter: AdapterReport, co
       isUnavailable(copy)
         ? `unavailable: ${copy.unavailable}`
         : `${formatGigabytesPerSecond(copy.gigabytesPerSecond)} GB/s (copyBufferToBuffer of ${formatBytes(copy.bytes / 2)}, bytes read + written, ${copy.method})`,
+    ]);
+  }
+  if (uploads) {
+    rows.push([
+      'Upload, ms (writeBuffer / mappedAtCreation / mapped staging)',
+      isUnavailable(uploads)
+        ? `unavailable: ${uploads.unavailable}`
+        : uploads
+            .map(
+              (upload) =>
+                `${formatBytes(upload.bytes)}: ${formatMs(upload.writeBufferMs)} / ${formatMs(upload.mappedAtCreationMs)} / ${formatMs(upload.mappedStagingMs)}`,
+            )
+            .join('; '),
     ]);
   }
   container.replaceChildren(

@@ -4,6 +4,7 @@ import type { BenchConfig } from './config.ts';
 import type { BenchShape } from './ops.ts';
 import type { CopyBandwidth, ResidentTiming } from './resident.ts';
 import type { TensorFlowBackendStatus, TensorFlowResidentTiming } from './tfjs.ts';
+import type { UploadTiming } from './upload.ts';
 
 /** Every way the benchmark computes an op end to end, in table order. `ours` are held to OUR_TOLERANCE. */
 export const BACKENDS = [
@@ -104,6 +105,8 @@ export interface BenchResults {
   readonly config: BenchConfig;
   readonly adapter: AdapterReport;
   copyBandwidth: CopyBandwidth | Unavailable;
+  /** The three ways to upload an array, timed at a few sizes (the library uses writeBuffer). */
+  uploads: UploadTiming[] | Unavailable;
   tfjs: { readonly version: string; readonly webgpu: TensorFlowBackendStatus; readonly cpu: TensorFlowBackendStatus } | null;
   readonly cells: CellResult[];
   readonly edges: EdgeResult[];

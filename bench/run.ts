@@ -18,6 +18,7 @@ import {
   type Unavailable,
 } from './results.ts';
 import { measureTensorFlowResident, startTensorFlow, TENSORFLOW_VERSION, type TensorFlowBackendName, useTensorFlow } from './tfjs.ts';
+import { measureUploads } from './upload.ts';
 
 /** Our three engines; `webgpu` is missing when no device could be had. */
 export interface Engines {
@@ -112,6 +113,7 @@ export async function runBenchmark(
     config,
     adapter,
     copyBandwidth: { unavailable: 'not measured' },
+    uploads: { unavailable: 'not measured' },
     tfjs: null,
     cells: [],
     edges: [],
@@ -142,6 +144,17 @@ export async function runBenchmark(
       }
     } else {
       results.copyBandwidth = { unavailable: 'no WebGPU device' };
+    }
+    if (device) {
+      hooks.onProgress(done, total, 'timing uploads (writeBuffer, mappedAtCreation, mapped staging)');
+      try {
+        results.uploads = await measureUploads(device, config.reps, signal);
+      } catch (error) {
+        if (error instanceof CancelledError) throw error;
+        results.uploads = { unavailable: message(error) };
+      }
+    } else {
+      results.uploads = { unavailable: 'no WebGPU device' };
     }
     step('starting TF.js');
 

@@ -140,6 +140,15 @@ export function formatTable(results) {
       ? `copy bandwidth: ${copy.gigabytesPerSecond.toFixed(2)} GB/s (copyBufferToBuffer ${copy.bytes / 2 / 1048576} MiB, read+write, ${copy.method})`
       : `copy bandwidth: unavailable (${copy.unavailable})`,
   );
+  const uploads = results.uploads;
+  if (Array.isArray(uploads)) {
+    const sizes = uploads.map(
+      (u) => `${u.bytes / 1024} KiB ${formatMs(u.writeBufferMs)} / ${formatMs(u.mappedAtCreationMs)} / ${formatMs(u.mappedStagingMs)}`,
+    );
+    lines.push(`upload ms (writeBuffer / mappedAtCreation / mapped staging): ${sizes.join('; ')}`);
+  } else if (uploads) {
+    lines.push(`upload: unavailable (${uploads.unavailable})`);
+  }
   if (results.tfjs) {
     const status = (s) => (s.available ? 'ok' : `unavailable: ${s.reason}`);
     lines.push(`TF.js ${results.tfjs.version}: webgpu ${status(results.tfjs.webgpu)}; cpu ${status(results.tfjs.cpu)}`);
