@@ -1,6 +1,9 @@
 // What one run measures: ops, sizes, shapes, repetitions, time boxes. Read from the URL query so that
 // the headless runner (scripts/bench.mjs) drives the page the same way a person does with the controls.
+import type { RowStrategy } from '../src/gpu/backend.ts';
 import { BENCH_OPS, type BenchShape } from './ops.ts';
+
+const ROW_STRATEGIES: readonly RowStrategy[] = ['auto', 'thread', 'workgroup', 'split'];
 
 export interface BenchConfig {
   /** Op ids from BENCH_OPS. */
@@ -15,6 +18,8 @@ export interface BenchConfig {
   readonly cellBudgetMs: number;
   readonly quick: boolean;
   readonly autorun: boolean;
+  /** The row kernels' strategy for our engines and the resident timing: `auto` (the library's choice) or one forced. */
+  readonly rowStrategy: RowStrategy;
 }
 
 /**
@@ -77,7 +82,7 @@ function isFlagOn(value: string | null): boolean {
 }
 
 /**
- * The configuration in a URL query: `?ops=sigmoid,softmax&sizes=256,4096&shapes=1x4096,64x64&reps=3&budget=200&quick=1&autorun=1`.
+ * The configuration in a URL query: `?ops=sigmoid,softmax&sizes=256,4096&shapes=1x4096,64x64&reps=3&budget=200&quick=1&autorun=1&rowStrategy=split`.
  * Unknown op ids are dropped; anything left out takes the default (or the quick default with `quick=1`;
  * for ops: {@link DEFAULT_OPS}, or every op with `quick=1`).
  */
@@ -98,6 +103,7 @@ export function configFromQuery(search: string): BenchConfig {
     cellBudgetMs: budget ?? (quick ? QUICK_CELL_BUDGET_MS : DEFAULT_CELL_BUDGET_MS),
     quick,
     autorun: isFlagOn(query.get('autorun')),
+    rowStrategy: ROW_STRATEGIES.find((strategy) => strategy === query.get('rowStrategy')) ?? 'auto',
   };
 }
 

@@ -3,6 +3,7 @@
 // starting -> ready -> running -> done | cancelled | error; window.__benchResults / __benchDone are set
 // when a run ends.
 import { type Activations, createActivations, describeAdapter } from 'webgpu-activations';
+import type { RowStrategy } from '../src/gpu/backend.ts';
 import { type BenchConfig, configFromQuery, formatShape } from './config.ts';
 import { BENCH_OPS } from './ops.ts';
 import { appendCellRow, appendEdge, element, renderAdapter, renderCharts, renderCrossovers, renderTableHead } from './render.ts';
@@ -73,21 +74,22 @@ function configFromControls(base: BenchConfig): BenchConfig {
   query.set('reps', controls.reps.value);
   query.set('budget', controls.budget.value);
   if (base.quick) query.set('quick', '1');
+  query.set('rowStrategy', base.rowStrategy);
   const config = configFromQuery(`?${query}`);
   return { ...config, ops: ops.length > 0 ? config.ops : [] };
 }
 
-async function createEngines(): Promise<{ engines: Engines; adapter: AdapterReport }> {
+async function createEngines(rowStrategy: RowStrategy): Promise<{ engines: Engines; adapter: AdapterReport }> {
   let webgpu: Activations | undefined;
   let webgpuReason: string;
   try {
-    webgpu = await createActivations({ backend: 'webgpu' });
+    webgpu = await createActivations({ backend: 'webgpu', rowStrategy });
     webgpuReason = webgpu.reason;
   } catch (error) {
     webgpuReason = error instanceof Error ? error.message : String(error);
   }
   // auto as a user gets it: its own device, the default threshold.
-  const [cpu, auto] = await Promise.all([createActivations({ backend: 'cpu' }), createActivations()]);
+  const [cpu, auto] = await Promise.all([createActivations({ backend: 'cpu' }), createActivations({ rowStrategy })]);
   const device = webgpu?.device ?? null;
   const info = device?.adapterInfo;
   const names = [info?.vendor, info?.architecture, info?.device, info?.description].join(' ');
@@ -194,7 +196,7 @@ async function start(): Promise<void> {
   showConfig(base);
   renderTableHead(views.tableHead);
   controls.status.textContent = 'requesting WebGPU devices';
-  const { engines, adapter } = await createEngines();
+  const { engines, adapter } = await createEngines(base.rowStrategy);
   renderAdapter(views.adapter, adapter, undefined);
   controls.run.addEventListener('click', () => void run(base, engines, adapter));
   controls.cancel.addEventListener('click', () => running?.abort());

@@ -3,10 +3,11 @@
 // and which kernel the resident timing dispatches. (Which ops a run takes by default: config.ts.)
 import type * as TensorFlow from '@tensorflow/tfjs-core';
 import type { Activations } from 'webgpu-activations';
-import { elementwiseParams, isSoftwareAdapter, planRows, rowParams } from '../src/gpu/backend.ts';
+import { elementwiseParams, isSoftwareAdapter, planRows, type RowStrategy, rowParams } from '../src/gpu/backend.ts';
+import { padded } from '../src/gpu/layout.ts';
 import { type BindingShape, type DevicePipelines, elementwiseBindingShape, WORKGROUP_SIZE } from '../src/gpu/pipelines.ts';
 import { ACTIVATIONS, type ElementwiseActivation } from '../src/ops/elementwise.ts';
-import type { ElementwiseKernel, RowKernel } from '../src/ops/kernels.ts';
+import { type ElementwiseKernel, isTwoInputRowKernel, type RowKernel } from '../src/ops/kernels.ts';
 import {
   gelu64,
   geluDerivative64,
@@ -41,13 +42,41 @@ export interface OpInputs {
   readonly shape: BenchShape;
 }
 
+/** Where a resident timing runs: the device, and the row strategy the engines were made with. */
+export interface ResidentContext {
+  readonly device: GPUDevice;
+  readonly pipelines: DevicePipelines;
+  readonly rowStrategy: RowStrategy;
+}
+
+/** One dispatch of a multi-pass op, bound and ready to record. */
+export interface ResidentPass {
+  readonly pipeline: GPUComputePipeline;
+  readonly bindGroup: GPUBindGroup;
+  readonly workgroups: number;
+}
+
+/** The buffers a resident timing made for an op, for the passes that bind them. */
+export interface ResidentBuffers {
+  readonly inputs: readonly GPUBuffer[];
+  readonly output: GPUBuffer;
+  readonly uniform: GPUBuffer;
+  /** A scratch storage buffer, destroyed with the others. */
+  scratch(label: string, bytes: number): GPUBuffer;
+}
+
 /** The kernel that the resident timing dispatches for an op, with the uniform and grid it needs. */
 export interface ResidentKernel {
   readonly bindingShape: BindingShape;
-  pipeline(pipelines: DevicePipelines, shape: BenchShape, device: GPUDevice): GPUComputePipeline;
+  pipeline(shape: BenchShape, context: ResidentContext): GPUComputePipeline;
   /** The uniform at binding 4, laid out as the Params struct at the top of the op's .wgsl file. */
-  params(shape: BenchShape): ArrayBuffer;
-  workgroups(shape: BenchShape, device: GPUDevice): number;
+  params(shape: BenchShape, context: ResidentContext): ArrayBuffer;
+  workgroups(shape: BenchShape, context: ResidentContext): number;
+  /**
+   * Where the library runs the op in several dispatches for this shape (the split form of the row
+   * ops), those dispatches; undefined where the single one above is what the library runs.
+   */
+  passes?(shape: BenchShape, context: ResidentContext, buffers: ResidentBuffers): ResidentPass[] | undefined;
   /** Kernels with two outputs (binding 2 and 3, read back one after the other): 2. Default 1. */
   readonly outputs?: 1 | 2;
 }
@@ -136,30 +165,73 @@ function elementwiseKernel(
   return {
     outputs: kernel === 'forward_and_derivative' ? 2 : 1,
     bindingShape: elementwiseBindingShape(kernel),
-    pipeline: (pipelines) => pipelines.elementwise(activation, kernel),
+    pipeline: (_shape, { pipelines }) => pipelines.elementwise(activation, kernel),
     params: (shape) => elementwiseParams(shape.rows * shape.cols, alpha),
     workgroups: (shape) => Math.ceil(Math.ceil((shape.rows * shape.cols) / 4) / WORKGROUP_SIZE),
   };
 }
 
-/** The resident spec of a row kernel: the plan the library itself uses for this shape on this device. */
+/**
+ * The resident spec of a row kernel: the plan the library itself makes for this shape on this device
+ * under the run's row strategy, the split form's three dispatches included (as src/gpu/resident.ts
+ * records them: partial statistics, a merge per row, the outputs).
+ */
 function rowKernel(kernel: RowKernel, bindingShape: BindingShape): ResidentKernel {
-  // The library's own plan, except that the split form (three passes, chosen on hardware adapters for
-  // few rows of 8192 or more) has no single-dispatch equivalent here: for those shapes the resident
-  // column times the workgroup-per-row kernel (bench/NOTES.md).
-  const plan = (shape: BenchShape, device: GPUDevice) => {
-    const software = isSoftwareAdapter(device, undefined);
-    const chosen = planRows(kernel, shape.rows, shape.cols, software);
-    return chosen.parts > 1 ? planRows(kernel, shape.rows, shape.cols, software, 'workgroup') : chosen;
-  };
+  const plan = (shape: BenchShape, { device, rowStrategy }: ResidentContext) =>
+    planRows(kernel, shape.rows, shape.cols, isSoftwareAdapter(device, undefined), rowStrategy);
   return {
     bindingShape,
-    pipeline: (pipelines, shape, device) => {
-      const { kernel: entryPoint, threadsPerRow } = plan(shape, device);
-      return pipelines.rows(entryPoint, threadsPerRow);
+    pipeline: (shape, context) => {
+      const { kernel: entryPoint, threadsPerRow } = plan(shape, context);
+      return context.pipelines.rows(entryPoint, threadsPerRow);
     },
-    params: (shape) => rowParams(shape.rows, shape.cols, shape.rows * shape.cols),
-    workgroups: (shape, device) => Math.ceil(shape.rows / plan(shape, device).rowsPerWorkgroup),
+    params: (shape, context) => rowParams(shape.rows, shape.cols, shape.rows * shape.cols, plan(shape, context).parts),
+    workgroups: (shape, context) => Math.ceil(shape.rows / plan(shape, context).rowsPerWorkgroup),
+    passes: (shape, context, buffers) => {
+      const { parts } = plan(shape, context);
+      if (parts === 1) return undefined;
+      const { device, pipelines } = context;
+      const { rows } = shape;
+      const length = rows * shape.cols;
+      const twoInputs = isTwoInputRowKernel(kernel);
+      const partials = buffers.scratch('partials', padded(rows * parts * 4));
+      const merged = buffers.scratch('merged', padded(rows * 4));
+      const bind = (label: string, layout: BindingShape, entries: [number, GPUBuffer][]) =>
+        device.createBindGroup({
+          label: `bench.resident.${kernel}.${label}`,
+          layout: pipelines.layouts[layout],
+          entries: [...entries, [4, buffers.uniform] as [number, GPUBuffer]].map(([binding, buffer]) => ({
+            binding,
+            resource: { buffer },
+          })),
+        });
+      const inputs = buffers.inputs.map((buffer, binding): [number, GPUBuffer] => [binding, buffer]);
+      const partialKernel = twoInputs ? 'split_dot' : 'split_statistics';
+      return [
+        {
+          pipeline: pipelines.rows(partialKernel, 1),
+          bindGroup: bind('partials', twoInputs ? 'binary' : 'unary', [...inputs, [2, partials]]),
+          workgroups: Math.ceil((rows * parts) / WORKGROUP_SIZE),
+        },
+        {
+          pipeline: pipelines.rows('merge_partials', 1),
+          bindGroup: bind('merge', 'unary', [
+            [0, partials],
+            [2, merged],
+          ]),
+          workgroups: Math.ceil(rows / WORKGROUP_SIZE),
+        },
+        {
+          pipeline: pipelines.rows(`${kernel}_split`, 1),
+          bindGroup: bind('outputs', twoInputs ? 'binary_with_statistics' : 'unary_with_statistics', [
+            ...inputs,
+            [2, buffers.output],
+            [3, merged],
+          ]),
+          workgroups: Math.ceil(length / WORKGROUP_SIZE),
+        },
+      ];
+    },
   };
 }
 

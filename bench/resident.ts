@@ -6,11 +6,11 @@
 // get identical brackets. Chrome quantises timestamps (100 µs by default), so every bracket holds
 // `repeats` copies of the work lasting several milliseconds. Without the feature: `repeats` copies per
 // submit, timed from submit to `queue.onSubmittedWorkDone()` on the wall clock.
-import { grid } from '../src/gpu/backend.ts';
+import { grid, type RowStrategy } from '../src/gpu/backend.ts';
 import { pipelinesFor } from '../src/gpu/pipelines.ts';
 import { maxRelativeError } from './accuracy.ts';
 import { median, throwIfCancelled, yieldToBrowser } from './measure.ts';
-import type { BenchOp, BenchShape } from './ops.ts';
+import type { BenchOp, BenchShape, ResidentBuffers, ResidentContext } from './ops.ts';
 
 export type GpuTimingMethod = 'timestamp-query' | 'submit-to-done wall clock';
 
@@ -192,7 +192,13 @@ export async function measureResidentKernel(
   shape: BenchShape,
   reference: Float64Array,
   copy: CopyBandwidth,
-  options: { maxSamples: number; budgetMs: number; signal: AbortSignal; errorScale?: Float64Array | undefined },
+  options: {
+    maxSamples: number;
+    budgetMs: number;
+    signal: AbortSignal;
+    errorScale?: Float64Array | undefined;
+    rowStrategy: RowStrategy;
+  },
 ): Promise<ResidentTiming> {
   const elements = shape.rows * shape.cols;
   const paddedBytes = Math.ceil((elements * 4) / 16) * 16;
@@ -209,36 +215,55 @@ export async function measureResidentKernel(
   };
   try {
     device.pushErrorScope('validation');
-    const entries: GPUBindGroupEntry[] = inputs.map((input, binding) => {
+    const inputBuffers = inputs.map((input, binding) => {
       const buffer = createBuffer(`input${binding}`, paddedBytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
       device.queue.writeBuffer(buffer, 0, input.buffer, input.byteOffset, input.byteLength);
-      return { binding, resource: { buffer } };
+      return buffer;
     });
+    const entries: GPUBindGroupEntry[] = inputBuffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
     const outputs = Array.from({ length: kernel.outputs ?? 1 }, (_, i) => {
       const buffer = createBuffer(`output${i}`, paddedBytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC);
       entries.push({ binding: 2 + i, resource: { buffer } });
       return buffer;
     });
-    const params = kernel.params(shape);
+    const context: ResidentContext = { device, pipelines, rowStrategy: options.rowStrategy };
+    const params = kernel.params(shape, context);
     const uniform = createBuffer('params', params.byteLength, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
     device.queue.writeBuffer(uniform, 0, params);
     entries.push({ binding: 4, resource: { buffer: uniform } });
-    const bindGroup = device.createBindGroup({
-      label: `bench.resident.${op.id}.bind-group`,
-      layout: pipelines.layouts[kernel.bindingShape],
-      entries,
-    });
-    const pipeline = kernel.pipeline(pipelines, shape, device);
-    const [x, y] = grid(kernel.workgroups(shape, device), device.limits.maxComputeWorkgroupsPerDimension);
+    const buffers: ResidentBuffers = {
+      inputs: inputBuffers,
+      output: outputs[0] as GPUBuffer,
+      uniform,
+      scratch: (label, bytes) => createBuffer(label, bytes, GPUBufferUsage.STORAGE),
+    };
+    // The dispatches the library records for this op and shape: usually one, three for the split form.
+    const passes = kernel.passes?.(shape, context, buffers) ?? [
+      {
+        pipeline: kernel.pipeline(shape, context),
+        bindGroup: device.createBindGroup({
+          label: `bench.resident.${op.id}.bind-group`,
+          layout: pipelines.layouts[kernel.bindingShape],
+          entries,
+        }),
+        workgroups: kernel.workgroups(shape, context),
+      },
+    ];
+    const grids = passes.map((pass) => grid(pass.workgroups, device.limits.maxComputeWorkgroupsPerDimension));
     const setupError = await device.popErrorScope();
     if (setupError) throw new Error(`resident ${op.id}: ${setupError.message}`);
 
     const timing = await timer.time(
       (encoder, repeats) => {
         const pass = encoder.beginComputePass({ label: `bench.resident.${op.id}.pass` });
-        pass.setPipeline(pipeline);
-        pass.setBindGroup(0, bindGroup);
-        for (let i = 0; i < repeats; i++) pass.dispatchWorkgroups(x, y);
+        for (let i = 0; i < repeats; i++) {
+          passes.forEach(({ pipeline, bindGroup }, p) => {
+            const [x, y] = grids[p] as [number, number];
+            pass.setPipeline(pipeline);
+            pass.setBindGroup(0, bindGroup);
+            pass.dispatchWorkgroups(x, y);
+          });
+        }
         pass.end();
       },
       options.maxSamples,

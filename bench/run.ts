@@ -227,6 +227,7 @@ export async function runBenchmark(
             budgetMs: config.cellBudgetMs,
             signal,
             errorScale,
+            rowStrategy: config.rowStrategy,
           });
           if (!(resident.maxRelativeError <= OUR_TOLERANCE)) {
             ourMismatch = true;

@@ -4,6 +4,7 @@
 //
 //   node scripts/bench.mjs [--ops sigmoid,softmax] [--sizes 256,65536] [--shapes 1x4096,64x64]
 //                          [--reps N] [--budget MS] [--quick] [--out DIR]
+//                          [--row-strategy auto|thread|workgroup|split]   (the row kernels, forced)
 import { createReadStream } from 'node:fs';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -133,6 +134,7 @@ export function formatTable(results) {
   const lines = [];
   const adapter = results.adapter;
   lines.push(`adapter: ${adapter.description}${adapter.software ? ' (software: only ratios mean anything)' : ''}`);
+  if (results.config.rowStrategy && results.config.rowStrategy !== 'auto') lines.push(`row kernels forced: ${results.config.rowStrategy}`);
   lines.push(`features granted: timestamp-query=${adapter.features['timestamp-query']} subgroups=${adapter.features.subgroups}`);
   const copy = results.copyBandwidth;
   lines.push(
@@ -242,6 +244,7 @@ function queryFrom(values) {
   if (values.shapes) query.set('shapes', values.shapes);
   if (values.reps) query.set('reps', values.reps);
   if (values.budget) query.set('budget', values.budget);
+  if (values['row-strategy']) query.set('rowStrategy', values['row-strategy']);
   return query;
 }
 
@@ -253,6 +256,7 @@ async function main() {
       shapes: { type: 'string' },
       reps: { type: 'string' },
       budget: { type: 'string' },
+      'row-strategy': { type: 'string' },
       quick: { type: 'boolean', default: false },
       out: { type: 'string', default: root },
     },
