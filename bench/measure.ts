@@ -58,26 +58,64 @@ export function yieldToBrowser(): Promise<void> {
 }
 
 /**
- * Times `call` (already warmed up by the caller): one calibration call fixes how many calls make a
- * sample of at least MIN_SAMPLE_MS, then samples until `maxSamples`, or the budget once MIN_SAMPLES
+ * How many calls make a sample of at least MIN_SAMPLE_MS: batches grow until one is long enough to
+ * measure, then scale to the target. (One call is no guide: a single slow first call once made a
+ * sample of 17 calls of 1 µs, which the browser's 0.1 ms timer read as 0.)
+ */
+async function callsPerSampleFor(call: () => unknown): Promise<number> {
+  let count = 1;
+  for (;;) {
+    const start = performance.now();
+    for (let i = 0; i < count; i++) await call();
+    const elapsedMs = performance.now() - start;
+    if (elapsedMs >= MIN_SAMPLE_MS || count >= MAX_CALLS_PER_SAMPLE) return count;
+    const next = elapsedMs >= 1 ? Math.ceil((count * MIN_SAMPLE_MS * 1.2) / elapsedMs) : count * 10;
+    count = Math.min(MAX_CALLS_PER_SAMPLE, Math.max(count + 1, next));
+  }
+}
+
+/**
+ * Times `call` (already warmed up by the caller): calibration fixes how many calls make a sample of
+ * at least MIN_SAMPLE_MS, then samples until `maxSamples`, or the budget once MIN_SAMPLES
  * are in, or the hard cap.
  */
 export async function timeCalls(call: () => unknown, options: SamplingOptions): Promise<Timing> {
-  const calibrationStart = performance.now();
-  await call();
-  const singleCallMs = Math.max(performance.now() - calibrationStart, 1e-3);
-  const callsPerSample = Math.min(MAX_CALLS_PER_SAMPLE, Math.max(1, Math.ceil(MIN_SAMPLE_MS / singleCallMs)));
-  const samples: number[] = [];
+  const [timing] = await timeInterleaved([call], options);
+  return timing as Timing;
+}
+
+/**
+ * Times calls that are compared with each other (our backends and the plain loop) a sample of each in
+ * turn, so that a drift in the machine's speed (a collection, another process) falls on all of them
+ * alike rather than on whichever ran at that moment: on a software adapter `auto` runs the very code
+ * of `cpu`, and timed one after the other they differed by up to 1.8x at small sizes. Each call gets
+ * its own calls per sample; the budget is `budgetMs` for each call, shared.
+ */
+export async function timeInterleaved(calls: readonly (() => unknown)[], options: SamplingOptions): Promise<Timing[]> {
+  const callsPerSample: number[] = [];
+  for (const call of calls) callsPerSample.push(await callsPerSampleFor(call));
+  const samples: number[][] = calls.map(() => []);
+  const budgetMs = options.budgetMs * calls.length;
   const start = performance.now();
-  while (samples.length < options.maxSamples) {
+  while (samples.some((taken) => taken.length < options.maxSamples)) {
     const elapsedMs = performance.now() - start;
-    if (samples.length >= MIN_SAMPLES && elapsedMs >= options.budgetMs) break;
-    if (samples.length >= 1 && elapsedMs >= HARD_CAP_BUDGETS * options.budgetMs) break;
+    const fewest = Math.min(...samples.map((taken) => taken.length));
+    if (fewest >= MIN_SAMPLES && elapsedMs >= budgetMs) break;
+    if (fewest >= 1 && elapsedMs >= HARD_CAP_BUDGETS * budgetMs) break;
     throwIfCancelled(options.signal);
-    const sampleStart = performance.now();
-    for (let i = 0; i < callsPerSample; i++) await call();
-    samples.push((performance.now() - sampleStart) / callsPerSample);
+    for (const [i, call] of calls.entries()) {
+      const taken = samples[i] as number[];
+      if (taken.length >= options.maxSamples) continue;
+      const count = callsPerSample[i] as number;
+      const sampleStart = performance.now();
+      for (let c = 0; c < count; c++) await call();
+      taken.push((performance.now() - sampleStart) / count);
+    }
     await yieldToBrowser();
   }
-  return { msPerCall: median(samples), samples: samples.length, callsPerSample };
+  return calls.map((_, i) => ({
+    msPerCall: median(samples[i] as number[]),
+    samples: (samples[i] as number[]).length,
+    callsPerSample: callsPerSample[i] as number,
+  }));
 }

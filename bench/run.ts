@@ -3,7 +3,7 @@
 import type { Activations } from 'webgpu-activations';
 import { maxRelativeError, OUR_TOLERANCE } from './accuracy.ts';
 import { type BenchConfig, formatShape, shapesFor } from './config.ts';
-import { CancelledError, throwIfCancelled, timeCalls, yieldToBrowser } from './measure.ts';
+import { CancelledError, type Timing, throwIfCancelled, timeCalls, timeInterleaved, yieldToBrowser } from './measure.ts';
 import { type BenchOp, findOp, type OpInputs, tfjsEndToEnd } from './ops.ts';
 import { GpuTimer, measureCopyBandwidth, measureResidentKernel } from './resident.ts';
 import {
@@ -186,6 +186,9 @@ export async function runBenchmark(
       const elements = shape.rows * shape.cols;
       const endToEnd: Partial<Record<BackendId, EndToEnd | Unavailable>> = {};
       let ourMismatch = false;
+      // Our backends and the plain loop are compared with each other (auto against the faster of ours,
+      // ours against the loop), so they are timed together, a sample of each in turn; TF.js after.
+      const compared: { id: BackendId; call: () => unknown; error: number }[] = [];
       for (const backend of BACKENDS) {
         throwIfCancelled(signal);
         hooks.onProgress(done, total, `${op.label} ${shapeLabel}: ${backend.label}`);
@@ -196,8 +199,11 @@ export async function runBenchmark(
             if (backend.ours) ourError(`${op.id} ${shapeLabel} ${backend.id}: ${call.unavailable}`);
           } else {
             const error = maxRelativeError(await call(), reference, errorScale);
-            const timing = await timeCalls(call, { maxSamples: config.reps, budgetMs: config.cellBudgetMs, signal });
-            endToEnd[backend.id] = { ...timing, maxRelativeError: error };
+            if (backend.ours || backend.id === 'js') compared.push({ id: backend.id, call, error });
+            else {
+              const timing = await timeCalls(call, { maxSamples: config.reps, budgetMs: config.cellBudgetMs, signal });
+              endToEnd[backend.id] = { ...timing, maxRelativeError: error };
+            }
             if (backend.ours && !(error <= OUR_TOLERANCE)) {
               ourMismatch = true;
               ourError(`${op.id} ${shapeLabel} ${backend.id}: max relative error ${error} exceeds ${OUR_TOLERANCE}`);
@@ -213,6 +219,21 @@ export async function runBenchmark(
         }
         step(`${op.label} ${shapeLabel}: ${backend.label}`);
         await yieldToBrowser();
+      }
+      try {
+        hooks.onProgress(done, total, `${op.label} ${shapeLabel}: timing ${compared.map(({ id }) => id).join(', ')} in turn`);
+        const timings = await timeInterleaved(
+          compared.map(({ call }) => call),
+          { maxSamples: config.reps, budgetMs: config.cellBudgetMs, signal },
+        );
+        compared.forEach(({ id, error }, i) => {
+          endToEnd[id] = { ...(timings[i] as Timing), maxRelativeError: error };
+        });
+      } catch (error) {
+        if (error instanceof CancelledError) throw error;
+        for (const { id } of compared) endToEnd[id] = { unavailable: `failed while timed: ${message(error)}` };
+        ourMismatch = true;
+        ourError(`${op.id} ${shapeLabel}: a call failed while timed: ${message(error)}`);
       }
 
       let resident: CellResult['resident'];
