@@ -412,37 +412,20 @@ const ELEMENTWISE_OPS_BEYOND_SIGMOID: readonly BenchOp[] = [
     resident: elementwiseKernel(ACTIVATIONS.silu, 'forward'),
     note: 'Plain JS loop: x / (1 + exp(-x)). TF.js: x * tf.sigmoid(x).',
   },
-  {
+  backwardOp({
     id: 'geluBackward',
-    label: 'geluBackward',
-    family: 'elementwise',
-    bytesPerElement: 12,
-    inputs: (random, shape) => ({
-      x: uniformArray(random, shape.rows * shape.cols, -10, 10),
-      dy: uniformArray(random, shape.rows * shape.cols, -1, 1),
-      shape,
-    }),
-    edgeInputs: () => ({
-      x: Float32Array.from(GELU_BACKWARD_EDGE_X),
-      dy: Float32Array.from(GELU_BACKWARD_EDGE_DY),
-      shape: { rows: 1, cols: GELU_BACKWARD_EDGE_X.length },
-    }),
-    reference: (inputs) => map64Binary(inputs.x, requireGradient(inputs), (x, dy) => overflowToInfinity(dy * geluDerivative64(x))),
-    ours: (act, inputs) => act.geluBackward(inputs.x, requireGradient(inputs)),
-    plainJs: (inputs) => {
-      const { x } = inputs;
-      const dy = requireGradient(inputs);
-      const out = new Float32Array(x.length);
-      for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * geluDerivativeJs(x[i] as number);
-      return out;
-    },
-    tfjs: (tf, x, dy) => {
+    activation: ACTIVATIONS.gelu,
+    derivative64: geluDerivative64,
+    derivativeJs: geluDerivativeJs,
+    derivativeTf: (tf, x) => {
       const pdf = tf.mul(1 / Math.sqrt(2 * Math.PI), tf.exp(tf.mul(-0.5, tf.square(x))));
-      return tf.mul(requireTensor(dy), tf.add(normalCdfTf(tf, x), tf.mul(x, pdf)));
+      return tf.add(normalCdfTf(tf, x), tf.mul(x, pdf));
     },
-    resident: elementwiseKernel(ACTIVATIONS.gelu, 'backward'),
+    edgeX: GELU_BACKWARD_EDGE_X,
+    edgeDy: GELU_BACKWARD_EDGE_DY,
+    call: (act, x, dy) => act.geluBackward(x, dy),
     note: "dy * gelu'(x), gelu'(x) = Phi(x) + x phi(x). Plain JS loop: Phi from the Abramowitz & Stegun 7.1.26 erf. TF.js: Phi from tf.erf, phi from tf.exp.",
-  },
+  }),
 ];
 
 /** What {@link backwardOp} needs to know of an activation beyond the library's own kernel. */
@@ -457,13 +440,15 @@ interface BackwardSpec {
   /** f'(x) in TF.js ops. */
   readonly derivativeTf: (tf: TensorFlowModule, x: TensorFlow.Tensor) => TensorFlow.Tensor;
   readonly edgeX: readonly number[];
+  /** dy for the edge inputs (default: 1, -2, 0.5 in turn). */
+  readonly edgeDy?: readonly number[];
   readonly call: (act: Activations, x: Float32Array, dy: Float32Array) => Promise<Float32Array>;
   readonly note: string;
 }
 
 /** dy * f'(x) of an activation, from its input: x uniform in [-10, 10), dy in [-1, 1). */
 function backwardOp(spec: BackwardSpec): BenchOp {
-  const edgeDy = spec.edgeX.map((_, i) => [1, -2, 0.5][i % 3] as number);
+  const edgeDy = spec.edgeDy ?? spec.edgeX.map((_, i) => [1, -2, 0.5][i % 3] as number);
   return {
     id: spec.id,
     label: spec.id,
