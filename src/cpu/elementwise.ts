@@ -1,6 +1,6 @@
 import type { ElementwiseActivation } from '../ops/elementwise.ts';
 import type { ElementwiseKernel } from '../ops/kernels.ts';
-import { type Loop, loopsFor } from './loops.ts';
+import { type ActivationLoops, loopsFor } from './loops.ts';
 
 /**
  * Runs one elementwise kernel of `activation` on the CPU, in float64, rounding each result to float32
@@ -18,19 +18,19 @@ export function runElementwiseCpu(
   const loops = loopsFor(activation);
   switch (kernel) {
     case 'forward':
-      loops.forward(x, undefined, out, alpha);
+      loops.forward(x, out, alpha);
       return out;
     case 'derivative':
-      loops.derivative(x, undefined, out, alpha);
+      loops.derivative(x, out, alpha);
       return out;
     case 'derivative_from_output':
-      requireFromOutput(activation, loops.derivativeFromOutput)(x, undefined, out, alpha);
+      fromOutput(activation, loops).derivative(x, out, alpha);
       return out;
     case 'backward':
-      loops.derivative(x, dy, out, alpha);
+      loops.backward(x, requireGradient(dy), out, alpha);
       return out;
     case 'backward_from_output':
-      requireFromOutput(activation, loops.derivativeFromOutput)(x, dy, out, alpha);
+      fromOutput(activation, loops).backward(x, requireGradient(dy), out, alpha);
       return out;
   }
 }
@@ -44,11 +44,16 @@ export function runForwardAndDerivativeCpu(
   derivativeOut: Float32Array,
 ): void {
   const loops = loopsFor(activation);
-  loops.forward(x, undefined, forwardOut, alpha);
-  loops.derivative(x, undefined, derivativeOut, alpha);
+  loops.forward(x, forwardOut, alpha);
+  loops.derivative(x, derivativeOut, alpha);
 }
 
-function requireFromOutput(activation: ElementwiseActivation, loop: Loop | undefined): Loop {
-  if (!loop) throw new Error(`${activation.name} has no derivative from its output`);
-  return loop;
+function fromOutput(activation: ElementwiseActivation, loops: ActivationLoops): NonNullable<ActivationLoops['fromOutput']> {
+  if (!loops.fromOutput) throw new Error(`${activation.name} has no derivative from its output`);
+  return loops.fromOutput;
+}
+
+function requireGradient(dy: Float32Array | undefined): Float32Array {
+  if (!dy) throw new Error('the backward kernels need dy');
+  return dy;
 }

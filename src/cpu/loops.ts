@@ -1,16 +1,17 @@
 import { ACTIVATIONS, type ElementwiseActivation } from '../ops/elementwise.ts';
 
-/**
- * Applies one scalar formula f over x, writing out[i] = f(x[i]), or dy[i] * f(x[i]) when dy is given
- * (the backward step: the product is taken in float64 and rounded once, on store).
- */
-export type Loop = (x: Float32Array, dy: Float32Array | undefined, out: Float32Array, alpha: number) => void;
+/** Applies one scalar formula f over x: out[i] = f(x[i]). */
+export type UnaryLoop = (x: Float32Array, out: Float32Array, alpha: number) => void;
 
-/** The CPU loops of one activation. */
+/** The backward step: out[i] = dy[i] * f(x[i]), the product taken in float64 and rounded once, on store. */
+export type BinaryLoop = (x: Float32Array, dy: Float32Array, out: Float32Array, alpha: number) => void;
+
+/** The CPU loops of one activation: f, f' and dy * f' from x, and f' and dy * f' from y = f(x) where it has that form. */
 export interface ActivationLoops {
-  readonly forward: Loop;
-  readonly derivative: Loop;
-  readonly derivativeFromOutput?: Loop;
+  readonly forward: UnaryLoop;
+  readonly derivative: UnaryLoop;
+  readonly backward: BinaryLoop;
+  readonly fromOutput?: { readonly derivative: UnaryLoop; readonly backward: BinaryLoop };
 }
 
 type Scalar = (v: number, alpha: number) => number;
@@ -20,6 +21,9 @@ type Scalar = (v: number, alpha: number) => number;
 // other activations had run through the same loop; a closure per activation does not help, V8 shares
 // feedback between closures of one literal). So each built-in activation gets its own loops, written
 // out below, each calling that activation's formula from the table. Custom activations share generic ones.
+// With and without dy are separate literals too: one loop with an `if (dy)` that first ran long without
+// dy was optimized with no feedback for the dy arm, and in Chromium sigmoidBackward then stayed 1.6-2.5x
+// slower than a plain loop for the rest of the page's life (benchmark, 256 to 1M elements).
 const { sigmoid, relu, leakyRelu, tanh, gelu, silu } = ACTIVATIONS;
 const geluTanh = gelu.approximations?.tanh as ElementwiseActivation;
 const sigmoidFromOutput = sigmoid.derivativeFromOutput as Scalar;
@@ -30,112 +34,136 @@ const BUILT_IN = new Map<ElementwiseActivation, ActivationLoops>([
   [
     sigmoid,
     {
-      forward: (x, dy, out, a) => {
-        if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * sigmoid.forward(x[i] as number, a);
-        else for (let i = 0; i < x.length; i++) out[i] = sigmoid.forward(x[i] as number, a);
+      forward: (x, out, a) => {
+        for (let i = 0; i < x.length; i++) out[i] = sigmoid.forward(x[i] as number, a);
       },
-      derivative: (x, dy, out, a) => {
-        if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * sigmoid.derivative(x[i] as number, a);
-        else for (let i = 0; i < x.length; i++) out[i] = sigmoid.derivative(x[i] as number, a);
+      derivative: (x, out, a) => {
+        for (let i = 0; i < x.length; i++) out[i] = sigmoid.derivative(x[i] as number, a);
       },
-      derivativeFromOutput: (x, dy, out, a) => {
-        if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * sigmoidFromOutput(x[i] as number, a);
-        else for (let i = 0; i < x.length; i++) out[i] = sigmoidFromOutput(x[i] as number, a);
+      backward: (x, dy, out, a) => {
+        for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * sigmoid.derivative(x[i] as number, a);
+      },
+      fromOutput: {
+        derivative: (x, out, a) => {
+          for (let i = 0; i < x.length; i++) out[i] = sigmoidFromOutput(x[i] as number, a);
+        },
+        backward: (x, dy, out, a) => {
+          for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * sigmoidFromOutput(x[i] as number, a);
+        },
       },
     },
   ],
   [
     relu,
     {
-      forward: (x, dy, out, a) => {
-        if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * relu.forward(x[i] as number, a);
-        else for (let i = 0; i < x.length; i++) out[i] = relu.forward(x[i] as number, a);
+      forward: (x, out, a) => {
+        for (let i = 0; i < x.length; i++) out[i] = relu.forward(x[i] as number, a);
       },
-      derivative: (x, dy, out, a) => {
-        if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * relu.derivative(x[i] as number, a);
-        else for (let i = 0; i < x.length; i++) out[i] = relu.derivative(x[i] as number, a);
+      derivative: (x, out, a) => {
+        for (let i = 0; i < x.length; i++) out[i] = relu.derivative(x[i] as number, a);
       },
-      derivativeFromOutput: (x, dy, out, a) => {
-        if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * reluFromOutput(x[i] as number, a);
-        else for (let i = 0; i < x.length; i++) out[i] = reluFromOutput(x[i] as number, a);
+      backward: (x, dy, out, a) => {
+        for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * relu.derivative(x[i] as number, a);
+      },
+      fromOutput: {
+        derivative: (x, out, a) => {
+          for (let i = 0; i < x.length; i++) out[i] = reluFromOutput(x[i] as number, a);
+        },
+        backward: (x, dy, out, a) => {
+          for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * reluFromOutput(x[i] as number, a);
+        },
       },
     },
   ],
   [
     leakyRelu,
     {
-      forward: (x, dy, out, a) => {
-        if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * leakyRelu.forward(x[i] as number, a);
-        else for (let i = 0; i < x.length; i++) out[i] = leakyRelu.forward(x[i] as number, a);
+      forward: (x, out, a) => {
+        for (let i = 0; i < x.length; i++) out[i] = leakyRelu.forward(x[i] as number, a);
       },
-      derivative: (x, dy, out, a) => {
-        if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * leakyRelu.derivative(x[i] as number, a);
-        else for (let i = 0; i < x.length; i++) out[i] = leakyRelu.derivative(x[i] as number, a);
+      derivative: (x, out, a) => {
+        for (let i = 0; i < x.length; i++) out[i] = leakyRelu.derivative(x[i] as number, a);
+      },
+      backward: (x, dy, out, a) => {
+        for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * leakyRelu.derivative(x[i] as number, a);
       },
     },
   ],
   [
     tanh,
     {
-      forward: (x, dy, out, a) => {
-        if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * tanh.forward(x[i] as number, a);
-        else for (let i = 0; i < x.length; i++) out[i] = tanh.forward(x[i] as number, a);
+      forward: (x, out, a) => {
+        for (let i = 0; i < x.length; i++) out[i] = tanh.forward(x[i] as number, a);
       },
-      derivative: (x, dy, out, a) => {
-        if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * tanh.derivative(x[i] as number, a);
-        else for (let i = 0; i < x.length; i++) out[i] = tanh.derivative(x[i] as number, a);
+      derivative: (x, out, a) => {
+        for (let i = 0; i < x.length; i++) out[i] = tanh.derivative(x[i] as number, a);
       },
-      derivativeFromOutput: (x, dy, out, a) => {
-        if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * tanhFromOutput(x[i] as number, a);
-        else for (let i = 0; i < x.length; i++) out[i] = tanhFromOutput(x[i] as number, a);
+      backward: (x, dy, out, a) => {
+        for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * tanh.derivative(x[i] as number, a);
+      },
+      fromOutput: {
+        derivative: (x, out, a) => {
+          for (let i = 0; i < x.length; i++) out[i] = tanhFromOutput(x[i] as number, a);
+        },
+        backward: (x, dy, out, a) => {
+          for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * tanhFromOutput(x[i] as number, a);
+        },
       },
     },
   ],
   [
     gelu,
     {
-      forward: (x, dy, out, a) => {
-        if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * gelu.forward(x[i] as number, a);
-        else for (let i = 0; i < x.length; i++) out[i] = gelu.forward(x[i] as number, a);
+      forward: (x, out, a) => {
+        for (let i = 0; i < x.length; i++) out[i] = gelu.forward(x[i] as number, a);
       },
-      derivative: (x, dy, out, a) => {
-        if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * gelu.derivative(x[i] as number, a);
-        else for (let i = 0; i < x.length; i++) out[i] = gelu.derivative(x[i] as number, a);
+      derivative: (x, out, a) => {
+        for (let i = 0; i < x.length; i++) out[i] = gelu.derivative(x[i] as number, a);
+      },
+      backward: (x, dy, out, a) => {
+        for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * gelu.derivative(x[i] as number, a);
       },
     },
   ],
   [
     geluTanh,
     {
-      forward: (x, dy, out, a) => {
-        if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * geluTanh.forward(x[i] as number, a);
-        else for (let i = 0; i < x.length; i++) out[i] = geluTanh.forward(x[i] as number, a);
+      forward: (x, out, a) => {
+        for (let i = 0; i < x.length; i++) out[i] = geluTanh.forward(x[i] as number, a);
       },
-      derivative: (x, dy, out, a) => {
-        if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * geluTanh.derivative(x[i] as number, a);
-        else for (let i = 0; i < x.length; i++) out[i] = geluTanh.derivative(x[i] as number, a);
+      derivative: (x, out, a) => {
+        for (let i = 0; i < x.length; i++) out[i] = geluTanh.derivative(x[i] as number, a);
+      },
+      backward: (x, dy, out, a) => {
+        for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * geluTanh.derivative(x[i] as number, a);
       },
     },
   ],
   [
     silu,
     {
-      forward: (x, dy, out, a) => {
-        if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * silu.forward(x[i] as number, a);
-        else for (let i = 0; i < x.length; i++) out[i] = silu.forward(x[i] as number, a);
+      forward: (x, out, a) => {
+        for (let i = 0; i < x.length; i++) out[i] = silu.forward(x[i] as number, a);
       },
-      derivative: (x, dy, out, a) => {
-        if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * silu.derivative(x[i] as number, a);
-        else for (let i = 0; i < x.length; i++) out[i] = silu.derivative(x[i] as number, a);
+      derivative: (x, out, a) => {
+        for (let i = 0; i < x.length; i++) out[i] = silu.derivative(x[i] as number, a);
+      },
+      backward: (x, dy, out, a) => {
+        for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * silu.derivative(x[i] as number, a);
       },
     },
   ],
 ]);
 
-function genericLoop(f: Scalar): Loop {
+function genericUnary(f: Scalar): UnaryLoop {
+  return (x, out, a) => {
+    for (let i = 0; i < x.length; i++) out[i] = f(x[i] as number, a);
+  };
+}
+
+function genericBinary(f: Scalar): BinaryLoop {
   return (x, dy, out, a) => {
-    if (dy) for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * f(x[i] as number, a);
-    else for (let i = 0; i < x.length; i++) out[i] = f(x[i] as number, a);
+    for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * f(x[i] as number, a);
   };
 }
 
@@ -149,9 +177,10 @@ export function loopsFor(activation: ElementwiseActivation): ActivationLoops {
   if (!loops) {
     const fromOutput = activation.derivativeFromOutput;
     loops = {
-      forward: genericLoop(activation.forward),
-      derivative: genericLoop(activation.derivative),
-      ...(fromOutput ? { derivativeFromOutput: genericLoop(fromOutput) } : {}),
+      forward: genericUnary(activation.forward),
+      derivative: genericUnary(activation.derivative),
+      backward: genericBinary(activation.derivative),
+      ...(fromOutput ? { fromOutput: { derivative: genericUnary(fromOutput), backward: genericBinary(fromOutput) } } : {}),
     };
     custom.set(activation, loops);
   }
