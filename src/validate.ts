@@ -136,7 +136,10 @@ export function resolveShape(options: unknown, length: number, argument = 'optio
 export function checkFiniteNumber(value: unknown, argument: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number') throw new ArgumentTypeError(argument, `expected a number, got ${describe(value)}`);
-  if (!Number.isFinite(value)) throw new ArgumentRangeError(argument, `expected a finite number, got ${value}`);
+  // The GPU gets it as float32: beyond float32's range it would be Infinity there and finite on the CPU.
+  if (!Number.isFinite(Math.fround(value))) {
+    throw new ArgumentRangeError(argument, `expected a finite number within float32's range (|value| <= 3.4e38), got ${value}`);
+  }
   return value;
 }
 

@@ -1,3 +1,4 @@
+import { ArgumentTypeError } from '../errors.ts';
 import { addNamedMethods, type ElementwiseOperations, type NamedElementwiseMethods, resolveCall } from '../ops/calls.ts';
 import type { ElementwiseActivation, ElementwiseOptions } from '../ops/elementwise.ts';
 import type { RowKernel } from '../ops/kernels.ts';
@@ -87,9 +88,12 @@ const operations = {
   forwardWithDerivative(
     activation: ElementwiseActivation,
     x: NumericInput,
-    options?: CpuOptionsOrOut<ElementwiseOptions>,
+    optionsOrOut?: CpuOptionsOrOut<ElementwiseOptions>,
   ): [Float32Array, Float32Array] {
-    const call = resolveCall(activation, options instanceof Float32Array ? undefined : options, 'input');
+    const { options, out } = splitOut(optionsOrOut);
+    // Two results cannot go into one out: refuse it rather than ignore it.
+    if (out !== undefined) throw new ArgumentTypeError('out', 'the WithDerivative functions return two new arrays and take no out');
+    const call = resolveCall(activation, options, 'input');
     const input = toFloat32Array(x, 'x');
     const values = new Float32Array(input.length);
     const derivatives = new Float32Array(input.length);

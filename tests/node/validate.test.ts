@@ -54,6 +54,10 @@ describe('data arguments', () => {
   it('rejects an out array of the wrong type or length', () => {
     expect(() => cpu.sigmoid([1, 2], new Float32Array(3))).toThrow(/^out: has length 3, expected 2/);
     expect(() => cpu.sigmoid([1, 2], { out: [0, 0] as unknown as Float32Array })).toThrow(TypeError);
+    // Two results, one out: refused, never silently ignored.
+    expect(() => cpu.sigmoidWithDerivative([1, 2], new Float32Array(2))).toThrow(/^out: the WithDerivative functions/);
+    expect(() => cpu.sigmoidWithDerivative([1, 2], { out: new Float32Array(2) })).toThrow(TypeError);
+    expect(cpu.sigmoidWithDerivative([0], {})[1][0]).toBe(0.25);
   });
 });
 
@@ -102,6 +106,7 @@ describe('options of the elementwise ops', () => {
       /^options\.from: expected 'input' or 'output', got "outptu"/,
     );
     expect(() => cpu.sigmoid([1], { alpha: Number.NaN })).toThrow(/^options\.alpha: expected a finite number/);
+    expect(() => cpu.leakyRelu([-1], { alpha: 1e39 })).toThrow(/^options\.alpha: expected a finite number within float32's range/);
     expect(() => cpu.sigmoid([1], { alpha: '1' as unknown as number })).toThrow(TypeError);
     expect(() => cpu.sigmoid([1], { approximate: 'tanh' })).toThrow(/^options\.approximate: sigmoid has no tanh approximation/);
   });
