@@ -271,7 +271,8 @@ function xAxisFor(cells: readonly CellResult[]): { x: number[]; scale: uPlot.Sca
     return {
       x: cells.map((cell) => cell.elements),
       scale: { time: false, distr: 3, log: 2 },
-      axis: { label: 'elements', values: (_plot, splits) => splits.map(formatCount) },
+      // uPlot passes null for the log scale's ticks it leaves unlabelled.
+      axis: { label: 'elements', values: (_plot, splits) => splits.map((split) => (split === null ? null : formatCount(split))) },
     };
   }
   const indices = cells.map((_, i) => i);
