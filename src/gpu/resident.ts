@@ -103,73 +103,97 @@ export class ResidentQueue {
   rows(kernel: RowKernel, inputs: readonly ResidentData[], shape: Shape): ResidentData {
     const { rows, cols } = shape;
     const length = rows * cols;
-    if (length > this.gpu.chunkElements) {
+    // A tensor larger than one binding runs in slices of whole rows, each starting at a 256-byte aligned
+    // offset: a multiple of `alignedStep` rows, whose elements come in whole 64-float blocks.
+    const alignedStep = 64 / greatestCommonDivisor(cols, 64);
+    const rowsPerSlice =
+      length <= this.gpu.chunkElements
+        ? rows
+        : Math.floor(Math.floor(this.gpu.chunkElements / Math.max(1, cols)) / alignedStep) * alignedStep;
+    if (rowsPerSlice === 0) {
       throw new ArgumentRangeError(
         'x',
-        `a resident ${kernel} input of ${length} elements exceeds one storage binding (${this.gpu.chunkElements} elements); pass an array instead, which is split by rows`,
+        `a resident ${kernel} row of ${cols} elements cannot be sliced into storage bindings of ${this.gpu.chunkElements} elements at aligned offsets; pass an array instead, which splits any row`,
       );
     }
-    const plan = this.gpu.planRows(kernel, rows, cols);
-    const twoInputs = isTwoInputRowKernel(kernel);
     const [output] = this.record(kernel, inputs, [length], (encoder, [buffer]) => {
       if (length === 0 || !buffer) return;
-      const bytes = padded(length);
-      const uniform = this.uniform(this.gpu.rowParams(rows, cols, length, plan.parts));
-      const inputRanges = inputs.map((input, i) => ({ binding: i, buffer: input.buffer, offset: 0, size: bytes }));
-      const uniformRange = { binding: 4, buffer: uniform, offset: 0, size: UNIFORM_BYTES };
-      if (plan.parts === 1) {
-        this.gpu.encodeDispatch(
-          encoder,
-          kernel,
-          this.gpu.pipelines.rows(plan.kernel, plan.threadsPerRow),
-          twoInputs ? 'binary' : 'unary',
-          [...inputRanges, { binding: 2, buffer, offset: 0, size: bytes }, uniformRange],
-          Math.ceil(rows / plan.rowsPerWorkgroup),
-        );
-        return;
+      for (let startRow = 0; startRow < rows; startRow += rowsPerSlice) {
+        this.encodeRows(encoder, kernel, inputs, buffer, startRow * cols, { rows: Math.min(rowsPerSlice, rows - startRow), cols });
       }
-      // The split form: partial statistics (or dot products), a merge per row, then the outputs.
-      const partialBytes = padded(rows * plan.parts * 4);
-      const mergedBytes = padded(rows * 4);
-      const partials = this.temporary(partialBytes);
-      const merged = this.temporary(mergedBytes);
-      const partialKernel = twoInputs ? 'split_dot' : 'split_statistics';
-      this.gpu.encodeDispatch(
-        encoder,
-        partialKernel,
-        this.gpu.pipelines.rows(partialKernel, 1),
-        twoInputs ? 'binary' : 'unary',
-        [...inputRanges, { binding: 2, buffer: partials, offset: 0, size: partialBytes }, uniformRange],
-        Math.ceil((rows * plan.parts) / WORKGROUP_SIZE),
-      );
-      this.gpu.encodeDispatch(
-        encoder,
-        'merge_partials',
-        this.gpu.pipelines.rows('merge_partials', 1),
-        'unary',
-        [
-          { binding: 0, buffer: partials, offset: 0, size: partialBytes },
-          { binding: 2, buffer: merged, offset: 0, size: mergedBytes },
-          uniformRange,
-        ],
-        Math.ceil(rows / WORKGROUP_SIZE),
-      );
-      const outputKernel = `${kernel}_split` as const;
-      this.gpu.encodeDispatch(
-        encoder,
-        outputKernel,
-        this.gpu.pipelines.rows(outputKernel, 1),
-        twoInputs ? 'binary_with_statistics' : 'unary_with_statistics',
-        [
-          ...inputRanges,
-          { binding: 2, buffer, offset: 0, size: bytes },
-          { binding: 3, buffer: merged, offset: 0, size: mergedBytes },
-          uniformRange,
-        ],
-        Math.ceil(length / WORKGROUP_SIZE),
-      );
     });
     return output as ResidentData;
+  }
+
+  // Records a row kernel over `shape.rows` rows that start at element `start` of the inputs and output.
+  private encodeRows(
+    encoder: GPUCommandEncoder,
+    kernel: RowKernel,
+    inputs: readonly ResidentData[],
+    buffer: GPUBuffer,
+    start: number,
+    shape: Shape,
+  ): void {
+    const { rows, cols } = shape;
+    const length = rows * cols;
+    const plan = this.gpu.planRows(kernel, rows, cols);
+    const twoInputs = isTwoInputRowKernel(kernel);
+    const offset = start * 4;
+    const bytes = padded(length);
+    const uniform = this.uniform(this.gpu.rowParams(rows, cols, length, plan.parts));
+    const inputRanges = inputs.map((input, i) => ({ binding: i, buffer: input.buffer, offset, size: bytes }));
+    const uniformRange = { binding: 4, buffer: uniform, offset: 0, size: UNIFORM_BYTES };
+    if (plan.parts === 1) {
+      this.gpu.encodeDispatch(
+        encoder,
+        kernel,
+        this.gpu.pipelines.rows(plan.kernel, plan.threadsPerRow),
+        twoInputs ? 'binary' : 'unary',
+        [...inputRanges, { binding: 2, buffer, offset, size: bytes }, uniformRange],
+        Math.ceil(rows / plan.rowsPerWorkgroup),
+      );
+      return;
+    }
+    // The split form: partial statistics (or dot products), a merge per row, then the outputs.
+    const partialBytes = padded(rows * plan.parts * 4);
+    const mergedBytes = padded(rows * 4);
+    const partials = this.temporary(partialBytes);
+    const merged = this.temporary(mergedBytes);
+    const partialKernel = twoInputs ? 'split_dot' : 'split_statistics';
+    this.gpu.encodeDispatch(
+      encoder,
+      partialKernel,
+      this.gpu.pipelines.rows(partialKernel, 1),
+      twoInputs ? 'binary' : 'unary',
+      [...inputRanges, { binding: 2, buffer: partials, offset: 0, size: partialBytes }, uniformRange],
+      Math.ceil((rows * plan.parts) / WORKGROUP_SIZE),
+    );
+    this.gpu.encodeDispatch(
+      encoder,
+      'merge_partials',
+      this.gpu.pipelines.rows('merge_partials', 1),
+      'unary',
+      [
+        { binding: 0, buffer: partials, offset: 0, size: partialBytes },
+        { binding: 2, buffer: merged, offset: 0, size: mergedBytes },
+        uniformRange,
+      ],
+      Math.ceil(rows / WORKGROUP_SIZE),
+    );
+    const outputKernel = `${kernel}_split` as const;
+    this.gpu.encodeDispatch(
+      encoder,
+      outputKernel,
+      this.gpu.pipelines.rows(outputKernel, 1),
+      twoInputs ? 'binary_with_statistics' : 'unary_with_statistics',
+      [
+        ...inputRanges,
+        { binding: 2, buffer, offset, size: bytes },
+        { binding: 3, buffer: merged, offset: 0, size: mergedBytes },
+        uniformRange,
+      ],
+      Math.ceil(length / WORKGROUP_SIZE),
+    );
   }
 
   /**
@@ -279,4 +303,8 @@ export class ResidentQueue {
     this.afterSubmit.push(() => this.gpu.pool.release(buffer));
     return buffer;
   }
+}
+
+function greatestCommonDivisor(a: number, b: number): number {
+  return b === 0 ? a : greatestCommonDivisor(b, a % b);
 }
