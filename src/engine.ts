@@ -435,13 +435,16 @@ export async function createActivations(options?: CreateActivationsOptions): Pro
   };
   const auto = backend === 'auto' ? `; arrays under ${minGpuElements} elements run on the CPU` : '';
   const calibrated = backend === 'auto' && given.minGpuElements === undefined;
-  if (given.device) {
-    const gpu = new GpuBackend(given.device, backendOptions);
-    // A caller's device is the caller's: after its loss the engine runs on the CPU and asks for none.
-    const description = `WebGPU device given by the caller (${given.device.label || 'unlabelled'})`;
-    const engine = new Engine(gpu, calibrated ? description : `${description}${auto}`, minGpuElements, undefined);
+  // An engine on a GPU: under auto without a given threshold, it measures its crossover before use.
+  const start = async (gpu: GpuBackend, description: string, recover: (() => Promise<GpuBackend | string>) | undefined) => {
+    const engine = new Engine(gpu, calibrated ? description : `${description}${auto}`, minGpuElements, recover);
     if (calibrated) await engine.calibrate();
     return engine;
+  };
+  if (given.device) {
+    // A caller's device is the caller's: after its loss the engine runs on the CPU and asks for none.
+    const description = `WebGPU device given by the caller (${given.device.label || 'unlabelled'})`;
+    return start(new GpuBackend(given.device, backendOptions), description, undefined);
   }
   // The engine's own device: requested here, and again after a loss.
   const request = async (): Promise<GpuBackend | string> => {
@@ -453,11 +456,7 @@ export async function createActivations(options?: CreateActivationsOptions): Pro
     if (backend === 'webgpu') throw new WebGPUError(`backend 'webgpu' was requested but ${first}`);
     return new Engine(undefined, `${first}; running on the CPU`, minGpuElements, undefined);
   }
-  if (!calibrated)
-    return new Engine(first, `WebGPU device granted (${describeAdapter(first.adapterInfo)})${auto}`, minGpuElements, request);
-  const engine = new Engine(first, `WebGPU device granted (${describeAdapter(first.adapterInfo)})`, minGpuElements, request);
-  await engine.calibrate();
-  return engine;
+  return start(first, `WebGPU device granted (${describeAdapter(first.adapterInfo)})`, request);
 }
 
 export { describeAdapter };
