@@ -1,5 +1,5 @@
 // Elementwise kernels for one activation. The host builds each shader as
-//   common.wgsl + the activation's WGSL (from src/ops/elementwise.ts) + this file,
+//   common.wgsl + the activation's WGSL (from src/ops/elementwise.ts) + elementwise_checked.wgsl + this file,
 // where the activation's WGSL defines
 //   fn activation(x: f32) -> f32                          the forward formula
 //   fn activation_derivative(x: f32) -> f32               f'(x) from the input
@@ -8,9 +8,13 @@
 //                                                         product when the activation does not order it itself
 // for every input except NaN: NaN is handled here, once, so that every op propagates it.
 //
-// Data is read and written as vec4<f32> (16-byte accesses); the host pads every buffer to 16 bytes, so
-// a length that is not a multiple of four needs no scalar tail: the padding lanes are computed and
-// never read back. More than 65535 workgroups go into a 2D grid.
+// Data is read and written as vec4<f32> (16-byte accesses); the library pads its own buffers to 16 bytes,
+// so the padding lanes are computed and never read back. A caller's buffer (act.wrap) may end on the
+// last element: there the host dispatches these kernels over the whole vec4s and
+// elementwise_tail.wgsl over the last one to three elements. More than 65535 workgroups go into a 2D grid.
+//
+// The *_in_place entry points read and write binding 2 alone: WebGPU refuses one buffer bound both
+// read-only and writable in one dispatch, so `out` = the input needs a kernel of its own.
 
 struct Params {
   vec4_count: u32,
@@ -29,26 +33,6 @@ override WORKGROUP_SIZE: u32 = 256u;
 
 fn vec4_index(workgroup_id: vec3<u32>, local_index: u32, workgroups: vec3<u32>) -> u32 {
   return (workgroup_id.x + workgroup_id.y * workgroups.x) * WORKGROUP_SIZE + local_index;
-}
-
-fn checked_forward(x: f32) -> f32 {
-  if (is_nan(x)) { return x; }
-  return activation(x);
-}
-
-fn checked_derivative(x: f32) -> f32 {
-  if (is_nan(x)) { return x; }
-  return activation_derivative(x);
-}
-
-fn checked_derivative_from_output(y: f32) -> f32 {
-  if (is_nan(y)) { return y; }
-  return activation_derivative_from_output(y);
-}
-
-fn checked_backward_from_output(y: f32, dy: f32) -> f32 {
-  if (is_nan(y)) { return y; }
-  return activation_backward_from_output(y, dy);
 }
 
 fn map_forward(v: vec4<f32>) -> vec4<f32> {
@@ -126,4 +110,32 @@ fn forward_and_derivative(@builtin(workgroup_id) workgroup_id: vec3<u32>,
   let v = input_a[i];
   output_a[i] = map_forward(v);
   output_b[i] = map_derivative(v);
+}
+
+// In place: binding 2 is both the input and the output.
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn forward_in_place(@builtin(workgroup_id) workgroup_id: vec3<u32>,
+                    @builtin(local_invocation_index) local_index: u32,
+                    @builtin(num_workgroups) workgroups: vec3<u32>) {
+  let i = vec4_index(workgroup_id, local_index, workgroups);
+  if (i >= params.vec4_count) { return; }
+  output_a[i] = map_forward(output_a[i]);
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn derivative_in_place(@builtin(workgroup_id) workgroup_id: vec3<u32>,
+                       @builtin(local_invocation_index) local_index: u32,
+                       @builtin(num_workgroups) workgroups: vec3<u32>) {
+  let i = vec4_index(workgroup_id, local_index, workgroups);
+  if (i >= params.vec4_count) { return; }
+  output_a[i] = map_derivative(output_a[i]);
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn derivative_from_output_in_place(@builtin(workgroup_id) workgroup_id: vec3<u32>,
+                                   @builtin(local_invocation_index) local_index: u32,
+                                   @builtin(num_workgroups) workgroups: vec3<u32>) {
+  let i = vec4_index(workgroup_id, local_index, workgroups);
+  if (i >= params.vec4_count) { return; }
+  output_a[i] = map_derivative_from_output(output_a[i]);
 }

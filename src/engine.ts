@@ -1,17 +1,26 @@
 import { runElementwiseCpu, runForwardAndDerivativeCpu } from './cpu/elementwise.ts';
 import { runRowsCpu } from './cpu/softmax.ts';
-import { ArgumentTypeError, EngineDestroyedError, WebGPUError } from './errors.ts';
+import { ArgumentRangeError, ArgumentTypeError, EngineDestroyedError, WebGPUError } from './errors.ts';
 import { GpuBackend, type RowStrategy } from './gpu/backend.ts';
 import type { PoolStats } from './gpu/buffer-pool.ts';
 import { type Calibration, calibrate, describeCalibration } from './gpu/calibrate.ts';
 import { describeAdapter, requestDevice } from './gpu/device.ts';
+import { BUFFER_USAGE } from './gpu/executor.ts';
 import { ResidentQueue } from './gpu/resident.ts';
 import { addNamedMethods, type ElementwiseOperations, type NamedElementwiseMethods, resolveCall } from './ops/calls.ts';
 import type { ElementwiseActivation, ElementwiseOptions } from './ops/elementwise.ts';
 import type { ElementwiseKernel, RowKernel } from './ops/kernels.ts';
 import { createResidentOperations, type ResidentOperations } from './resident-ops.ts';
 import { Tensor } from './tensor.ts';
-import { checkOptionsObject, checkSameLength, type NumericInput, type RowOptions, resolveShape, toFloat32Array } from './validate.ts';
+import {
+  checkOptionsObject,
+  checkSameLength,
+  describe,
+  type NumericInput,
+  type RowOptions,
+  resolveShape,
+  toFloat32Array,
+} from './validate.ts';
 
 /** Which backend an engine uses: `'auto'` picks WebGPU when a device is granted, and the CPU for small arrays. */
 export type BackendChoice = 'auto' | 'webgpu' | 'cpu';
@@ -43,6 +52,14 @@ export interface CreateActivationsOptions {
   maxPooledBytes?: number;
   /** Testing aid: fill GPU output buffers with a poison value before each dispatch, so unwritten elements show. */
   poisonOutputs?: boolean;
+}
+
+/** Options of `act.wrap`. */
+export interface WrapOptions {
+  /** Where the tensor starts in the buffer, in bytes: a multiple of the device's `minStorageBufferOffsetAlignment` (256 on most). Default 0. */
+  byteOffset?: number;
+  /** Number of float32 values. Default: as many as fit from `byteOffset` to the end of the buffer. */
+  length?: number;
 }
 
 /** The detail of a `'backendchange'` event. */
@@ -143,6 +160,24 @@ export interface Activations
    * @example `const t = act.upload(x); const y = act.resident.sigmoid(t); console.log(await y.read());`
    */
   upload(x: NumericInput): Tensor;
+  /**
+   * A tensor over a caller's GPUBuffer (or a range of it), without a copy, for the ops of
+   * `act.resident`: as an input, or as `{ out }` to write into. The buffer stays the caller's: the
+   * engine never destroys, pools or resizes it. It must be of the engine's device and have
+   * `GPUBufferUsage.STORAGE` (and `COPY_SRC` for `read()`).
+   * @param options - `byteOffset` (default 0; a multiple of the device's
+   * `minStorageBufferOffsetAlignment`) and `length` in floats (default: the rest of the buffer).
+   * @throws {TypeError} not a GPUBuffer, no STORAGE usage, a mapped buffer, a CPU engine.
+   * @throws {RangeError} a misaligned offset, a range outside the buffer.
+   * A buffer of another device makes the tensor's ops and `read()` reject with a TypeError naming `buffer`.
+   * @example
+   * ```ts
+   * const x = act.wrap(myBuffer, { length: 4096 });
+   * const y = act.resident.sigmoid(x, { out: act.wrap(myOutput) });
+   * device.queue.submit([myNextPass(y.buffer)]); // taking y.buffer submitted the sigmoid first
+   * ```
+   */
+  wrap(buffer: GPUBuffer, options?: WrapOptions): Tensor;
   /**
    * The engine's ops on tensors, without a round trip: each returns a Tensor at once; on WebGPU the
    * ops queued in one task are submitted together and nothing is read back until `t.read()`.
@@ -247,12 +282,62 @@ class Engine extends EventTarget implements Activations {
     return queue ? new Tensor(this, { queue, data: queue.upload(input) }) : new Tensor(this, input.slice());
   }
 
+  wrap(buffer: GPUBuffer, options?: WrapOptions): Tensor {
+    const candidate = buffer as Partial<GPUBuffer> | null;
+    if (
+      typeof candidate !== 'object' ||
+      candidate === null ||
+      typeof candidate.size !== 'number' ||
+      typeof candidate.usage !== 'number' ||
+      typeof candidate.mapAsync !== 'function'
+    ) {
+      throw new ArgumentTypeError('buffer', `expected a GPUBuffer, got ${describe(buffer)}`);
+    }
+    const given = checkOptionsObject(options);
+    const byteOffset = given.byteOffset ?? 0;
+    if (typeof byteOffset !== 'number')
+      throw new ArgumentTypeError('options.byteOffset', `expected a number of bytes, got ${describe(byteOffset)}`);
+    if (given.length !== undefined && typeof given.length !== 'number') {
+      throw new ArgumentTypeError('options.length', `expected a number of float32 values, got ${describe(given.length)}`);
+    }
+    this.checkAlive('wrap');
+    const queue = this.residentQueue();
+    if (!queue) throw new ArgumentTypeError('buffer', `this engine runs on the CPU (${this.reason}); a GPUBuffer needs a WebGPU engine`);
+    if ((buffer.usage & BUFFER_USAGE.STORAGE) === 0) {
+      throw new ArgumentTypeError(
+        'buffer',
+        `lacks GPUBufferUsage.STORAGE (its usage is ${buffer.usage}); the kernels bind it as a storage buffer`,
+      );
+    }
+    if (buffer.mapState !== 'unmapped') throw new ArgumentTypeError('buffer', `is ${buffer.mapState}; unmap it first`);
+    const alignment = queue.executor.device.limits.minStorageBufferOffsetAlignment;
+    if (!Number.isSafeInteger(byteOffset) || byteOffset < 0 || byteOffset % alignment !== 0) {
+      throw new ArgumentRangeError(
+        'options.byteOffset',
+        `expected a non-negative multiple of the device's minStorageBufferOffsetAlignment (${alignment}), got ${byteOffset}`,
+      );
+    }
+    if (byteOffset > buffer.size)
+      throw new ArgumentRangeError('options.byteOffset', `${byteOffset} is past the end of the buffer (${buffer.size} bytes)`);
+    const length = given.length ?? Math.floor((buffer.size - byteOffset) / 4);
+    if (!Number.isSafeInteger(length) || length < 0) {
+      throw new ArgumentRangeError('options.length', `expected a non-negative integer, got ${length}`);
+    }
+    if (byteOffset + length * 4 > buffer.size) {
+      throw new ArgumentRangeError(
+        'options.length',
+        `${length} floats from byte ${byteOffset} end at byte ${byteOffset + length * 4}, past the end of the buffer (${buffer.size} bytes)`,
+      );
+    }
+    return new Tensor(this, { queue, data: queue.wrap({ buffer, byteOffset, length }) });
+  }
+
   /** The resident queue of the current device, made on first use; undefined on the CPU. */
   residentQueue(): ResidentQueue | undefined {
     const gpu = this.gpu;
     if (!gpu) return undefined;
     if (!this.queue || this.queueOwner !== gpu) {
-      this.queue = new ResidentQueue(gpu);
+      this.queue = new ResidentQueue(gpu.executor);
       this.queueOwner = gpu;
     }
     return this.queue;

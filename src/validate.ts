@@ -152,7 +152,8 @@ export function checkOptionsObject(options: unknown, argument = 'options'): Reco
   return options as Record<string, unknown>;
 }
 
-function describe(value: unknown): string {
+/** How a value reads in an error message: its type, and a string quoted. */
+export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an Array';
   if (typeof value === 'object') return `an object (${(value as object).constructor?.name ?? 'Object'})`;

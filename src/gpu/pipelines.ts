@@ -1,17 +1,26 @@
 import type { ElementwiseActivation } from '../ops/elementwise.ts';
-import { type ElementwiseKernel, isTwoInputRowKernel, type LongRowKernel, type RowByThreadKernel, type RowKernel } from '../ops/kernels.ts';
+import {
+  type ElementwiseEntryPoint,
+  isTwoInputRowKernel,
+  type LongRowKernel,
+  type RowByThreadKernel,
+  type RowKernel,
+} from '../ops/kernels.ts';
 import { elementwiseShaderSource, softmaxShaderSource } from './shaders.ts';
 
 /** Threads of every compute workgroup: the WebGPU default limit of invocations per workgroup, met by every adapter. */
 export const WORKGROUP_SIZE = 256;
 
 /** Which buffers a kernel binds (binding numbers as in the WGSL): the bind group layout follows from it. */
-export type BindingShape = 'unary' | 'binary' | 'dual_output' | 'unary_with_statistics' | 'binary_with_statistics';
+export type BindingShape = 'unary' | 'binary' | 'dual_output' | 'in_place' | 'unary_with_statistics' | 'binary_with_statistics';
+
+/** The vec4 kernels of elementwise.wgsl, or the scalar ones of elementwise_tail.wgsl for a buffer's last elements. */
+export type ElementwiseVariant = 'vec4' | 'tail';
 
 /** Pipelines and layouts for one device. Everything is built on first use and kept until the device goes. */
 export interface DevicePipelines {
   readonly layouts: Record<BindingShape, GPUBindGroupLayout>;
-  elementwise(activation: ElementwiseActivation, kernel: ElementwiseKernel | 'forward_and_derivative'): GPUComputePipeline;
+  elementwise(activation: ElementwiseActivation, kernel: ElementwiseEntryPoint, variant?: ElementwiseVariant): GPUComputePipeline;
   rows(kernel: RowKernel | RowByThreadKernel | LongRowKernel, threadsPerRow: number): GPUComputePipeline;
 }
 
@@ -46,6 +55,7 @@ function createDevicePipelines(device: GPUDevice): DevicePipelines {
     unary: layout('unary', [read(0), write(2), uniform]),
     binary: layout('binary', [read(0), read(1), write(2), uniform]),
     dual_output: layout('dual_output', [read(0), write(2), write(3), uniform]),
+    in_place: layout('in_place', [write(2), uniform]),
     // The split row kernels' output pass: the inputs, the output, and per-row statistics at binding 3.
     unary_with_statistics: layout('unary_with_statistics', [read(0), write(2), read(3), uniform]),
     binary_with_statistics: layout('binary_with_statistics', [read(0), read(1), write(2), read(3), uniform]),
@@ -60,35 +70,41 @@ function createDevicePipelines(device: GPUDevice): DevicePipelines {
     return found;
   };
 
-  const elementwiseModules = new WeakMap<ElementwiseActivation, GPUShaderModule>();
+  const elementwiseModules = new WeakMap<ElementwiseActivation, Map<ElementwiseVariant, GPUShaderModule>>();
   const elementwisePipelines = new WeakMap<ElementwiseActivation, Map<string, GPUComputePipeline>>();
   let softmaxModule: GPUShaderModule | undefined;
   const rowPipelines = new Map<string, GPUComputePipeline>();
 
   return {
     layouts,
-    elementwise(activation, kernel) {
+    elementwise(activation, kernel, variant = 'vec4') {
       let byKernel = elementwisePipelines.get(activation);
       if (!byKernel) {
         byKernel = new Map();
         elementwisePipelines.set(activation, byKernel);
       }
-      let pipeline = byKernel.get(kernel);
+      const key = `${variant}:${kernel}`;
+      let pipeline = byKernel.get(key);
       if (!pipeline) {
-        let module = elementwiseModules.get(activation);
+        let modules = elementwiseModules.get(activation);
+        if (!modules) {
+          modules = new Map();
+          elementwiseModules.set(activation, modules);
+        }
+        let module = modules.get(variant);
         if (!module) {
           module = device.createShaderModule({
-            label: `webgpu-activations.${activation.name}.module`,
-            code: elementwiseShaderSource(activation),
+            label: `webgpu-activations.${activation.name}.${variant}.module`,
+            code: elementwiseShaderSource(activation, variant),
           });
-          elementwiseModules.set(activation, module);
+          modules.set(variant, module);
         }
         pipeline = device.createComputePipeline({
-          label: `webgpu-activations.${activation.name}.${kernel}.pipeline`,
+          label: `webgpu-activations.${activation.name}.${kernel}.${variant}.pipeline`,
           layout: pipelineLayout(elementwiseBindingShape(kernel)),
           compute: { module, entryPoint: kernel, constants: { WORKGROUP_SIZE } },
         });
-        byKernel.set(kernel, pipeline);
+        byKernel.set(key, pipeline);
       }
       return pipeline;
     },
@@ -115,9 +131,10 @@ function createDevicePipelines(device: GPUDevice): DevicePipelines {
 }
 
 /** The binding shape of an elementwise kernel. */
-export function elementwiseBindingShape(kernel: ElementwiseKernel | 'forward_and_derivative'): BindingShape {
+export function elementwiseBindingShape(kernel: ElementwiseEntryPoint): BindingShape {
   if (kernel === 'backward' || kernel === 'backward_from_output') return 'binary';
   if (kernel === 'forward_and_derivative') return 'dual_output';
+  if (kernel.endsWith('_in_place')) return 'in_place';
   return 'unary';
 }
 

@@ -6,6 +6,9 @@ export type UnaryKernel = 'forward' | 'derivative' | 'derivative_from_output';
 export type BinaryKernel = 'backward' | 'backward_from_output';
 export type ElementwiseKernel = UnaryKernel | BinaryKernel;
 
+/** Every elementwise entry point: the kernels above, f and f' in one pass, and the unary kernels in place (output = input). */
+export type ElementwiseEntryPoint = ElementwiseKernel | 'forward_and_derivative' | `${UnaryKernel}_in_place`;
+
 /** The row-wise ops, named as their WGSL entry points in `shaders/softmax.wgsl`. `softmax_backward` reads y and dy. */
 export type RowKernel = 'softmax' | 'log_softmax' | 'softmax_backward';
 
