@@ -34,15 +34,33 @@ fn exp_nonpositive(x: f32) -> f32 {
   if (x < -104.0) {
     return 0.0; // below half the smallest subnormal; also catches -infinity
   }
-  let xc = min(x, 0.0);
-  let k = round(xc * 1.44269504088896341);
-  let r = (xc - k * 0.693359375) - k * -2.12194440e-4;
+  return exp_reduced(min(x, 0.0));
+}
+
+// exp(x) for -104 <= x <= 88.72 (the reduction and polynomial of exp_nonpositive): 2^k with
+// -150 <= k <= 128 is applied as two factors that each stay in the normal exponent range.
+fn exp_reduced(x: f32) -> f32 {
+  let k = round(x * 1.44269504088896341);
+  let r = (x - k * 0.693359375) - k * -2.12194440e-4;
   let r2 = r * r;
   let p = ((((((1.9875691500e-4 * r + 1.3981999507e-3) * r + 8.3334519073e-3) * r
             + 4.1665795894e-2) * r + 1.6666665459e-1) * r + 5.0000001201e-1) * r2 + r) + 1.0;
   let ki = i32(k);
-  let k_first = max(ki, -100);
+  let k_first = clamp(ki, -100, 100);
   return (p * power_of_two(k_first)) * power_of_two(ki - k_first);
+}
+
+// exp(a - b) for a <= b, with the rounding error of a - b put back in (two-sum), so that the result is
+// as accurate as if the difference were exact.
+fn exp_of_difference(a: f32, b: f32) -> f32 {
+  let difference = a - b;
+  if (difference < -104.0) {
+    return 0.0;
+  }
+  let b_virtual = difference - a;
+  let a_virtual = difference - b_virtual;
+  let rounding_error = (a - a_virtual) + (-b - b_virtual);
+  return exp_nonpositive(difference) * (1.0 + rounding_error);
 }
 
 // log(1 + m) for m in [sqrt(1/2) - 1, sqrt(2) - 1], to about one ulp: a minimax polynomial (Cephes logf)

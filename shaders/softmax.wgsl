@@ -67,19 +67,6 @@ struct RowStatistics {
   flags: u32,
 }
 
-// exp(a - b) for a <= b, with the rounding error of a - b put back in (two-sum), so that the result is
-// as accurate as if the difference were exact.
-fn exp_of_difference(a: f32, b: f32) -> f32 {
-  let difference = a - b;
-  if (difference < -104.0) {
-    return 0.0;
-  }
-  let b_virtual = difference - a;
-  let a_virtual = difference - b_virtual;
-  let rounding_error = (a - a_virtual) + (-b - b_virtual);
-  return exp_nonpositive(difference) * (1.0 + rounding_error);
-}
-
 fn kahan_add(statistics: ptr<function, RowStatistics>, term: f32) {
   let corrected = term - (*statistics).compensation;
   let total = (*statistics).sum + corrected;

@@ -29,6 +29,7 @@ export {
   createActivations,
   DEFAULT_MIN_GPU_ELEMENTS,
   describeAdapter,
+  type WrapOptions,
 } from './engine.ts';
 export { ArgumentRangeError, ArgumentTypeError, EngineDestroyedError, WebGPUError } from './errors.ts';
 export { POISON_VALUE } from './gpu/backend.ts';
@@ -42,6 +43,7 @@ export {
   type ElementwiseActivation,
   type ElementwiseOptions,
 } from './ops/elementwise.ts';
-export type { ResidentOperations } from './resident-ops.ts';
+export type { ResidentElementwiseOptions, ResidentOperations, ResidentRowOptions } from './resident-ops.ts';
 export { Tensor } from './tensor.ts';
 export type { NumericInput, RowOptions, Shape } from './validate.ts';
+export { type WgslFunctionName, type WgslFunctionsOptions, wgslFunctions } from './wgsl-functions.ts';
