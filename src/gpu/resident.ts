@@ -153,7 +153,8 @@ export class ResidentQueue {
       },
       (error: unknown) => new WebGPUError(`${label}: ${String(error)}`),
     );
-    const error = Promise.all([own, submitted, ...dependencies]).then((found) => found.find((e) => e !== null) ?? null);
+    // An input's error first: a tensor that was bad from the start (a foreign buffer) is the cause.
+    const error = Promise.all([...dependencies, own, submitted]).then((found) => found.find((e) => e !== null) ?? null);
     // A rejection nobody reads is no unhandled rejection: the error is a value here.
     for (const output of outputs) output.error = error;
   }
