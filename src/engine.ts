@@ -22,7 +22,10 @@ export interface CreateActivationsOptions {
   backend?: BackendChoice;
   /** Use this device instead of requesting one. The engine never destroys a device it was given. */
   device?: GPUDevice;
-  /** Where to request an adapter from, when not `navigator.gpu` (for example Node's `webgpu` package). */
+  /**
+   * Where to request an adapter from, instead of `navigator.gpu` (in Node: the `webgpu` package, imported
+   * when installed). For example Dawn with flags: `create(['adapter=NVIDIA ...'])` from `webgpu`.
+   */
   gpu?: GPU;
   /**
    * With `backend: 'auto'`, arrays with fewer elements than this run on the CPU, where a GPU round trip
@@ -399,8 +402,8 @@ class Engine extends EventTarget implements Activations {
 addNamedMethods(Engine.prototype);
 
 /**
- * Creates an engine. With `backend: 'auto'` (default) it uses WebGPU when `navigator.gpu` grants an
- * adapter and a device, and the CPU otherwise; `act.backend` and `act.reason` say which and why.
+ * Creates an engine. With `backend: 'auto'` (default) it uses WebGPU when `navigator.gpu` (in Node: the
+ * optional `webgpu` package, Dawn) grants an adapter and a device, and the CPU otherwise; `act.backend` and `act.reason` say which and why.
  *
  * @param options - see {@link CreateActivationsOptions}.
  * @returns the engine, ready to use.
@@ -447,8 +450,10 @@ export async function createActivations(options?: CreateActivationsOptions): Pro
     return start(new GpuBackend(given.device, backendOptions), description, undefined);
   }
   // The engine's own device: requested here, and again after a loss.
+  let grantedReason = ''; // the adapter, and where it came from (navigator.gpu, Node's webgpu package)
   const request = async (): Promise<GpuBackend | string> => {
     const granted = await requestDevice(given.gpu);
+    grantedReason = granted.reason;
     return granted.device ? new GpuBackend(granted.device, backendOptions, granted.adapterInfo) : granted.reason;
   };
   const first = await request();
@@ -456,7 +461,7 @@ export async function createActivations(options?: CreateActivationsOptions): Pro
     if (backend === 'webgpu') throw new WebGPUError(`backend 'webgpu' was requested but ${first}`);
     return new Engine(undefined, `${first}; running on the CPU`, minGpuElements, undefined);
   }
-  return start(first, `WebGPU device granted (${describeAdapter(first.adapterInfo)})`, request);
+  return start(first, grantedReason, request);
 }
 
 export { describeAdapter };

@@ -3,6 +3,7 @@ import type { ElementwiseActivation } from '../ops/elementwise.ts';
 import { type ElementwiseKernel, isTwoInputRowKernel, type RowByThreadKernel, type RowKernel } from '../ops/kernels.ts';
 import type { Shape } from '../validate.ts';
 import { BufferPool, type PoolStats } from './buffer-pool.ts';
+import { BufferUsage, MapMode } from './flags.ts';
 import { padded, splitParts, UNIFORM_BYTES } from './layout.ts';
 import { type BindingShape, type DevicePipelines, elementwiseBindingShape, pipelinesFor, WORKGROUP_SIZE } from './pipelines.ts';
 import { type ResidentData, ResidentQueue } from './resident.ts';
@@ -95,7 +96,7 @@ export class GpuBackend {
     this.uniform = device.createBuffer({
       label: 'webgpu-activations.params',
       size: UNIFORM_BYTES,
-      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+      usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST,
     });
   }
 
@@ -269,14 +270,14 @@ export class GpuBackend {
       let scopes: Promise<(GPUError | null)[]>;
       try {
         const inputBuffers = dispatch.inputs.map((input) => {
-          const buffer = acquire(inputBytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, 'input');
+          const buffer = acquire(inputBytes, BufferUsage.STORAGE | BufferUsage.COPY_DST, 'input');
           device.queue.writeBuffer(buffer, 0, input.buffer, input.byteOffset, count * 4);
           return buffer;
         });
         const outputBuffers = outputBytes.map((bytes) =>
-          acquire(bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, 'output'),
+          acquire(bytes, BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST, 'output'),
         );
-        staging = acquire(stagingBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'staging');
+        staging = acquire(stagingBytes, BufferUsage.MAP_READ | BufferUsage.COPY_DST, 'staging');
         outputBuffers.forEach((buffer, i) => {
           this.poisonIfTesting(buffer, outputBytes[i] as number);
         });
@@ -304,7 +305,7 @@ export class GpuBackend {
         scopes = Promise.all([validation, outOfMemory]);
       }
 
-      const mapped = staging.mapAsync(GPUMapMode.READ, 0, stagingBytes);
+      const mapped = staging.mapAsync(MapMode.READ, 0, stagingBytes);
       // Observed now, awaited below: a map that fails while the scopes are awaited is no unhandled rejection.
       mapped.catch(() => {});
       const [validationError, outOfMemoryError] = await scopes;
@@ -355,7 +356,7 @@ export class GpuBackend {
     const bytes = padded(length);
     // The copy runs inside a validation scope: a copy from a destroyed buffer must reject, not map zeros.
     this.device.pushErrorScope('validation');
-    const staging = this.pool.acquire(bytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'staging');
+    const staging = this.pool.acquire(bytes, BufferUsage.MAP_READ | BufferUsage.COPY_DST, 'staging');
     let reusable = false;
     try {
       let validation: Promise<GPUError | null>;
@@ -366,7 +367,7 @@ export class GpuBackend {
       } finally {
         validation = this.device.popErrorScope();
       }
-      const mapped = staging.mapAsync(GPUMapMode.READ, 0, bytes);
+      const mapped = staging.mapAsync(MapMode.READ, 0, bytes);
       mapped.catch(() => {});
       const error = await validation;
       if (error) throw new WebGPUError(`reading a tensor back: ${error.message}`);

@@ -3,11 +3,11 @@ import type { ElementwiseActivation } from '../ops/elementwise.ts';
 import { type ElementwiseKernel, isTwoInputRowKernel, type RowKernel } from '../ops/kernels.ts';
 import type { Shape } from '../validate.ts';
 import type { GpuBackend } from './backend.ts';
+import { BufferUsage } from './flags.ts';
 import { padded, splitParts, UNIFORM_BYTES } from './layout.ts';
 import { elementwiseBindingShape, WORKGROUP_SIZE } from './pipelines.ts';
 
-// Read when used, not at module load: GPUBufferUsage does not exist where WebGPU does not (Node).
-const tensorUsage = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+const tensorUsage = () => BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
 
 /** A GPU buffer holding `length` float32 values, with the validation error (if any) of the op that wrote it. */
 export interface ResidentData {
@@ -298,7 +298,7 @@ export class ResidentQueue {
   }
 
   private uniform(params: ArrayBuffer): GPUBuffer {
-    const buffer = this.gpu.pool.acquire(UNIFORM_BYTES, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, 'params');
+    const buffer = this.gpu.pool.acquire(UNIFORM_BYTES, BufferUsage.UNIFORM | BufferUsage.COPY_DST, 'params');
     this.gpu.device.queue.writeBuffer(buffer, 0, params);
     this.afterSubmit.push(() => this.gpu.pool.release(buffer));
     return buffer;
