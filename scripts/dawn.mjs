@@ -1,8 +1,9 @@
 // What Dawn (the `webgpu` package, WebGPU for Node) needs on Linux, found or explained: the Vulkan loader
 // (libvulkan.so.1, Debian's libvulkan1) and a Vulkan driver (an ICD manifest: NVIDIA's driver installs
 // one in /usr/share/vulkan/icd.d or /etc/vulkan/icd.d; Chromium ships SwiftShader's next to its binary).
-//   node scripts/dawn.mjs            prints what was found
-//   node scripts/dawn.mjs --ensure   installs libvulkan1 when the loader is missing and it may (root + apt-get)
+//   node scripts/dawn.mjs                prints what was found; exits 1 when the loader or a driver is missing
+//   node scripts/dawn.mjs --ensure       installs libvulkan1 when the loader is missing and it may (root + apt-get)
+//   node scripts/dawn.mjs --swiftshader  prints the SwiftShader driver manifest of the Chromium found
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -125,16 +126,24 @@ export function ensureVulkanLoader() {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   try {
-    if (process.argv.includes('--ensure')) ensureVulkanLoader();
-    const drivers = findVulkanDrivers();
-    console.log(`Vulkan loader: ${findVulkanLoader() ?? 'missing'}`);
-    console.log(
-      `Vulkan drivers (${drivers.variable ?? 'default directories'}): ${drivers.files.map((f) => f.path + (f.exists ? '' : ' (missing)')).join(', ') || 'none'}`,
-    );
-    const missing = describeMissingVulkan();
-    if (missing) {
-      console.error(`webgpu-activations: ${missing}\n${DRIVER_HELP}`);
-      process.exitCode = 1;
+    if (process.argv.includes('--swiftshader')) {
+      // The SwiftShader driver of the Chromium the tests use (CI exports it as VK_ICD_FILENAMES).
+      const { findBrowser } = await import('./browser.mjs');
+      const driver = findSwiftShaderDriver(await findBrowser());
+      if (!driver) throw new Error('webgpu-activations: no SwiftShader Vulkan driver (vk_swiftshader_icd.json) next to a Chromium');
+      console.log(driver);
+    } else {
+      if (process.argv.includes('--ensure')) ensureVulkanLoader();
+      const drivers = findVulkanDrivers();
+      const listed = drivers.files.map((file) => file.path + (file.exists ? '' : ' (missing)')).join(', ');
+      console.error(
+        `webgpu-activations: Vulkan loader ${findVulkanLoader() ?? 'missing'}; drivers (${drivers.variable ?? 'default directories'}): ${listed || 'none'}`,
+      );
+      const missing = describeMissingVulkan();
+      if (missing && !process.argv.includes('--ensure')) {
+        console.error(`webgpu-activations: ${missing}\n${DRIVER_HELP}`);
+        process.exitCode = 1;
+      }
     }
   } catch (error) {
     console.error(error instanceof Error ? error.message : String(error));
