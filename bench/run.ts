@@ -53,6 +53,13 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** The browser's user agent, or in Node (no navigator before Node 21) the Node version and platform. */
+function hostDescription(): string {
+  const nodeProcess = (globalThis as { process?: { version: string; platform: string; arch: string } }).process;
+  if (typeof document === 'undefined' && nodeProcess) return `Node.js ${nodeProcess.version} (${nodeProcess.platform} ${nodeProcess.arch})`;
+  return globalThis.navigator?.userAgent ?? 'unknown host';
+}
+
 /** Where our auto engine runs an array of this many elements. */
 export function autoChoiceFor(auto: Activations, elements: number): 'webgpu' | 'cpu' {
   return auto.backend === 'webgpu' && elements >= auto.minGpuElements ? 'webgpu' : 'cpu';
@@ -109,7 +116,7 @@ export async function runBenchmark(
     state: 'done',
     startedAt: new Date().toISOString(),
     finishedAt: '',
-    userAgent: navigator.userAgent,
+    userAgent: hostDescription(),
     config,
     adapter,
     copyBandwidth: { unavailable: 'not measured' },
