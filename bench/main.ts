@@ -115,7 +115,7 @@ async function run(base: BenchConfig, engines: Engines, adapter: AdapterReport):
       running.signal,
     );
     lastResults = results;
-    renderAdapter(views.adapter, adapter, results.copyBandwidth, results.uploads);
+    renderAdapter(views.adapter, adapter, results.copyBandwidth, results.uploads, results.kernelCopyBandwidth);
     renderCrossovers(views.crossovers, results.crossovers);
     plots = renderCharts(views.charts, results);
     controls.status.textContent = `${results.state}: ${results.cells.length} cells${results.mismatch ? ', MISMATCH in our results' : ''}`;

@@ -3,6 +3,7 @@
 import type { Activations } from 'webgpu-activations';
 import { maxRelativeError, OUR_TOLERANCE } from './accuracy.ts';
 import { type BenchConfig, formatShape, shapesFor } from './config.ts';
+import { measureKernelCopyBandwidth } from './copy-kernel.ts';
 import { CancelledError, type Timing, throwIfCancelled, timeCalls, timeInterleaved, yieldToBrowser } from './measure.ts';
 import { type BenchOp, findOp, type OpInputs, tfjsEndToEnd } from './ops.ts';
 import { GpuTimer, measureCopyBandwidth, measureResidentKernel } from './resident.ts';
@@ -120,6 +121,7 @@ export async function runBenchmark(
     config,
     adapter,
     copyBandwidth: { unavailable: 'not measured' },
+    kernelCopyBandwidth: { unavailable: 'not measured' },
     uploads: { unavailable: 'not measured' },
     tfjs: null,
     cells: [],
@@ -151,6 +153,17 @@ export async function runBenchmark(
       }
     } else {
       results.copyBandwidth = { unavailable: 'no WebGPU device' };
+    }
+    if (device && timer) {
+      try {
+        results.kernelCopyBandwidth = await measureKernelCopyBandwidth(timer, device, config.reps, config.cellBudgetMs, signal);
+        console.log(`[bench] copy kernel bandwidth ${results.kernelCopyBandwidth.gigabytesPerSecond.toFixed(2)} GB/s (vec4 compute copy)`);
+      } catch (error) {
+        if (error instanceof CancelledError) throw error;
+        results.kernelCopyBandwidth = { unavailable: message(error) };
+      }
+    } else {
+      results.kernelCopyBandwidth = { unavailable: 'no WebGPU device' };
     }
     if (device) {
       hooks.onProgress(done, total, 'timing uploads (writeBuffer, mappedAtCreation, mapped staging)');

@@ -148,6 +148,14 @@ export function formatTable(results) {
       ? `copy bandwidth: ${copy.gigabytesPerSecond.toFixed(2)} GB/s (copyBufferToBuffer ${copy.bytes / 2 / 1048576} MiB, read+write, ${copy.method})`
       : `copy bandwidth: unavailable (${copy.unavailable})`,
   );
+  const kernelCopy = results.kernelCopyBandwidth;
+  if (kernelCopy) {
+    lines.push(
+      isAvailable(kernelCopy)
+        ? `copy kernel bandwidth: ${kernelCopy.gigabytesPerSecond.toFixed(2)} GB/s (vec4 compute copy ${kernelCopy.bytes / 2 / 1048576} MiB, read+write, ${kernelCopy.method})`
+        : `copy kernel bandwidth: unavailable (${kernelCopy.unavailable})`,
+    );
+  }
   const uploads = results.uploads;
   if (Array.isArray(uploads)) {
     const sizes = uploads.map(
