@@ -9,13 +9,16 @@ export type GpuSource = { readonly gpu: GPU; readonly name: string } | { readonl
 /** The optional peer dependency that gives Node WebGPU through Dawn. */
 const NODE_WEBGPU_PACKAGE = 'webgpu';
 
+/** How act.reason names Node's `webgpu` package. */
+const DAWN_SOURCE = 'the webgpu package (Dawn)';
+
 /** What the library uses of the `webgpu` package: `create(flags)` returns a `GPU` (no globals needed). */
 interface NodeWebGpuModule {
   create(flags: string[]): GPU;
 }
 
 // One Dawn instance per process, made on first use, like the browser's one navigator.gpu. It does not
-// keep Node alive (tests/node/node-platform.test.ts: a script on the default engine exits by itself).
+// keep Node alive (tests/node/package.test.ts: a script on the default engine exits by itself).
 let nodeGpu: Promise<GpuSource> | undefined;
 
 /** Node's `process`, read off globalThis: no Node types in the published declarations, nothing for bundlers to polyfill. */
@@ -33,7 +36,7 @@ function loadNodeGpu(): Promise<GpuSource> {
       // reached in Node without navigator.gpu: a browser bundle neither contains nor fetches `webgpu`.
       const specifier = NODE_WEBGPU_PACKAGE;
       const dawn = (await import(/* @vite-ignore */ specifier)) as NodeWebGpuModule;
-      return { gpu: dawn.create([]), name: 'the webgpu package (Dawn)' };
+      return { gpu: dawn.create([]), name: DAWN_SOURCE };
     } catch (error) {
       const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
       return {
@@ -74,7 +77,7 @@ export async function requestDevice(gpu?: GPU): Promise<DeviceRequest> {
   }
   if (!adapter) {
     const dawn =
-      source.name.includes('Dawn') && nodeProcess()?.platform === 'linux'
+      source.name === DAWN_SOURCE && nodeProcess()?.platform === 'linux'
         ? ': Dawn needs the Vulkan loader (libvulkan1) and a Vulkan driver, found through VK_ICD_FILENAMES or VK_DRIVER_FILES'
         : '';
     return { device: undefined, reason: `no WebGPU adapter was granted by ${source.name} (requestAdapter() returned null)${dawn}` };
