@@ -3,17 +3,27 @@ import { playwright } from '@vitest/browser-playwright';
 import { defineConfig, type ViteUserConfig } from 'vitest/config';
 // @ts-expect-error: a plain ESM script shared with the benchmark runner; it has no type declarations.
 import { CHROMIUM_ARGS, requireBrowser } from './scripts/browser.mjs';
+// @ts-expect-error: a plain ESM script shared with the benchmark runner and CI; it has no type declarations.
+import { findSwiftShaderDriver } from './scripts/dawn.mjs';
 
 const root = import.meta.dirname;
 
 // One file for the three jobs Vite does here:
 //   `vite build`                 the library: dist/webgpu-activations.js (ESM; types come from tsc)
 //   `vite build --mode bench`    the benchmark page: dist-bench/
-//   `vitest run`                 the tests: a `node` project (CPU path, validation) and a `browser`
-//                                project (both backends inside Chromium with WebGPU on).
+//   `vitest run`                 the tests: a `node` project (CPU path, validation, packaging), a
+//                                `browser` project (both backends inside Chromium with WebGPU on), and
+//                                `node-dawn`: the same browser tests in Node on Dawn (the webgpu package).
 export default defineConfig(async ({ mode }): Promise<ViteUserConfig> => {
   const testing = mode === 'test' || process.env.VITEST !== undefined;
   const executablePath: string | undefined = testing ? await requireBrowser() : undefined;
+  // Dawn's Vulkan driver for the tests, unless one is chosen: the SwiftShader that ships with the Chromium
+  // found above (the browser project's adapter too). Without it the loader takes whatever is installed,
+  // and Dawn refuses Mesa's lavapipe. Set here, before the test workers start, so they inherit it.
+  if (testing && !process.env.VK_ICD_FILENAMES && !process.env.VK_DRIVER_FILES) {
+    const swiftShader: string | undefined = findSwiftShaderDriver(executablePath);
+    if (swiftShader) process.env.VK_ICD_FILENAMES = swiftShader;
+  }
   return {
     // Tests in the browser cannot read process.env: hand them the two variables they use.
     define: testing ? { __TEST_ENVIRONMENT__: JSON.stringify({ CI: process.env.CI ?? '', TEST_SEED: process.env.TEST_SEED ?? '' }) } : {},
@@ -54,6 +64,19 @@ export default defineConfig(async ({ mode }): Promise<ViteUserConfig> => {
               provider: playwright({ launchOptions: { ...(executablePath ? { executablePath } : {}), args: CHROMIUM_ARGS } }),
               instances: [{ browser: 'chromium' }],
             },
+          },
+        },
+        {
+          // One suite, two hosts: the browser tests again, in Node, on the webgpu package (Dawn). The setup
+          // file fails every file when Dawn grants no adapter; it gives the tests a GPU, never globals.
+          extends: true,
+          test: {
+            name: 'node-dawn',
+            environment: 'node',
+            include: ['tests/browser/**/*.test.ts'],
+            setupFiles: ['tests/support/dawn-setup.ts'],
+            testTimeout: 120_000,
+            hookTimeout: 120_000,
           },
         },
       ],

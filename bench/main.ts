@@ -2,9 +2,8 @@
 // creates our engines, runs, and shows the results. `document.body.dataset.state` goes
 // starting -> ready -> running -> done | cancelled | error; window.__benchResults / __benchDone are set
 // when a run ends.
-import { type Activations, createActivations, describeAdapter } from 'webgpu-activations';
-import type { RowStrategy } from '../src/gpu/backend.ts';
 import { type BenchConfig, configFromQuery, formatShape } from './config.ts';
+import { createEngines, destroyEngines } from './engines.ts';
 import { BENCH_OPS } from './ops.ts';
 import { appendCellRow, appendEdge, element, renderAdapter, renderCharts, renderCrossovers, renderTableHead } from './render.ts';
 import type { AdapterReport, BenchResults } from './results.ts';
@@ -79,50 +78,6 @@ function configFromControls(base: BenchConfig): BenchConfig {
   return { ...config, ops: ops.length > 0 ? config.ops : [] };
 }
 
-async function createEngines(rowStrategy: RowStrategy): Promise<{ engines: Engines; adapter: AdapterReport }> {
-  let webgpu: Activations | undefined;
-  let webgpuReason: string;
-  try {
-    webgpu = await createActivations({ backend: 'webgpu', rowStrategy });
-    webgpuReason = webgpu.reason;
-  } catch (error) {
-    webgpuReason = error instanceof Error ? error.message : String(error);
-  }
-  // auto as a user gets it: its own device, the default threshold.
-  const [cpu, auto] = await Promise.all([createActivations({ backend: 'cpu' }), createActivations({ rowStrategy })]);
-  const device = webgpu?.device ?? null;
-  const info = device?.adapterInfo;
-  const names = [info?.vendor, info?.architecture, info?.device, info?.description].join(' ');
-  const isFallbackAdapter = info && 'isFallbackAdapter' in info ? Boolean(info.isFallbackAdapter) : null;
-  const adapter: AdapterReport = {
-    available: device !== null,
-    description: device ? describeAdapter(info) : 'no WebGPU adapter',
-    vendor: info?.vendor ?? '',
-    architecture: info?.architecture ?? '',
-    device: info?.device ?? '',
-    adapterDescription: info?.description ?? '',
-    isFallbackAdapter,
-    software: isFallbackAdapter === true || /swiftshader|llvmpipe|software|warp/i.test(names),
-    features: {
-      'timestamp-query': device?.features.has('timestamp-query') ?? false,
-      subgroups: device?.features.has('subgroups') ?? false,
-    },
-    limits: device
-      ? {
-          maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
-          maxBufferSize: device.limits.maxBufferSize,
-          maxComputeWorkgroupsPerDimension: device.limits.maxComputeWorkgroupsPerDimension,
-        }
-      : null,
-    engineReasons: { webgpu: webgpuReason, auto: auto.reason },
-    autoMinGpuElements: auto.minGpuElements,
-  };
-  window.addEventListener('pagehide', () => {
-    for (const engine of [webgpu, cpu, auto]) engine?.destroy();
-  });
-  return { engines: { webgpu, cpu, auto }, adapter };
-}
-
 let lastResults: BenchResults | undefined;
 let running: AbortController | undefined;
 let plots: { destroy(): void }[] = [];
@@ -160,7 +115,7 @@ async function run(base: BenchConfig, engines: Engines, adapter: AdapterReport):
       running.signal,
     );
     lastResults = results;
-    renderAdapter(views.adapter, adapter, results.copyBandwidth, results.uploads);
+    renderAdapter(views.adapter, adapter, results.copyBandwidth, results.uploads, results.kernelCopyBandwidth);
     renderCrossovers(views.crossovers, results.crossovers);
     plots = renderCharts(views.charts, results);
     controls.status.textContent = `${results.state}: ${results.cells.length} cells${results.mismatch ? ', MISMATCH in our results' : ''}`;
@@ -197,6 +152,7 @@ async function start(): Promise<void> {
   renderTableHead(views.tableHead);
   controls.status.textContent = 'requesting WebGPU devices';
   const { engines, adapter } = await createEngines(base.rowStrategy);
+  window.addEventListener('pagehide', () => destroyEngines(engines));
   renderAdapter(views.adapter, adapter, undefined);
   controls.run.addEventListener('click', () => void run(base, engines, adapter));
   controls.cancel.addEventListener('click', () => running?.abort());

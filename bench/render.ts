@@ -52,6 +52,7 @@ export function renderAdapter(
   adapter: AdapterReport,
   copy: CopyBandwidth | Unavailable | undefined,
   uploads?: UploadTiming[] | Unavailable,
+  kernelCopy?: CopyBandwidth | Unavailable,
 ): void {
   const rows: [string, string][] = [
     ['Adapter', adapter.available ? adapter.description : `none: ${adapter.engineReasons.webgpu}`],
@@ -79,6 +80,14 @@ export function renderAdapter(
       isUnavailable(copy)
         ? `unavailable: ${copy.unavailable}`
         : `${formatGigabytesPerSecond(copy.gigabytesPerSecond)} GB/s (copyBufferToBuffer of ${formatBytes(copy.bytes / 2)}, bytes read + written, ${copy.method})`,
+    ]);
+  }
+  if (kernelCopy) {
+    rows.push([
+      'Copy-kernel bandwidth',
+      isUnavailable(kernelCopy)
+        ? `unavailable: ${kernelCopy.unavailable}`
+        : `${formatGigabytesPerSecond(kernelCopy.gigabytesPerSecond)} GB/s (vec4 compute copy of ${formatBytes(kernelCopy.bytes / 2)}, bytes read + written, ${kernelCopy.method})`,
     ]);
   }
   if (uploads) {

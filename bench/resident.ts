@@ -7,6 +7,7 @@
 // `repeats` copies of the work lasting several milliseconds. Without the feature: `repeats` copies per
 // submit, timed from submit to `queue.onSubmittedWorkDone()` on the wall clock.
 import { grid, type RowStrategy } from '../src/gpu/backend.ts';
+import { BufferUsage, MapMode } from '../src/gpu/flags.ts';
 import { pipelinesFor } from '../src/gpu/pipelines.ts';
 import { maxRelativeError } from './accuracy.ts';
 import { median, throwIfCancelled, yieldToBrowser } from './measure.ts';
@@ -96,12 +97,12 @@ export class GpuTimer {
       this.resolveBuffer = device.createBuffer({
         label: 'bench.timestamps.resolve',
         size: 16,
-        usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
+        usage: BufferUsage.QUERY_RESOLVE | BufferUsage.COPY_SRC,
       });
       this.readBuffer = device.createBuffer({
         label: 'bench.timestamps.read',
         size: 16,
-        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+        usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST,
       });
     }
   }
@@ -144,7 +145,7 @@ export class GpuTimer {
     encoder.resolveQuerySet(querySet, 0, 2, resolveBuffer, 0);
     encoder.copyBufferToBuffer(resolveBuffer, 0, readBuffer, 0, 16);
     device.queue.submit([encoder.finish()]);
-    await readBuffer.mapAsync(GPUMapMode.READ);
+    await readBuffer.mapAsync(MapMode.READ);
     const [begin, end] = new BigInt64Array(readBuffer.getMappedRange().slice(0));
     readBuffer.unmap();
     return Number((end ?? 0n) - (begin ?? 0n)) / 1e6;
@@ -160,7 +161,7 @@ export async function measureCopyBandwidth(
   signal: AbortSignal,
 ): Promise<CopyBandwidth> {
   const copyBytes = Math.min(COPY_BYTES, Math.floor(device.limits.maxBufferSize / 16) * 16);
-  const usage = GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST | GPUBufferUsage.STORAGE;
+  const usage = BufferUsage.COPY_SRC | BufferUsage.COPY_DST | BufferUsage.STORAGE;
   const source = device.createBuffer({ label: 'bench.copy.source', size: copyBytes, usage });
   const destination = device.createBuffer({ label: 'bench.copy.destination', size: copyBytes, usage });
   try {
@@ -216,26 +217,26 @@ export async function measureResidentKernel(
   try {
     device.pushErrorScope('validation');
     const inputBuffers = inputs.map((input, binding) => {
-      const buffer = createBuffer(`input${binding}`, paddedBytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
+      const buffer = createBuffer(`input${binding}`, paddedBytes, BufferUsage.STORAGE | BufferUsage.COPY_DST);
       device.queue.writeBuffer(buffer, 0, input.buffer, input.byteOffset, input.byteLength);
       return buffer;
     });
     const entries: GPUBindGroupEntry[] = inputBuffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
     const outputs = Array.from({ length: kernel.outputs ?? 1 }, (_, i) => {
-      const buffer = createBuffer(`output${i}`, paddedBytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC);
+      const buffer = createBuffer(`output${i}`, paddedBytes, BufferUsage.STORAGE | BufferUsage.COPY_SRC);
       entries.push({ binding: 2 + i, resource: { buffer } });
       return buffer;
     });
     const context: ResidentContext = { device, pipelines, rowStrategy: options.rowStrategy };
     const params = kernel.params(shape, context);
-    const uniform = createBuffer('params', params.byteLength, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+    const uniform = createBuffer('params', params.byteLength, BufferUsage.UNIFORM | BufferUsage.COPY_DST);
     device.queue.writeBuffer(uniform, 0, params);
     entries.push({ binding: 4, resource: { buffer: uniform } });
     const buffers: ResidentBuffers = {
       inputs: inputBuffers,
       output: outputs[0] as GPUBuffer,
       uniform,
-      scratch: (label, bytes) => createBuffer(label, bytes, GPUBufferUsage.STORAGE),
+      scratch: (label, bytes) => createBuffer(label, bytes, BufferUsage.STORAGE),
     };
     // The dispatches the library records for this op and shape: usually one, three for the split form.
     const passes = kernel.passes?.(shape, context, buffers) ?? [
@@ -274,7 +275,7 @@ export async function measureResidentKernel(
     // Two outputs are read back side by side, as the op's reference lays them out.
     const result = new Float32Array(outputs.length * elements);
     for (const [i, output] of outputs.entries()) {
-      const staging = createBuffer(`read${i}`, paddedBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+      const staging = createBuffer(`read${i}`, paddedBytes, BufferUsage.MAP_READ | BufferUsage.COPY_DST);
       result.set(await readBack(device, output, elements, staging), i * elements);
     }
     return {
@@ -293,7 +294,7 @@ async function readBack(device: GPUDevice, buffer: GPUBuffer, elements: number, 
   const encoder = device.createCommandEncoder({ label: 'bench.resident.read-back' });
   encoder.copyBufferToBuffer(buffer, 0, staging, 0, staging.size);
   device.queue.submit([encoder.finish()]);
-  await staging.mapAsync(GPUMapMode.READ);
+  await staging.mapAsync(MapMode.READ);
   const values = new Float32Array(staging.getMappedRange(), 0, elements).slice();
   staging.unmap();
   return values;

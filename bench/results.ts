@@ -105,6 +105,8 @@ export interface BenchResults {
   readonly config: BenchConfig;
   readonly adapter: AdapterReport;
   copyBandwidth: CopyBandwidth | Unavailable;
+  /** The same ceiling from a vec4 copy compute kernel (storage to storage, as our kernels read and write). */
+  kernelCopyBandwidth: CopyBandwidth | Unavailable;
   /** The three ways to upload an array, timed at a few sizes (the library uses writeBuffer). */
   uploads: UploadTiming[] | Unavailable;
   tfjs: { readonly version: string; readonly webgpu: TensorFlowBackendStatus; readonly cpu: TensorFlowBackendStatus } | null;

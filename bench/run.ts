@@ -3,6 +3,7 @@
 import type { Activations } from 'webgpu-activations';
 import { maxRelativeError, OUR_TOLERANCE } from './accuracy.ts';
 import { type BenchConfig, formatShape, shapesFor } from './config.ts';
+import { measureKernelCopyBandwidth } from './copy-kernel.ts';
 import { CancelledError, type Timing, throwIfCancelled, timeCalls, timeInterleaved, yieldToBrowser } from './measure.ts';
 import { type BenchOp, findOp, type OpInputs, tfjsEndToEnd } from './ops.ts';
 import { GpuTimer, measureCopyBandwidth, measureResidentKernel } from './resident.ts';
@@ -51,6 +52,13 @@ function createRandom(seed: number): () => number {
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** The browser's user agent, or in Node (no navigator before Node 21) the Node version and platform. */
+function hostDescription(): string {
+  const nodeProcess = (globalThis as { process?: { version: string; platform: string; arch: string } }).process;
+  if (typeof document === 'undefined' && nodeProcess) return `Node.js ${nodeProcess.version} (${nodeProcess.platform} ${nodeProcess.arch})`;
+  return globalThis.navigator?.userAgent ?? 'unknown host';
 }
 
 /** Where our auto engine runs an array of this many elements. */
@@ -109,10 +117,11 @@ export async function runBenchmark(
     state: 'done',
     startedAt: new Date().toISOString(),
     finishedAt: '',
-    userAgent: navigator.userAgent,
+    userAgent: hostDescription(),
     config,
     adapter,
     copyBandwidth: { unavailable: 'not measured' },
+    kernelCopyBandwidth: { unavailable: 'not measured' },
     uploads: { unavailable: 'not measured' },
     tfjs: null,
     cells: [],
@@ -144,6 +153,17 @@ export async function runBenchmark(
       }
     } else {
       results.copyBandwidth = { unavailable: 'no WebGPU device' };
+    }
+    if (device && timer) {
+      try {
+        results.kernelCopyBandwidth = await measureKernelCopyBandwidth(timer, device, config.reps, config.cellBudgetMs, signal);
+        console.log(`[bench] copy kernel bandwidth ${results.kernelCopyBandwidth.gigabytesPerSecond.toFixed(2)} GB/s (vec4 compute copy)`);
+      } catch (error) {
+        if (error instanceof CancelledError) throw error;
+        results.kernelCopyBandwidth = { unavailable: message(error) };
+      }
+    } else {
+      results.kernelCopyBandwidth = { unavailable: 'no WebGPU device' };
     }
     if (device) {
       hooks.onProgress(done, total, 'timing uploads (writeBuffer, mappedAtCreation, mapped staging)');

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgpu';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { BufferUsage, MapMode } from '../src/gpu/flags.ts';
 import { maxRelativeError } from './accuracy.ts';
 import { type BenchOp, type OpInputs, type TensorFlowModule, tensorFlowInputs } from './ops.ts';
 import { type GpuTiming, sampleRepeats } from './resident.ts';
@@ -106,10 +107,10 @@ export async function measureTensorFlowResident(
     ? device.createQuerySet({ label: 'bench.tfjs.timestamps', type: 'timestamp', count: 2 })
     : undefined;
   const resolveBuffer = querySet
-    ? device.createBuffer({ label: 'bench.tfjs.resolve', size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC })
+    ? device.createBuffer({ label: 'bench.tfjs.resolve', size: 16, usage: BufferUsage.QUERY_RESOLVE | BufferUsage.COPY_SRC })
     : undefined;
   const readBuffer = querySet
-    ? device.createBuffer({ label: 'bench.tfjs.read', size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST })
+    ? device.createBuffer({ label: 'bench.tfjs.read', size: 16, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST })
     : undefined;
   const flags = tf.env();
   const batchSize = flags.get('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE');
@@ -178,7 +179,7 @@ export async function measureTensorFlowResident(
       end.resolveQuerySet(querySet, 0, 2, resolveBuffer, 0);
       end.copyBufferToBuffer(resolveBuffer, 0, readBuffer, 0, 16);
       backend.submitQueue();
-      await readBuffer.mapAsync(GPUMapMode.READ);
+      await readBuffer.mapAsync(MapMode.READ);
       const [begin, finish] = new BigInt64Array(readBuffer.getMappedRange().slice(0));
       readBuffer.unmap();
       return Number((finish ?? 0n) - (begin ?? 0n)) / 1e6;

@@ -3,6 +3,8 @@
 // buffer mapped at creation (no pooling possible: only a new buffer can be mapped at creation), and a
 // pooled mappable staging buffer copied into the storage buffer. A sample ends when the queue has done
 // the upload (onSubmittedWorkDone), so each includes what the method costs the CPU and the GPU.
+
+import { BufferUsage, MapMode } from '../src/gpu/flags.ts';
 import { median, throwIfCancelled } from './measure.ts';
 
 /** Median milliseconds of one upload of `bytes` by each method. */
@@ -32,12 +34,12 @@ export async function measureUploads(
     const storage = device.createBuffer({
       label: 'bench.upload.storage',
       size: bytes,
-      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+      usage: BufferUsage.STORAGE | BufferUsage.COPY_DST,
     });
     const staging = device.createBuffer({
       label: 'bench.upload.staging',
       size: bytes,
-      usage: GPUBufferUsage.MAP_WRITE | GPUBufferUsage.COPY_SRC,
+      usage: BufferUsage.MAP_WRITE | BufferUsage.COPY_SRC,
     });
     const writeBuffer = async () => {
       device.queue.writeBuffer(storage, 0, data);
@@ -47,7 +49,7 @@ export async function measureUploads(
       const buffer = device.createBuffer({
         label: 'bench.upload.mapped',
         size: bytes,
-        usage: GPUBufferUsage.STORAGE,
+        usage: BufferUsage.STORAGE,
         mappedAtCreation: true,
       });
       new Float32Array(buffer.getMappedRange()).set(data);
@@ -56,7 +58,7 @@ export async function measureUploads(
       buffer.destroy();
     };
     const mappedStaging = async () => {
-      await staging.mapAsync(GPUMapMode.WRITE);
+      await staging.mapAsync(MapMode.WRITE);
       new Float32Array(staging.getMappedRange()).set(data);
       staging.unmap();
       const encoder = device.createCommandEncoder({ label: 'bench.upload.copy' });

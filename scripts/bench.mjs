@@ -1,17 +1,22 @@
 // `npm run bench`: builds the benchmark page (vite build --mode bench), serves it on 127.0.0.1, runs it
 // in headless Chromium, prints the results table, and writes bench-results.json and bench-results.png.
-// Exits non-zero when one of our backends is off the float64 reference or the page logged an error.
+// `npm run bench -- --node`: the same measurements in Node on Dawn (the webgpu package), no browser and
+// no network: prints the adapter and driver found, the same table, and writes bench-results.json (no
+// chart: it is drawn by the page). Exits non-zero when one of our backends is off the float64
+// reference, the page logged an error, or (--node) Dawn found no Vulkan loader, driver or adapter.
 //
 //   node scripts/bench.mjs [--ops sigmoid,softmax] [--sizes 256,65536] [--shapes 1x4096,64x64]
 //                          [--reps N] [--budget MS] [--quick] [--out DIR]
 //                          [--row-strategy auto|thread|workgroup|split]   (the row kernels, forced)
+//                          [--node [--adapter NAME] [--dawn FLAG ...]]    (Node on Dawn; Dawn's flags)
 import { createReadStream } from 'node:fs';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CHROMIUM_ARGS, requireBrowser } from './browser.mjs';
+import { CHROMIUM_ARGS, ensureBrowser, requireBrowser } from './browser.mjs';
+import { DRIVER_HELP, describeMissingVulkan, findVulkanDrivers, findVulkanLoader } from './dawn.mjs';
 
 const root = resolve(fileURLToPath(import.meta.url), '../..');
 
@@ -136,12 +141,21 @@ export function formatTable(results) {
   lines.push(`adapter: ${adapter.description}${adapter.software ? ' (software: only ratios mean anything)' : ''}`);
   if (results.config.rowStrategy && results.config.rowStrategy !== 'auto') lines.push(`row kernels forced: ${results.config.rowStrategy}`);
   lines.push(`features granted: timestamp-query=${adapter.features['timestamp-query']} subgroups=${adapter.features.subgroups}`);
+  if (results.userAgent) lines.push(`host: ${results.userAgent}`);
   const copy = results.copyBandwidth;
   lines.push(
     isAvailable(copy)
       ? `copy bandwidth: ${copy.gigabytesPerSecond.toFixed(2)} GB/s (copyBufferToBuffer ${copy.bytes / 2 / 1048576} MiB, read+write, ${copy.method})`
       : `copy bandwidth: unavailable (${copy.unavailable})`,
   );
+  const kernelCopy = results.kernelCopyBandwidth;
+  if (kernelCopy) {
+    lines.push(
+      isAvailable(kernelCopy)
+        ? `copy kernel bandwidth: ${kernelCopy.gigabytesPerSecond.toFixed(2)} GB/s (vec4 compute copy ${kernelCopy.bytes / 2 / 1048576} MiB, read+write, ${kernelCopy.method})`
+        : `copy kernel bandwidth: unavailable (${kernelCopy.unavailable})`,
+    );
+  }
   const uploads = results.uploads;
   if (Array.isArray(uploads)) {
     const sizes = uploads.map(
@@ -235,6 +249,67 @@ export function formatTable(results) {
   return lines.join('\n');
 }
 
+/**
+ * `--node`: the benchmark in Node on Dawn. bench/node.ts runs through Vite's SSR loader (the library's
+ * TypeScript and WGSL as the page gets them), from node_modules only: no browser, nothing downloaded.
+ * @returns {Promise<number>} the exit code
+ */
+async function benchInNode(values, outDir) {
+  const started = performance.now();
+  const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)}s`;
+  const missing = describeMissingVulkan();
+  const drivers = findVulkanDrivers();
+  if (process.platform === 'linux') {
+    const listed = drivers.files.map((file) => file.path + (file.exists ? '' : ' (missing)')).join(', ') || 'none';
+    console.log(`bench: Vulkan loader: ${findVulkanLoader() ?? 'missing'}`);
+    console.log(
+      `bench: Vulkan drivers (${drivers.variable ?? 'no VK_ICD_FILENAMES / VK_DRIVER_FILES: the default directories'}): ${listed}`,
+    );
+  }
+  if (missing) {
+    console.error(`bench: FAILED: Dawn cannot reach a GPU: ${missing}.\n${DRIVER_HELP}`);
+    return 1;
+  }
+  const dawnFlags = [...(values.adapter ? [`adapter=${values.adapter}`] : []), ...(values.dawn ?? [])];
+  const { createServer } = await import('vite');
+  const server = await createServer({
+    root,
+    configFile: join(root, 'vite.config.ts'),
+    mode: 'bench',
+    logLevel: 'warn',
+    appType: 'custom',
+    server: { middlewareMode: true, hmr: false, ws: false },
+  });
+  try {
+    const { runInNode } = await server.ssrLoadModule('/bench/node.ts');
+    console.log(`bench: running in Node ${process.version} on Dawn${dawnFlags.length > 0 ? ` with ${dawnFlags.join(' ')}` : ''} ...`);
+    let results;
+    try {
+      results = await runInNode({ query: `?${queryFrom(values)}`, dawnFlags, log: (line) => console.log(`bench: ${line}`) });
+    } catch (error) {
+      if (error?.name !== 'NoAdapterError') throw error;
+      console.error(`bench: FAILED: ${error.message}.`);
+      console.error(
+        `  Vulkan drivers tried (${drivers.variable ?? 'default directories'}): ${drivers.files.map((file) => file.path).join(', ') || 'none'}` +
+          ' (Dawn refuses some, e.g. Mesa\'s lavapipe: "shaderUniform*ArrayDynamicIndexing required").',
+      );
+      console.error(DRIVER_HELP);
+      return 1;
+    }
+    console.log(`\n${formatTable(results)}\n`);
+    const jsonPath = join(outDir, 'bench-results.json');
+    await writeFile(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
+    console.log(`bench: wrote ${jsonPath} (${elapsed()}; no chart in Node: the page draws it)`);
+    if (results.mismatch) {
+      console.error(`bench: FAILED: our results are off the float64 reference:\n  ${results.errors.join('\n  ')}`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    await server.close();
+  }
+}
+
 /** Turns command-line flags into the page's URL query. */
 function queryFrom(values) {
   const query = new URLSearchParams({ autorun: '1' });
@@ -259,12 +334,19 @@ async function main() {
       'row-strategy': { type: 'string' },
       quick: { type: 'boolean', default: false },
       out: { type: 'string', default: root },
+      node: { type: 'boolean', default: false },
+      adapter: { type: 'string' },
+      dawn: { type: 'string', multiple: true },
     },
   });
   const outDir = resolve(values.out);
   await mkdir(outDir, { recursive: true });
-  // Fail before the build when there is no browser: the finder's message says what to install.
-  await requireBrowser();
+  if (values.node) {
+    process.exitCode = await benchInNode(values, outDir);
+    return;
+  }
+  // Fail before the build when there is no browser and none can be installed: the finder says what to install.
+  await ensureBrowser();
 
   const started = performance.now();
   const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)}s`;

@@ -70,7 +70,8 @@ function canInstallWithApt() {
   }
 }
 
-async function ensureBrowser() {
+/** Finds a Chromium, installing Debian's when none is found and it may (root + apt-get); exits 1 otherwise. */
+export async function ensureBrowser() {
   const found = await findBrowser();
   if (found) return found;
   if (!canInstallWithApt()) {

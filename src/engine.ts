@@ -5,7 +5,7 @@ import { GpuBackend, type RowStrategy } from './gpu/backend.ts';
 import type { PoolStats } from './gpu/buffer-pool.ts';
 import { type Calibration, calibrate, describeCalibration } from './gpu/calibrate.ts';
 import { describeAdapter, requestDevice } from './gpu/device.ts';
-import { BUFFER_USAGE } from './gpu/executor.ts';
+import { BufferUsage } from './gpu/flags.ts';
 import { ResidentQueue } from './gpu/resident.ts';
 import { addNamedMethods, type ElementwiseOperations, type NamedElementwiseMethods, resolveCall } from './ops/calls.ts';
 import type { ElementwiseActivation, ElementwiseOptions } from './ops/elementwise.ts';
@@ -31,7 +31,10 @@ export interface CreateActivationsOptions {
   backend?: BackendChoice;
   /** Use this device instead of requesting one. The engine never destroys a device it was given. */
   device?: GPUDevice;
-  /** Where to request an adapter from, when not `navigator.gpu` (for example Node's `webgpu` package). */
+  /**
+   * Where to request an adapter from, instead of `navigator.gpu` (in Node: the `webgpu` package, imported
+   * when installed). For example Dawn with flags: `create(['adapter=NVIDIA ...'])` from `webgpu`.
+   */
   gpu?: GPU;
   /**
    * With `backend: 'auto'`, arrays with fewer elements than this run on the CPU, where a GPU round trip
@@ -164,7 +167,7 @@ export interface Activations
    * A tensor over a caller's GPUBuffer (or a range of it), without a copy, for the ops of
    * `act.resident`: as an input, or as `{ out }` to write into. The buffer stays the caller's: the
    * engine never destroys, pools or resizes it. It must be of the engine's device and have
-   * `GPUBufferUsage.STORAGE` (and `COPY_SRC` for `read()`).
+   * the `STORAGE` usage flag (and `COPY_SRC` for `read()`).
    * @param options - `byteOffset` (default 0; a multiple of the device's
    * `minStorageBufferOffsetAlignment`) and `length` in floats (default: the rest of the buffer).
    * @throws {TypeError} not a GPUBuffer, no STORAGE usage, a mapped buffer, a CPU engine.
@@ -303,10 +306,10 @@ class Engine extends EventTarget implements Activations {
     this.checkAlive('wrap');
     const queue = this.residentQueue();
     if (!queue) throw new ArgumentTypeError('buffer', `this engine runs on the CPU (${this.reason}); a GPUBuffer needs a WebGPU engine`);
-    if ((buffer.usage & BUFFER_USAGE.STORAGE) === 0) {
+    if ((buffer.usage & BufferUsage.STORAGE) === 0) {
       throw new ArgumentTypeError(
         'buffer',
-        `lacks GPUBufferUsage.STORAGE (its usage is ${buffer.usage}); the kernels bind it as a storage buffer`,
+        `lacks the STORAGE usage flag (its usage is ${buffer.usage}); the kernels bind it as a storage buffer`,
       );
     }
     if (buffer.mapState !== 'unmapped') throw new ArgumentTypeError('buffer', `is ${buffer.mapState}; unmap it first`);
@@ -484,8 +487,8 @@ class Engine extends EventTarget implements Activations {
 addNamedMethods(Engine.prototype);
 
 /**
- * Creates an engine. With `backend: 'auto'` (default) it uses WebGPU when `navigator.gpu` grants an
- * adapter and a device, and the CPU otherwise; `act.backend` and `act.reason` say which and why.
+ * Creates an engine. With `backend: 'auto'` (default) it uses WebGPU when `navigator.gpu` (in Node: the
+ * optional `webgpu` package, Dawn) grants an adapter and a device, and the CPU otherwise; `act.backend` and `act.reason` say which and why.
  *
  * @param options - see {@link CreateActivationsOptions}.
  * @returns the engine, ready to use.
@@ -532,8 +535,10 @@ export async function createActivations(options?: CreateActivationsOptions): Pro
     return start(new GpuBackend(given.device, backendOptions), description, undefined);
   }
   // The engine's own device: requested here, and again after a loss.
+  let grantedReason = ''; // the adapter, and where it came from (navigator.gpu, Node's webgpu package)
   const request = async (): Promise<GpuBackend | string> => {
     const granted = await requestDevice(given.gpu);
+    grantedReason = granted.reason;
     return granted.device ? new GpuBackend(granted.device, backendOptions, granted.adapterInfo) : granted.reason;
   };
   const first = await request();
@@ -541,7 +546,7 @@ export async function createActivations(options?: CreateActivationsOptions): Pro
     if (backend === 'webgpu') throw new WebGPUError(`backend 'webgpu' was requested but ${first}`);
     return new Engine(undefined, `${first}; running on the CPU`, minGpuElements, undefined);
   }
-  return start(first, `WebGPU device granted (${describeAdapter(first.adapterInfo)})`, request);
+  return start(first, grantedReason, request);
 }
 
 export { describeAdapter };

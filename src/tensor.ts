@@ -1,5 +1,5 @@
 import { ArgumentTypeError, WebGPUError } from './errors.ts';
-import { BUFFER_USAGE } from './gpu/executor.ts';
+import { BufferUsage } from './gpu/flags.ts';
 import type { ResidentQueue, TensorData } from './gpu/resident.ts';
 
 // A tensor dropped without destroy() still returns its GPU buffer to the pool when collected.
@@ -112,8 +112,8 @@ export class Tensor {
         "its WebGPU device was lost, and its values with it; compute it again on the engine's new device",
       );
     }
-    if ((state.data.view.buffer.usage & BUFFER_USAGE.COPY_SRC) === 0) {
-      throw new ArgumentTypeError('tensor', 'its GPUBuffer lacks GPUBufferUsage.COPY_SRC, which read() needs to copy the values back');
+    if ((state.data.view.buffer.usage & BufferUsage.COPY_SRC) === 0) {
+      throw new ArgumentTypeError('tensor', 'its GPUBuffer lacks the COPY_SRC usage flag, which read() needs to copy the values back');
     }
     try {
       return await state.queue.read(state.data);

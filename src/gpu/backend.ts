@@ -3,7 +3,8 @@ import type { ElementwiseActivation } from '../ops/elementwise.ts';
 import type { ElementwiseKernel, RowKernel } from '../ops/kernels.ts';
 import type { Shape } from '../validate.ts';
 import type { BufferPool, PoolStats } from './buffer-pool.ts';
-import { BUFFER_USAGE, type BufferView, type ExecutorOptions, GpuExecutor, type Recording, type RowPlan } from './executor.ts';
+import { type BufferView, type ExecutorOptions, GpuExecutor, type Recording, type RowPlan } from './executor.ts';
+import { BufferUsage, MapMode } from './flags.ts';
 import { padded } from './layout.ts';
 
 export {
@@ -23,8 +24,6 @@ export {
 
 /** Settings of a GPU backend: those of its executor. */
 export type GpuBackendOptions = ExecutorOptions;
-
-const MAP_MODE_READ = 0x0001;
 
 /**
  * The array API on one GPUDevice: each call uploads its inputs, records the op through the device's
@@ -187,7 +186,7 @@ export class GpuBackend {
       acquired.push(buffer);
       return buffer;
     };
-    const storage = BUFFER_USAGE.STORAGE | BUFFER_USAGE.COPY_SRC | BUFFER_USAGE.COPY_DST;
+    const storage = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
     const stagings: GPUBuffer[] = [];
     let mapped = false;
     try {
@@ -196,7 +195,7 @@ export class GpuBackend {
       let scopes: Promise<(GPUError | null)[]>;
       try {
         const inputViews = inputs.map((input) => {
-          const buffer = acquire(padded(Math.max(1, input.length)), BUFFER_USAGE.STORAGE | BUFFER_USAGE.COPY_DST, 'input');
+          const buffer = acquire(padded(Math.max(1, input.length)), BufferUsage.STORAGE | BufferUsage.COPY_DST, 'input');
           executor.write(buffer, 0, input);
           return { buffer, byteOffset: 0, length: input.length };
         });
@@ -208,7 +207,7 @@ export class GpuBackend {
         const encoder = device.createCommandEncoder({ label: `webgpu-activations.${label}.encoder` });
         encode({ encoder, temporary: (bytes, purpose) => acquire(bytes, storage, purpose), callerOwned: false }, inputViews, outputViews);
         for (const view of outputViews) {
-          const staging = acquire(padded(Math.max(1, view.length)), BUFFER_USAGE.MAP_READ | BUFFER_USAGE.COPY_DST, 'staging');
+          const staging = acquire(padded(Math.max(1, view.length)), BufferUsage.MAP_READ | BufferUsage.COPY_DST, 'staging');
           stagings.push(staging);
           if (view.length > 0) encoder.copyBufferToBuffer(view.buffer, 0, staging, 0, padded(view.length));
         }
@@ -219,7 +218,7 @@ export class GpuBackend {
         scopes = Promise.all([validation, outOfMemory]);
         executor.collectRetired();
       }
-      const maps = stagings.map((staging) => staging.mapAsync(MAP_MODE_READ));
+      const maps = stagings.map((staging) => staging.mapAsync(MapMode.READ));
       // Observed now, awaited below: a map that fails while the scopes are awaited is no unhandled rejection.
       for (const map of maps) map.catch(() => {});
       const [validationError, outOfMemoryError] = await scopes;

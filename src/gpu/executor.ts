@@ -9,19 +9,9 @@ import {
 } from '../ops/kernels.ts';
 import type { Shape } from '../validate.ts';
 import { BufferPool, type PoolStats } from './buffer-pool.ts';
+import { BufferUsage, MapMode } from './flags.ts';
 import { padded, splitParts, UNIFORM_BYTES } from './layout.ts';
 import { type BindingShape, type DevicePipelines, elementwiseBindingShape, pipelinesFor, WORKGROUP_SIZE } from './pipelines.ts';
-
-// GPUBufferUsage's values, from the WebGPU spec: read at call time from no global, so that the library
-// runs where WebGPU's globals are not installed (Node's `webgpu` package leaves that to the caller).
-export const BUFFER_USAGE = {
-  MAP_READ: 0x0001,
-  COPY_SRC: 0x0004,
-  COPY_DST: 0x0008,
-  UNIFORM: 0x0040,
-  STORAGE: 0x0080,
-} as const;
-const MAP_MODE_READ = 0x0001;
 
 /** `length` float32 values of a GPU buffer from `byteOffset` (a multiple of the device's storage offset alignment). */
 export interface BufferView {
@@ -331,7 +321,7 @@ export class GpuExecutor {
     let staging: GPUBuffer;
     let validation: Promise<GPUError | null>;
     try {
-      staging = this.pool.acquire(bytes, BUFFER_USAGE.MAP_READ | BUFFER_USAGE.COPY_DST, 'staging');
+      staging = this.pool.acquire(bytes, BufferUsage.MAP_READ | BufferUsage.COPY_DST, 'staging');
       const encoder = device.createCommandEncoder({ label: 'webgpu-activations.read.encoder' });
       encoder.copyBufferToBuffer(view.buffer, view.byteOffset, staging, 0, length * 4);
       device.queue.submit([encoder.finish()]);
@@ -340,7 +330,7 @@ export class GpuExecutor {
     }
     let reusable = false;
     try {
-      const mapped = staging.mapAsync(MAP_MODE_READ, 0, bytes);
+      const mapped = staging.mapAsync(MapMode.READ, 0, bytes);
       mapped.catch(() => {});
       const error = await validation;
       if (error) throw new WebGPUError(`reading a tensor back: ${error.message}`);
@@ -378,7 +368,7 @@ export class GpuExecutor {
       const buffer = this.device.createBuffer({
         label: 'webgpu-activations.params',
         size: UNIFORM_BYTES,
-        usage: BUFFER_USAGE.UNIFORM,
+        usage: BufferUsage.UNIFORM,
         mappedAtCreation: true,
       });
       new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(params, 0, UNIFORM_BYTES));
@@ -410,7 +400,7 @@ export class GpuExecutor {
     const buffer = this.device.createBuffer({
       label: `webgpu-activations.caller-scratch.${purpose}`,
       size: Math.max(padded(1), Math.ceil(Math.max(bytes, (found?.size ?? 0) * 2) / 256) * 256),
-      usage: BUFFER_USAGE.STORAGE | BUFFER_USAGE.COPY_SRC | BUFFER_USAGE.COPY_DST,
+      usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST,
     });
     this.callerScratch.set(purpose, buffer);
     return buffer;
@@ -571,7 +561,7 @@ export class GpuExecutor {
   // kernel that writes it, so that elements a kernel leaves unwritten show. Needs COPY_DST (a caller's
   // buffer without it is left as it is).
   private poison(recording: Recording, view: BufferView): void {
-    if (!this.options.poisonOutputs || view.length === 0 || (view.buffer.usage & BUFFER_USAGE.COPY_DST) === 0) return;
+    if (!this.options.poisonOutputs || view.length === 0 || (view.buffer.usage & BufferUsage.COPY_DST) === 0) return;
     const bytes = view.length * 4;
     const chunkBytes = Math.min(bytes, 4 * 1024 * 1024);
     if (!this.poisonSource || this.poisonSource.size < chunkBytes) {
@@ -579,7 +569,7 @@ export class GpuExecutor {
       this.poisonSource = this.device.createBuffer({
         label: 'webgpu-activations.poison',
         size: padded(chunkBytes / 4),
-        usage: BUFFER_USAGE.COPY_SRC,
+        usage: BufferUsage.COPY_SRC,
         mappedAtCreation: true,
       });
       new Float32Array(this.poisonSource.getMappedRange()).fill(POISON_VALUE);

@@ -6,6 +6,7 @@ import {
   type RowByThreadKernel,
   type RowKernel,
 } from '../ops/kernels.ts';
+import { ShaderStage } from './flags.ts';
 import { elementwiseShaderSource, softmaxShaderSource } from './shaders.ts';
 
 /** Threads of every compute workgroup: the WebGPU default limit of invocations per workgroup, met by every adapter. */
@@ -40,15 +41,15 @@ export function pipelinesFor(device: GPUDevice): DevicePipelines {
 function createDevicePipelines(device: GPUDevice): DevicePipelines {
   const read = (binding: number): GPUBindGroupLayoutEntry => ({
     binding,
-    visibility: GPUShaderStage.COMPUTE,
+    visibility: ShaderStage.COMPUTE,
     buffer: { type: 'read-only-storage' },
   });
   const write = (binding: number): GPUBindGroupLayoutEntry => ({
     binding,
-    visibility: GPUShaderStage.COMPUTE,
+    visibility: ShaderStage.COMPUTE,
     buffer: { type: 'storage' },
   });
-  const uniform: GPUBindGroupLayoutEntry = { binding: 4, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } };
+  const uniform: GPUBindGroupLayoutEntry = { binding: 4, visibility: ShaderStage.COMPUTE, buffer: { type: 'uniform' } };
   const layout = (shape: BindingShape, entries: GPUBindGroupLayoutEntry[]) =>
     device.createBindGroupLayout({ label: `webgpu-activations.layout.${shape}`, entries });
   const layouts: Record<BindingShape, GPUBindGroupLayout> = {

@@ -1,8 +1,9 @@
 import { ArgumentRangeError, ArgumentTypeError, WebGPUError } from '../errors.ts';
-import { BUFFER_USAGE, type BufferView, type GpuExecutor, type Recording } from './executor.ts';
+import type { BufferView, GpuExecutor, Recording } from './executor.ts';
+import { BufferUsage } from './flags.ts';
 import { padded } from './layout.ts';
 
-const TENSOR_USAGE = BUFFER_USAGE.STORAGE | BUFFER_USAGE.COPY_SRC | BUFFER_USAGE.COPY_DST;
+const TENSOR_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
 
 /** The GPU side of a tensor: its view, who owns the buffer, and the outcome of the last op that wrote it. */
 export interface TensorData {

@@ -3,11 +3,13 @@
 
 import { describe, expect, it } from 'vitest';
 import { createActivations, defineActivation, type Tensor } from 'webgpu-activations';
+import { BufferUsage, MapMode } from '../../src/gpu/flags.ts';
 import { expectClose } from '../support/compare.ts';
+import { testAdapter } from '../support/host.ts';
 import { createRandom, SEED, uniformFloat32Array } from '../support/random.ts';
 import { map64, sigmoid64, softmax64 } from '../support/reference.ts';
 
-const STORAGE_IO = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+const STORAGE_IO = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
 
 type Engine = Awaited<ReturnType<typeof createActivations>>;
 
@@ -16,8 +18,7 @@ async function withEngine(
   options: Parameters<typeof createActivations>[0],
   body: (device: GPUDevice, act: Engine) => Promise<void>,
 ): Promise<void> {
-  const adapter = await navigator.gpu.requestAdapter();
-  if (!adapter) throw new Error('no WebGPU adapter: the browser tests need one (Chromium with SwiftShader)');
+  const adapter = await testAdapter();
   const device = await adapter.requestDevice({
     requiredLimits: { maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize },
   });
@@ -40,12 +41,12 @@ function callerBuffer(device: GPUDevice, bytes: number, values?: Float32Array, b
 async function readBuffer(device: GPUDevice, buffer: GPUBuffer, byteOffset: number, length: number): Promise<Float32Array> {
   const staging = device.createBuffer({
     size: Math.ceil((length * 4) / 16) * 16 || 16,
-    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST,
   });
   const encoder = device.createCommandEncoder();
   encoder.copyBufferToBuffer(buffer, byteOffset, staging, 0, length * 4);
   device.queue.submit([encoder.finish()]);
-  await staging.mapAsync(GPUMapMode.READ);
+  await staging.mapAsync(MapMode.READ);
   const values = new Float32Array(staging.getMappedRange(), 0, length).slice();
   staging.unmap();
   staging.destroy();
@@ -122,8 +123,8 @@ describe("the caller's buffers: act.wrap, { out }, tensor.buffer", () => {
     await withEngine({}, async (device, act) => {
       const buffer = callerBuffer(device, 1024);
       expect(() => act.wrap({} as GPUBuffer)).toThrow(/^buffer: expected a GPUBuffer/);
-      expect(() => act.wrap(callerBuffer(device, 64, undefined, 0, GPUBufferUsage.COPY_DST))).toThrow(
-        /^buffer: lacks GPUBufferUsage.STORAGE/,
+      expect(() => act.wrap(callerBuffer(device, 64, undefined, 0, BufferUsage.COPY_DST))).toThrow(
+        /^buffer: lacks the STORAGE usage flag/,
       );
       expect(() => act.wrap(buffer, { byteOffset: 4 })).toThrow(
         /^options.byteOffset: expected a non-negative multiple of the device's minStorageBufferOffsetAlignment/,
@@ -146,10 +147,10 @@ describe("the caller's buffers: act.wrap, { out }, tensor.buffer", () => {
       expect(() => act.resident.sigmoidWithDerivative(a, { out: [b, b] })).toThrow(/^options.out\[1\]: overlaps options.out\[0\]/);
       expect(() => act.resident.sigmoidWithDerivative(a, { out: b })).toThrow(/^options.out: expected a pair/);
       // read() needs COPY_SRC.
-      const storageOnly = act.wrap(callerBuffer(device, 64, undefined, 0, GPUBufferUsage.STORAGE));
-      await expect(storageOnly.read()).rejects.toThrow(/^tensor: its GPUBuffer lacks GPUBufferUsage.COPY_SRC/);
+      const storageOnly = act.wrap(callerBuffer(device, 64, undefined, 0, BufferUsage.STORAGE));
+      await expect(storageOnly.read()).rejects.toThrow(/^tensor: its GPUBuffer lacks the COPY_SRC usage flag/);
       // A buffer of another device: its ops and read() reject with a TypeError naming the buffer.
-      const other = await ((await navigator.gpu.requestAdapter()) as GPUAdapter).requestDevice();
+      const other = await (await testAdapter()).requestDevice();
       const foreign = act.wrap(other.createBuffer({ size: 64, usage: STORAGE_IO }));
       await expect(foreign.read()).rejects.toThrow(/^buffer: cannot be used on this engine's device/);
       await expect(act.resident.relu(foreign).read()).rejects.toThrow(TypeError);

@@ -14,6 +14,7 @@ import {
 } from 'webgpu-activations';
 import { expectClose } from '../support/compare.ts';
 import { countingDevice } from '../support/counting-device.ts';
+import { testAdapter } from '../support/host.ts';
 import { createRandom, SEED, uniformFloat32Array } from '../support/random.ts';
 import { map64, softmax64 } from '../support/reference.ts';
 import { ROW_REFERENCES } from '../support/row-cases.ts';
@@ -176,7 +177,7 @@ describe('GPU resources', () => {
     const lost = await Promise.race([ownDevice.lost.then(() => 'lost'), new Promise((r) => setTimeout(() => r('alive'), 2000))]);
     expect(lost).toBe('lost');
 
-    const adapter = (await navigator.gpu.requestAdapter()) as GPUAdapter;
+    const adapter = await testAdapter();
     const device = await adapter.requestDevice();
     const given = await createActivations({ device });
     expect(given.device).toBe(device);

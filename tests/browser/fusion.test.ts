@@ -3,7 +3,9 @@
 
 import { describe, expect, it } from 'vitest';
 import { type WgslFunctionName, wgslFunctions } from 'webgpu-activations';
+import { BufferUsage, MapMode, ShaderStage } from '../../src/gpu/flags.ts';
 import { expectClose } from '../support/compare.ts';
+import { testAdapter } from '../support/host.ts';
 import { createRandom, SEED } from '../support/random.ts';
 import {
   gelu64,
@@ -36,8 +38,7 @@ const FUNCTIONS: Record<WgslFunctionName, { snake: string; forward: (x: number) 
 };
 
 async function device(): Promise<GPUDevice> {
-  const adapter = await navigator.gpu.requestAdapter();
-  if (!adapter) throw new Error('no WebGPU adapter: the browser tests need one (Chromium with SwiftShader)');
+  const adapter = await testAdapter();
   return adapter.requestDevice();
 }
 
@@ -48,7 +49,7 @@ async function run(gpu: GPUDevice, code: string, inputs: Float32Array[], outputL
   // An explicit layout: 'auto' would leave out the bindings a kernel does not use.
   const entry = (binding: number, type: GPUBufferBindingType): GPUBindGroupLayoutEntry => ({
     binding,
-    visibility: GPUShaderStage.COMPUTE,
+    visibility: ShaderStage.COMPUTE,
     buffer: { type },
   });
   const bindGroupLayout = gpu.createBindGroupLayout({
@@ -57,12 +58,12 @@ async function run(gpu: GPUDevice, code: string, inputs: Float32Array[], outputL
   const layout = gpu.createPipelineLayout({ bindGroupLayouts: [bindGroupLayout] });
   const pipeline = gpu.createComputePipeline({ layout, compute: { module, entryPoint: 'main' } });
   const buffers = inputs.map((values) => {
-    const buffer = gpu.createBuffer({ size: Math.max(16, values.byteLength), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+    const buffer = gpu.createBuffer({ size: Math.max(16, values.byteLength), usage: BufferUsage.STORAGE | BufferUsage.COPY_DST });
     gpu.queue.writeBuffer(buffer, 0, values);
     return buffer;
   });
-  const out = gpu.createBuffer({ size: outputLength * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-  const read = gpu.createBuffer({ size: outputLength * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const out = gpu.createBuffer({ size: outputLength * 4, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC });
+  const read = gpu.createBuffer({ size: outputLength * 4, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
   const bindGroup = gpu.createBindGroup({
     layout: bindGroupLayout,
     entries: [...buffers.map((buffer, binding) => ({ binding, resource: { buffer } })), { binding: 4, resource: { buffer: out } }],
@@ -77,7 +78,7 @@ async function run(gpu: GPUDevice, code: string, inputs: Float32Array[], outputL
   gpu.queue.submit([encoder.finish()]);
   const error = await gpu.popErrorScope();
   expect(error?.message ?? null, 'the shader compiles and runs').toBeNull();
-  await read.mapAsync(GPUMapMode.READ);
+  await read.mapAsync(MapMode.READ);
   const result = new Float32Array(read.getMappedRange().slice(0));
   read.unmap();
   for (const buffer of [...buffers, out, read]) buffer.destroy();

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { type Activations, type BackendChange, createActivations, EngineDestroyedError } from 'webgpu-activations';
 import { expectClose } from '../support/compare.ts';
 import { countingDevice } from '../support/counting-device.ts';
+import { testAdapter } from '../support/host.ts';
 import { createRandom, SEED, uniformFloat32Array } from '../support/random.ts';
 import { map64, sigmoid64, softmax64 } from '../support/reference.ts';
 
@@ -61,7 +62,7 @@ describe('device loss', () => {
   });
 
   it("on a caller's device: falls back to the CPU for good and does not request another", async () => {
-    const adapter = (await navigator.gpu.requestAdapter()) as GPUAdapter;
+    const adapter = await testAdapter();
     const device = await adapter.requestDevice();
     const act = await createActivations({ device, minGpuElements: 1024 });
     const seen = changes(act);

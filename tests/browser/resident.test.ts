@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { cpu, createActivations, EngineDestroyedError, Tensor } from 'webgpu-activations';
 import { expectClose } from '../support/compare.ts';
+import { testAdapter } from '../support/host.ts';
 import { createRandom, SEED, uniformFloat32Array } from '../support/random.ts';
 import { map64, sigmoid64, softmax64 } from '../support/reference.ts';
 
@@ -143,7 +144,7 @@ describe('resident ops on WebGPU', () => {
 
   it('refuses a tensor larger than the device can hold with a RangeError stating the limit', async () => {
     // A device with WebGPU's default limits (maxBufferSize 256 MiB), and an array one element past it.
-    const device = await ((await navigator.gpu.requestAdapter()) as GPUAdapter).requestDevice();
+    const device = await (await testAdapter()).requestDevice();
     const act = await createActivations({ device });
     try {
       const limit = device.limits.maxBufferSize;

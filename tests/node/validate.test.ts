@@ -154,16 +154,6 @@ describe('engines', () => {
     act.destroy(); // twice is harmless
   });
 
-  it('fall back to the CPU under auto when WebGPU is missing, saying why', async () => {
-    const act = await createActivations({ backend: 'auto' });
-    expect(act.backend).toBe('cpu');
-    expect(act.reason).toMatch(/navigator\.gpu is missing/);
-  });
-
-  it("refuse backend 'webgpu' where WebGPU is missing, with the reason", async () => {
-    await expect(createActivations({ backend: 'webgpu' })).rejects.toThrow(/backend 'webgpu' was requested but WebGPU is not available/);
-  });
-
   it('reject an unknown backend name', async () => {
     await expect(createActivations({ backend: 'gpu' as 'webgpu' })).rejects.toThrow(
       /^options\.backend: expected 'auto', 'webgpu' or 'cpu', got "gpu"/,

@@ -2,10 +2,11 @@
 // buffer created through it that has not been destroyed is in `alive`. Given to an engine as a caller's
 // device, it is never destroyed by the engine, so only the engine's own buffers are at stake.
 
+import { testAdapter } from './host.ts';
+
 /** Requests a device on this page's adapter whose createBuffer records each buffer until its destroy(). */
 export async function countingDevice(): Promise<{ device: GPUDevice; alive: Set<GPUBuffer> }> {
-  const adapter = await navigator.gpu.requestAdapter();
-  if (!adapter) throw new Error('no WebGPU adapter: the browser tests need one (SwiftShader provides it)');
+  const adapter = await testAdapter();
   const device = await adapter.requestDevice({ label: 'tests.counting-device' });
   const alive = new Set<GPUBuffer>();
   const createBuffer = device.createBuffer.bind(device);
