@@ -2,12 +2,9 @@
 // op is one entry here: its inputs, its float64 reference, how each backend computes it end to end,
 // and which kernel the resident timing dispatches. (Which ops a run takes by default: config.ts.)
 import type * as TensorFlow from '@tensorflow/tfjs-core';
-import type { Activations } from 'webgpu-activations';
-import { elementwiseParams, isSoftwareAdapter, planRows, type RowStrategy, rowParams } from '../src/gpu/backend.ts';
-import { padded } from '../src/gpu/layout.ts';
-import { type BindingShape, type DevicePipelines, elementwiseBindingShape, WORKGROUP_SIZE } from '../src/gpu/pipelines.ts';
+import type { Activations, ResidentOperations, Tensor } from 'webgpu-activations';
 import { ACTIVATIONS, type ElementwiseActivation } from '../src/ops/elementwise.ts';
-import { type ElementwiseKernel, isTwoInputRowKernel, type RowKernel } from '../src/ops/kernels.ts';
+import type { ElementwiseKernel, RowKernel } from '../src/ops/kernels.ts';
 import {
   gelu64,
   geluDerivative64,
@@ -42,42 +39,14 @@ export interface OpInputs {
   readonly shape: BenchShape;
 }
 
-/** Where a resident timing runs: the device, and the row strategy the engines were made with. */
-export interface ResidentContext {
-  readonly device: GPUDevice;
-  readonly pipelines: DevicePipelines;
-  readonly rowStrategy: RowStrategy;
-}
-
-/** One dispatch of a multi-pass op, bound and ready to record. */
-export interface ResidentPass {
-  readonly pipeline: GPUComputePipeline;
-  readonly bindGroup: GPUBindGroup;
-  readonly workgroups: number;
-}
-
-/** The buffers a resident timing made for an op, for the passes that bind them. */
-export interface ResidentBuffers {
-  readonly inputs: readonly GPUBuffer[];
-  readonly output: GPUBuffer;
-  readonly uniform: GPUBuffer;
-  /** A scratch storage buffer, destroyed with the others. */
-  scratch(label: string, bytes: number): GPUBuffer;
-}
-
-/** The kernel that the resident timing dispatches for an op, with the uniform and grid it needs. */
+/**
+ * How the resident timing runs an op: through the library's own recording (`act.resident.with(encoder)`),
+ * from input tensors into output tensors, so that it times exactly the dispatches a caller gets.
+ */
 export interface ResidentKernel {
-  readonly bindingShape: BindingShape;
-  pipeline(shape: BenchShape, context: ResidentContext): GPUComputePipeline;
-  /** The uniform at binding 4, laid out as the Params struct at the top of the op's .wgsl file. */
-  params(shape: BenchShape, context: ResidentContext): ArrayBuffer;
-  workgroups(shape: BenchShape, context: ResidentContext): number;
-  /**
-   * Where the library runs the op in several dispatches for this shape (the split form of the row
-   * ops), those dispatches; undefined where the single one above is what the library runs.
-   */
-  passes?(shape: BenchShape, context: ResidentContext, buffers: ResidentBuffers): ResidentPass[] | undefined;
-  /** Kernels with two outputs (binding 2 and 3, read back one after the other): 2. Default 1. */
+  /** Records one call of the op into `ops` (a caller-encoder recording), writing `outputs`. */
+  record(ops: ResidentOperations, inputs: readonly Tensor[], outputs: readonly Tensor[], shape: BenchShape): void;
+  /** Ops with two outputs (f and f', read back one after the other): 2. Default 1. */
   readonly outputs?: 1 | 2;
 }
 
@@ -153,84 +122,36 @@ async function readAndDispose(tensor: TensorFlow.Tensor): Promise<Float32Array> 
 const SIGMOID_EDGE_INPUTS = [Number.NaN, -100, -20, -10, -1, 0, 1, 10, 20, 100, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
 const SIGMOID_OUTPUT_EDGE_INPUTS = [Number.NaN, 0, 1e-30, 2.061153622438558e-9, 0.25, 0.5, 0.75, 0.9999546000702375, 1];
 
-/**
- * The resident spec of an elementwise kernel of `activation`; `alpha` is the activation's scalar
- * parameter as the engine passes it in the uniform (leaky relu's slope; ignored by the others).
- */
+/** The resident spec of an elementwise kernel of `activation`; `alpha` is its scalar parameter (leaky relu's slope). */
 function elementwiseKernel(
   activation: ElementwiseActivation,
   kernel: ElementwiseKernel | 'forward_and_derivative',
-  alpha = 0,
+  alpha?: number,
 ): ResidentKernel {
+  const options = alpha === undefined ? {} : { alpha };
   return {
     outputs: kernel === 'forward_and_derivative' ? 2 : 1,
-    bindingShape: elementwiseBindingShape(kernel),
-    pipeline: (_shape, { pipelines }) => pipelines.elementwise(activation, kernel),
-    params: (shape) => elementwiseParams(shape.rows * shape.cols, alpha),
-    workgroups: (shape) => Math.ceil(Math.ceil((shape.rows * shape.cols) / 4) / WORKGROUP_SIZE),
+    record: (ops, [x, dy], [out, second]) => {
+      const input = x as Tensor;
+      const output = out as Tensor;
+      if (kernel === 'forward') ops.forward(activation, input, { ...options, out: output });
+      else if (kernel === 'derivative') ops.derivative(activation, input, { ...options, out: output });
+      else if (kernel === 'derivative_from_output') ops.derivative(activation, input, { from: 'output', out: output });
+      else if (kernel === 'backward') ops.backward(activation, input, dy as Tensor, { ...options, from: 'input', out: output });
+      else if (kernel === 'backward_from_output') ops.backward(activation, input, dy as Tensor, { from: 'output', out: output });
+      else ops.forwardWithDerivative(activation, input, { ...options, out: [output, second as Tensor] });
+    },
   };
 }
 
-/**
- * The resident spec of a row kernel: the plan the library itself makes for this shape on this device
- * under the run's row strategy, the split form's three dispatches included (as src/gpu/resident.ts
- * records them: partial statistics, a merge per row, the outputs).
- */
-function rowKernel(kernel: RowKernel, bindingShape: BindingShape): ResidentKernel {
-  const plan = (shape: BenchShape, { device, rowStrategy }: ResidentContext) =>
-    planRows(kernel, shape.rows, shape.cols, isSoftwareAdapter(device, undefined), rowStrategy);
+/** The resident spec of a row op: the library's own plan for the shape and the engine's row strategy, the split form included. */
+function rowKernel(kernel: RowKernel): ResidentKernel {
   return {
-    bindingShape,
-    pipeline: (shape, context) => {
-      const { kernel: entryPoint, threadsPerRow } = plan(shape, context);
-      return context.pipelines.rows(entryPoint, threadsPerRow);
-    },
-    params: (shape, context) => rowParams(shape.rows, shape.cols, shape.rows * shape.cols, plan(shape, context).parts),
-    workgroups: (shape, context) => Math.ceil(shape.rows / plan(shape, context).rowsPerWorkgroup),
-    passes: (shape, context, buffers) => {
-      const { parts } = plan(shape, context);
-      if (parts === 1) return undefined;
-      const { device, pipelines } = context;
-      const { rows } = shape;
-      const length = rows * shape.cols;
-      const twoInputs = isTwoInputRowKernel(kernel);
-      const partials = buffers.scratch('partials', padded(rows * parts * 4));
-      const merged = buffers.scratch('merged', padded(rows * 4));
-      const bind = (label: string, layout: BindingShape, entries: [number, GPUBuffer][]) =>
-        device.createBindGroup({
-          label: `bench.resident.${kernel}.${label}`,
-          layout: pipelines.layouts[layout],
-          entries: [...entries, [4, buffers.uniform] as [number, GPUBuffer]].map(([binding, buffer]) => ({
-            binding,
-            resource: { buffer },
-          })),
-        });
-      const inputs = buffers.inputs.map((buffer, binding): [number, GPUBuffer] => [binding, buffer]);
-      const partialKernel = twoInputs ? 'split_dot' : 'split_statistics';
-      return [
-        {
-          pipeline: pipelines.rows(partialKernel, 1),
-          bindGroup: bind('partials', twoInputs ? 'binary' : 'unary', [...inputs, [2, partials]]),
-          workgroups: Math.ceil((rows * parts) / WORKGROUP_SIZE),
-        },
-        {
-          pipeline: pipelines.rows('merge_partials', 1),
-          bindGroup: bind('merge', 'unary', [
-            [0, partials],
-            [2, merged],
-          ]),
-          workgroups: Math.ceil(rows / WORKGROUP_SIZE),
-        },
-        {
-          pipeline: pipelines.rows(`${kernel}_split`, 1),
-          bindGroup: bind('outputs', twoInputs ? 'binary_with_statistics' : 'unary_with_statistics', [
-            ...inputs,
-            [2, buffers.output],
-            [3, merged],
-          ]),
-          workgroups: Math.ceil(length / WORKGROUP_SIZE),
-        },
-      ];
+    record: (ops, [x, dy], [out], shape) => {
+      const options = { rows: shape.rows, cols: shape.cols, out: out as Tensor };
+      if (kernel === 'softmax') ops.softmax(x as Tensor, options);
+      else if (kernel === 'log_softmax') ops.logSoftmax(x as Tensor, options);
+      else ops.softmaxBackward(x as Tensor, dy as Tensor, options);
     },
   };
 }
@@ -470,7 +391,7 @@ function backwardOp(spec: BackwardSpec): BenchOp {
       return out;
     },
     tfjs: (tf, x, dy) => tf.mul(requireTensor(dy), spec.derivativeTf(tf, x)),
-    resident: elementwiseKernel(spec.activation, 'backward', spec.alpha ?? 0),
+    resident: elementwiseKernel(spec.activation, 'backward', spec.alpha),
     note: spec.note,
   };
 }
@@ -634,7 +555,7 @@ const ROW_OPS_BEYOND_SOFTMAX: readonly BenchOp[] = [
       return out;
     },
     tfjs: (tf, x) => tf.logSoftmax(x),
-    resident: rowKernel('log_softmax', 'unary'),
+    resident: rowKernel('log_softmax'),
   },
   {
     id: 'softmaxBackward',
@@ -676,7 +597,7 @@ const ROW_OPS_BEYOND_SOFTMAX: readonly BenchOp[] = [
       const gradient = requireTensor(dy);
       return tf.mul(y, tf.sub(gradient, tf.sum(tf.mul(gradient, y), 1, true)));
     },
-    resident: rowKernel('softmax_backward', 'binary'),
+    resident: rowKernel('softmax_backward'),
     note: 'Input y is a softmax output, dy the gradient. dx_i = y_i (dy_i - dot) cancels where dy_i is near dot, so errors are relative to y_i (|dy_i| + sum_j |y_j dy_j|), not to dx_i. TF.js: y * (dy - sum(dy * y, axis 1, keepDims)).',
   },
 ];
@@ -808,7 +729,7 @@ export const BENCH_OPS: readonly BenchOp[] = [
       return out;
     },
     tfjs: (tf, x) => tf.softmax(x),
-    resident: rowKernel('softmax', 'unary'),
+    resident: rowKernel('softmax'),
   },
   ...ROW_OPS_BEYOND_SOFTMAX,
 ];

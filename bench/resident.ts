@@ -6,12 +6,11 @@
 // get identical brackets. Chrome quantises timestamps (100 µs by default), so every bracket holds
 // `repeats` copies of the work lasting several milliseconds. Without the feature: `repeats` copies per
 // submit, timed from submit to `queue.onSubmittedWorkDone()` on the wall clock.
-import { grid, type RowStrategy } from '../src/gpu/backend.ts';
+import type { Activations } from 'webgpu-activations';
 import { BufferUsage, MapMode } from '../src/gpu/flags.ts';
-import { pipelinesFor } from '../src/gpu/pipelines.ts';
 import { maxRelativeError } from './accuracy.ts';
 import { median, throwIfCancelled, yieldToBrowser } from './measure.ts';
-import type { BenchOp, BenchShape, ResidentBuffers, ResidentContext } from './ops.ts';
+import type { BenchOp, BenchShape } from './ops.ts';
 
 export type GpuTimingMethod = 'timestamp-query' | 'submit-to-done wall clock';
 
@@ -182,12 +181,14 @@ export async function measureCopyBandwidth(
 }
 
 /**
- * One of our kernels on data already on the GPU: random inputs uploaded once, `repeats` dispatches per
- * compute pass, nothing read back. Throws a RangeError when the array does not fit in one binding.
+ * One of our ops on data already on the GPU, recorded by the library itself (`act.resident.with`) into
+ * the timed encoder: random inputs uploaded once, `repeats` calls per bracket, nothing read back until
+ * the timing is done. What is timed is what a caller recording into their own encoder gets, the
+ * library's slicing and split form included.
  */
 export async function measureResidentKernel(
   timer: GpuTimer,
-  device: GPUDevice,
+  act: Activations,
   op: BenchOp,
   inputs: readonly Float32Array[],
   shape: BenchShape,
@@ -198,74 +199,17 @@ export async function measureResidentKernel(
     budgetMs: number;
     signal: AbortSignal;
     errorScale?: Float64Array | undefined;
-    rowStrategy: RowStrategy;
   },
 ): Promise<ResidentTiming> {
   const elements = shape.rows * shape.cols;
-  const paddedBytes = Math.ceil((elements * 4) / 16) * 16;
-  if (paddedBytes > device.limits.maxStorageBufferBindingSize) {
-    throw new RangeError(`${paddedBytes} bytes exceed maxStorageBufferBindingSize (${device.limits.maxStorageBufferBindingSize})`);
-  }
   const kernel = op.resident;
-  const pipelines = pipelinesFor(device);
-  const created: GPUBuffer[] = [];
-  const createBuffer = (label: string, size: number, usage: number) => {
-    const buffer = device.createBuffer({ label: `bench.resident.${op.id}.${label}`, size, usage });
-    created.push(buffer);
-    return buffer;
-  };
+  const tensors = inputs.map((input) => act.upload(input));
+  const outputs = Array.from({ length: kernel.outputs ?? 1 }, () => act.upload(new Float32Array(elements)));
   try {
-    device.pushErrorScope('validation');
-    const inputBuffers = inputs.map((input, binding) => {
-      const buffer = createBuffer(`input${binding}`, paddedBytes, BufferUsage.STORAGE | BufferUsage.COPY_DST);
-      device.queue.writeBuffer(buffer, 0, input.buffer, input.byteOffset, input.byteLength);
-      return buffer;
-    });
-    const entries: GPUBindGroupEntry[] = inputBuffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
-    const outputs = Array.from({ length: kernel.outputs ?? 1 }, (_, i) => {
-      const buffer = createBuffer(`output${i}`, paddedBytes, BufferUsage.STORAGE | BufferUsage.COPY_SRC);
-      entries.push({ binding: 2 + i, resource: { buffer } });
-      return buffer;
-    });
-    const context: ResidentContext = { device, pipelines, rowStrategy: options.rowStrategy };
-    const params = kernel.params(shape, context);
-    const uniform = createBuffer('params', params.byteLength, BufferUsage.UNIFORM | BufferUsage.COPY_DST);
-    device.queue.writeBuffer(uniform, 0, params);
-    entries.push({ binding: 4, resource: { buffer: uniform } });
-    const buffers: ResidentBuffers = {
-      inputs: inputBuffers,
-      output: outputs[0] as GPUBuffer,
-      uniform,
-      scratch: (label, bytes) => createBuffer(label, bytes, BufferUsage.STORAGE),
-    };
-    // The dispatches the library records for this op and shape: usually one, three for the split form.
-    const passes = kernel.passes?.(shape, context, buffers) ?? [
-      {
-        pipeline: kernel.pipeline(shape, context),
-        bindGroup: device.createBindGroup({
-          label: `bench.resident.${op.id}.bind-group`,
-          layout: pipelines.layouts[kernel.bindingShape],
-          entries,
-        }),
-        workgroups: kernel.workgroups(shape, context),
-      },
-    ];
-    const grids = passes.map((pass) => grid(pass.workgroups, device.limits.maxComputeWorkgroupsPerDimension));
-    const setupError = await device.popErrorScope();
-    if (setupError) throw new Error(`resident ${op.id}: ${setupError.message}`);
-
     const timing = await timer.time(
       (encoder, repeats) => {
-        const pass = encoder.beginComputePass({ label: `bench.resident.${op.id}.pass` });
-        for (let i = 0; i < repeats; i++) {
-          passes.forEach(({ pipeline, bindGroup }, p) => {
-            const [x, y] = grids[p] as [number, number];
-            pass.setPipeline(pipeline);
-            pass.setBindGroup(0, bindGroup);
-            pass.dispatchWorkgroups(x, y);
-          });
-        }
-        pass.end();
+        const ops = act.resident.with(encoder);
+        for (let i = 0; i < repeats; i++) kernel.record(ops, tensors, outputs, shape);
       },
       options.maxSamples,
       options.budgetMs,
@@ -274,10 +218,7 @@ export async function measureResidentKernel(
     const gigabytesPerSecond = (elements * op.bytesPerElement) / (timing.ms * 1e6);
     // Two outputs are read back side by side, as the op's reference lays them out.
     const result = new Float32Array(outputs.length * elements);
-    for (const [i, output] of outputs.entries()) {
-      const staging = createBuffer(`read${i}`, paddedBytes, BufferUsage.MAP_READ | BufferUsage.COPY_DST);
-      result.set(await readBack(device, output, elements, staging), i * elements);
-    }
+    for (const [i, output] of outputs.entries()) result.set(await output.read(), i * elements);
     return {
       ...timing,
       gigabytesPerSecond,
@@ -285,17 +226,6 @@ export async function measureResidentKernel(
       maxRelativeError: maxRelativeError(result, reference, options.errorScale),
     };
   } finally {
-    for (const buffer of created) buffer.destroy();
+    for (const tensor of [...tensors, ...outputs]) tensor.destroy();
   }
-}
-
-/** The first `elements` floats of `buffer`, through the mappable `staging`. */
-async function readBack(device: GPUDevice, buffer: GPUBuffer, elements: number, staging: GPUBuffer): Promise<Float32Array> {
-  const encoder = device.createCommandEncoder({ label: 'bench.resident.read-back' });
-  encoder.copyBufferToBuffer(buffer, 0, staging, 0, staging.size);
-  device.queue.submit([encoder.finish()]);
-  await staging.mapAsync(MapMode.READ);
-  const values = new Float32Array(staging.getMappedRange(), 0, elements).slice();
-  staging.unmap();
-  return values;
 }

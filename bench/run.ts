@@ -263,12 +263,11 @@ export async function runBenchmark(
       else {
         try {
           const arrays = inputs.dy ? [inputs.x, inputs.dy] : [inputs.x];
-          resident = await measureResidentKernel(timer, device, op, arrays, shape, reference, copy, {
+          resident = await measureResidentKernel(timer, engines.webgpu as Activations, op, arrays, shape, reference, copy, {
             maxSamples: config.reps,
             budgetMs: config.cellBudgetMs,
             signal,
             errorScale,
-            rowStrategy: config.rowStrategy,
           });
           if (!(resident.maxRelativeError <= OUR_TOLERANCE)) {
             ourMismatch = true;
