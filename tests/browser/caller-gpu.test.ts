@@ -123,9 +123,7 @@ describe("the caller's buffers: act.wrap, { out }, tensor.buffer", () => {
     await withEngine({}, async (device, act) => {
       const buffer = callerBuffer(device, 1024);
       expect(() => act.wrap({} as GPUBuffer)).toThrow(/^buffer: expected a GPUBuffer/);
-      expect(() => act.wrap(callerBuffer(device, 64, undefined, 0, BufferUsage.COPY_DST))).toThrow(
-        /^buffer: lacks the STORAGE usage flag/,
-      );
+      expect(() => act.wrap(callerBuffer(device, 64, undefined, 0, BufferUsage.COPY_DST))).toThrow(/^buffer: lacks the STORAGE usage flag/);
       expect(() => act.wrap(buffer, { byteOffset: 4 })).toThrow(
         /^options.byteOffset: expected a non-negative multiple of the device's minStorageBufferOffsetAlignment/,
       );
