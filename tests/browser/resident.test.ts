@@ -156,4 +156,60 @@ describe('resident ops on WebGPU', () => {
       device.destroy();
     }
   });
+
+  it('answer an empty tensor at once, for every op', async () => {
+    const act = await createActivations({ backend: 'webgpu', poisonOutputs: true });
+    try {
+      const empty = act.upload([]);
+      for (const result of [
+        act.resident.softmax(empty),
+        act.resident.logSoftmax(empty, { cols: 0 }),
+        act.resident.softmaxBackward(empty, act.upload([]), { rows: 0 }),
+        act.resident.gelu(empty),
+        act.resident.sigmoidBackward(empty, act.upload([])),
+        ...act.resident.tanhWithDerivative(empty),
+      ]) {
+        expect(result.length).toBe(0);
+        expect(await result.read()).toEqual(new Float32Array(0));
+      }
+    } finally {
+      act.destroy();
+    }
+  });
+
+  it('name a tensor of a lost device, used or read after the engine moved on, with a TypeError', async () => {
+    const act = await createActivations({ backend: 'webgpu' });
+    try {
+      const stale = act.upload([1, 2, 3]);
+      const device = act.device as GPUDevice;
+      device.destroy();
+      await device.lost;
+      await act.recovered();
+      expect(act.backend).toBe('webgpu');
+      expect(() => act.resident.sigmoid(stale)).toThrow(/^x: this tensor was on a WebGPU device that was lost/);
+      expect(() => act.resident.sigmoid(stale)).toThrow(TypeError);
+      await expect(stale.read()).rejects.toThrow(/^tensor: its WebGPU device was lost/);
+      // New tensors work on the new device.
+      expect(await act.resident.relu(act.upload([-1, 1])).read()).toEqual(Float32Array.from([0, 1]));
+    } finally {
+      act.destroy();
+    }
+  });
+
+  it("name a GPU tensor passed after the engine fell back to the CPU (a caller's device was lost) with a TypeError", async () => {
+    const device = await (await testAdapter()).requestDevice();
+    const act = await createActivations({ device, backend: 'webgpu' });
+    try {
+      const stale = act.upload([1, 2, 3]);
+      device.destroy();
+      await device.lost;
+      await act.recovered();
+      expect(act.backend).toBe('cpu');
+      expect(() => act.resident.sigmoid(stale)).toThrow(/^x: this tensor's WebGPU device is gone/);
+      expect(() => act.resident.sigmoid(stale)).toThrow(TypeError);
+      expect(await act.resident.relu(act.upload([-1, 1])).read()).toEqual(Float32Array.from([0, 1]));
+    } finally {
+      act.destroy();
+    }
+  });
 });
