@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { cpu, createActivations, EngineDestroyedError, Tensor } from 'webgpu-activations';
 import { expectClose } from '../support/compare.ts';
+import { countSubmits } from '../support/counting-device.ts';
 import { testAdapter } from '../support/host.ts';
 import { createRandom, SEED, uniformFloat32Array } from '../support/random.ts';
 import { map64, sigmoid64, softmax64 } from '../support/reference.ts';
@@ -78,25 +79,20 @@ describe('resident ops on WebGPU', () => {
   it('submit the ops of one task at its end, each in its own submit, in order', async () => {
     const act = await createActivations({ backend: 'webgpu' });
     const device = act.device as GPUDevice;
-    const submit = device.queue.submit.bind(device.queue);
-    let submits = 0;
-    device.queue.submit = (buffers) => {
-      submits++;
-      submit(buffers);
-    };
+    const submits = countSubmits(device);
     try {
       const x = act.upload(new Float32Array(4096).fill(2));
       let t = x;
       for (let i = 0; i < 10; i++) t = act.resident.sigmoid(t);
-      expect(submits, 'nothing is submitted while the task records').toBe(0);
+      expect(submits.count, 'nothing is submitted while the task records').toBe(0);
       const result = await t.read();
       // One command buffer and submit an op, so that a failing op cannot take the others with it.
-      expect(submits, 'ten ops and a read: a submit each for the ops, one for the copy back').toBe(11);
+      expect(submits.count, 'ten ops and a read: a submit each for the ops, one for the copy back').toBe(11);
       let expected = 2;
       for (let i = 0; i < 10; i++) expected = 1 / (1 + Math.exp(-expected));
       expect(result[0]).toBeCloseTo(expected, 6);
     } finally {
-      device.queue.submit = submit;
+      submits.restore();
       act.destroy();
     }
   });

@@ -5,6 +5,7 @@ import { expect, it } from 'vitest';
 import { createActivations } from 'webgpu-activations';
 import { INITIAL_WEIGHTS, trainXor, XOR_INPUTS, XOR_TARGETS } from '../../examples/xor.ts';
 import { trainXorOnGpu } from '../../examples/xor-resident.ts';
+import { countSubmits } from '../support/counting-device.ts';
 
 /** The same training in float64 with textbook formulas: the curve the library must reproduce. */
 function trainXor64(steps: number, learningRate: number): number[] {
@@ -59,16 +60,11 @@ for (const backend of ['webgpu', 'cpu'] as const) {
 it('trains XOR with everything on the GPU (WGSL products of its own, our activations in its encoder), one submit a step, along the float64 curve', async () => {
   const act = await createActivations({ backend: 'webgpu' });
   const device = act.device as GPUDevice;
-  const submit = device.queue.submit.bind(device.queue);
-  let submits = 0;
-  device.queue.submit = (buffers) => {
-    submits++;
-    submit(buffers);
-  };
+  const submits = countSubmits(device);
   try {
     const { losses, predictions } = await trainXorOnGpu(act, STEPS, 2);
     // Each step and the final forward pass; the two read-backs at the end.
-    expect(submits).toBe(STEPS + 1 + 2);
+    expect(submits.count).toBe(STEPS + 1 + 2);
     expect(losses).toHaveLength(STEPS);
     for (const [step, loss] of losses.entries()) {
       expect(Math.abs(loss - (reference[step] as number)), `step ${step}`).toBeLessThanOrEqual(1e-4 * (reference[step] as number));
@@ -78,7 +74,7 @@ it('trains XOR with everything on the GPU (WGSL products of its own, our activat
       `XOR on the GPU: loss ${losses[0]?.toFixed(4)} -> ${losses.at(-1)?.toFixed(5)}, predictions ${predictions.map((p) => p.toFixed(3)).join(' ')}`,
     );
   } finally {
-    device.queue.submit = submit;
+    submits.restore();
     act.destroy();
   }
 });

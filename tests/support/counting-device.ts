@@ -22,3 +22,20 @@ export async function countingDevice(): Promise<{ device: GPUDevice; alive: Set<
   };
   return { device, alive };
 }
+
+/** Counts the device queue's submit() calls from now on; `restore()` puts the queue's own method back. */
+export function countSubmits(device: GPUDevice): { readonly count: number; restore(): void } {
+  const queue = device.queue;
+  const submit = queue.submit.bind(queue);
+  const counter = {
+    count: 0,
+    restore: () => {
+      queue.submit = submit;
+    },
+  };
+  queue.submit = (buffers) => {
+    counter.count++;
+    submit(buffers);
+  };
+  return counter;
+}
