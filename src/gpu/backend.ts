@@ -218,7 +218,9 @@ export class GpuBackend {
         scopes = Promise.all([validation, outOfMemory]);
         executor.collectRetired();
       }
-      const maps = stagings.map((staging) => staging.mapAsync(MapMode.READ));
+      // Only the bytes written: a pooled buffer may be a size class larger, and a map copies what it covers.
+      const mappedBytes = outputs.map((output) => padded(Math.max(1, output.length)));
+      const maps = stagings.map((staging, i) => staging.mapAsync(MapMode.READ, 0, mappedBytes[i]));
       // Observed now, awaited below: a map that fails while the scopes are awaited is no unhandled rejection.
       for (const map of maps) map.catch(() => {});
       const [validationError, outOfMemoryError] = await scopes;
@@ -227,7 +229,7 @@ export class GpuBackend {
       await Promise.all(maps);
       outputs.forEach((output, i) => {
         const staging = stagings[i] as GPUBuffer;
-        output.set(new Float32Array(staging.getMappedRange(), 0, output.length));
+        output.set(new Float32Array(staging.getMappedRange(0, mappedBytes[i]), 0, output.length));
         staging.unmap();
       });
       mapped = true;
