@@ -1,6 +1,7 @@
 import { runElementwiseCpu, runForwardAndDerivativeCpu } from './cpu/elementwise.ts';
 import { runRowsCpu } from './cpu/softmax.ts';
-import { ArgumentTypeError, EngineDestroyedError, WebGPUError } from './errors.ts';
+import { resolveEngineOptions } from './engine-options.ts';
+import { EngineDestroyedError, WebGPUError } from './errors.ts';
 import { GpuBackend, type RowStrategy } from './gpu/backend.ts';
 import type { PoolStats } from './gpu/buffer-pool.ts';
 import { type Calibration, calibrate, describeCalibration } from './gpu/calibrate.ts';
@@ -11,7 +12,7 @@ import type { ElementwiseActivation, ElementwiseOptions } from './ops/elementwis
 import type { ElementwiseKernel, RowKernel } from './ops/kernels.ts';
 import { createResidentOperations, type ResidentOperations } from './resident-ops.ts';
 import { Tensor } from './tensor.ts';
-import { checkOptionsObject, checkSameLength, type NumericInput, type RowOptions, resolveShape, toFloat32Array } from './validate.ts';
+import { checkSameLength, type NumericInput, type RowOptions, resolveShape, toFloat32Array } from './validate.ts';
 
 /** Which backend an engine uses: `'auto'` picks WebGPU when a device is granted, and the CPU for small arrays. */
 export type BackendChoice = 'auto' | 'webgpu' | 'cpu';
@@ -241,8 +242,8 @@ class Engine extends EventTarget implements Activations {
   }
 
   upload(x: NumericInput): Tensor {
-    this.checkAlive('upload');
     const input = toFloat32Array(x, 'x');
+    this.checkAlive('upload');
     const queue = this.residentQueue();
     return queue ? new Tensor(this, { queue, data: queue.upload(input) }) : new Tensor(this, input.slice());
   }
@@ -269,15 +270,16 @@ class Engine extends EventTarget implements Activations {
   }
 
   async forward(activation: ElementwiseActivation, x: NumericInput, options?: ElementwiseOptions): Promise<Float32Array> {
-    this.checkAlive(activation?.name ?? 'forward');
     const call = resolveCall(activation, options, 'input');
-    return this.elementwise(call.activation, 'forward', toFloat32Array(x, 'x'), undefined, call.alpha);
+    const input = toFloat32Array(x, 'x');
+    this.checkAlive(call.activation.name);
+    return this.elementwise(call.activation, 'forward', input, undefined, call.alpha);
   }
 
   async derivative(activation: ElementwiseActivation, x: NumericInput, options?: ElementwiseOptions): Promise<Float32Array> {
-    this.checkAlive(`${activation?.name ?? ''}Derivative`);
     const call = resolveCall(activation, options, 'input');
     const input = toFloat32Array(x, call.from === 'output' ? 'y' : 'x');
+    this.checkAlive(`${call.activation.name}Derivative`);
     return this.elementwise(
       call.activation,
       call.from === 'output' ? 'derivative_from_output' : 'derivative',
@@ -293,12 +295,12 @@ class Engine extends EventTarget implements Activations {
     dy: NumericInput,
     options?: ElementwiseOptions,
   ): Promise<Float32Array> {
-    this.checkAlive(`${activation?.name ?? ''}Backward`);
     const call = resolveCall(activation, options, activation?.backwardFrom ?? 'input');
     const name = call.from === 'output' ? 'y' : 'x';
     const input = toFloat32Array(a, name);
     const gradient = toFloat32Array(dy, 'dy');
     checkSameLength(gradient, 'dy', input.length, name);
+    this.checkAlive(`${call.activation.name}Backward`);
     return this.elementwise(call.activation, call.from === 'output' ? 'backward_from_output' : 'backward', input, gradient, call.alpha);
   }
 
@@ -307,9 +309,9 @@ class Engine extends EventTarget implements Activations {
     x: NumericInput,
     options?: ElementwiseOptions,
   ): Promise<[Float32Array, Float32Array]> {
-    this.checkAlive(`${activation?.name ?? ''}WithDerivative`);
     const call = resolveCall(activation, options, 'input');
     const input = toFloat32Array(x, 'x');
+    this.checkAlive(`${call.activation.name}WithDerivative`);
     return this.onBackend(
       input.length,
       (gpu) => gpu.forwardAndDerivative(call.activation, input, call.alpha),
@@ -351,9 +353,9 @@ class Engine extends EventTarget implements Activations {
 
   // A row op on validated inputs (x, or y and dy), on the GPU or the CPU.
   private rows(kernel: RowKernel, inputs: Float32Array[], options: RowOptions | undefined): Promise<Float32Array> {
-    this.checkAlive(kernel);
     const [first, second] = inputs as [Float32Array, Float32Array | undefined];
     const { rows, cols } = resolveShape(options, first.length);
+    this.checkAlive(kernel);
     return this.onBackend(
       first.length,
       (gpu) => gpu.rows(kernel, inputs, { rows, cols }),
@@ -405,7 +407,8 @@ addNamedMethods(Engine.prototype);
  * @param options - see {@link CreateActivationsOptions}.
  * @returns the engine, ready to use.
  * @throws {WebGPUError} `backend: 'webgpu'` and no device could be had.
- * @throws {TypeError} an option of the wrong type.
+ * @throws {TypeError} an unknown option, or an option of the wrong type ({@link ArgumentTypeError}).
+ * @throws {RangeError} an option outside its range: `backend: 'gpu'`, `minGpuElements: -1` ({@link ArgumentRangeError}).
  * @example
  * ```ts
  * const act = await createActivations();
@@ -415,15 +418,9 @@ addNamedMethods(Engine.prototype);
  * ```
  */
 export async function createActivations(options?: CreateActivationsOptions): Promise<Activations> {
-  const given = checkOptionsObject(options) as CreateActivationsOptions;
-  const backend = given.backend ?? 'auto';
-  if (backend !== 'auto' && backend !== 'webgpu' && backend !== 'cpu') {
-    throw new ArgumentTypeError('options.backend', `expected 'auto', 'webgpu' or 'cpu', got ${JSON.stringify(backend)}`);
-  }
+  const given = resolveEngineOptions(options);
+  const backend = given.backend;
   const minGpuElements = backend === 'webgpu' ? 0 : (given.minGpuElements ?? DEFAULT_MIN_GPU_ELEMENTS);
-  if (typeof minGpuElements !== 'number' || !(minGpuElements >= 0)) {
-    throw new ArgumentTypeError('options.minGpuElements', `expected a non-negative number, got ${String(minGpuElements)}`);
-  }
   if (backend === 'cpu') return new Engine(undefined, 'the CPU backend was requested', minGpuElements, undefined);
 
   const backendOptions = {
@@ -431,7 +428,7 @@ export async function createActivations(options?: CreateActivationsOptions): Pro
     maxWorkgroupsPerDimension: given.maxWorkgroupsPerDimension,
     rowStrategy: given.rowStrategy,
     maxPooledBytes: given.maxPooledBytes ?? DEFAULT_MAX_POOLED_BYTES,
-    poisonOutputs: given.poisonOutputs ?? false,
+    poisonOutputs: given.poisonOutputs,
   };
   const auto = backend === 'auto' ? `; arrays under ${minGpuElements} elements run on the CPU` : '';
   const calibrated = backend === 'auto' && given.minGpuElements === undefined;

@@ -120,6 +120,6 @@ export function createResidentOperations(owner: TensorHost): ResidentOperations 
       return rows('softmax_backward', [y, dy], ['y', 'dy'], options);
     },
   };
-  addNamedMethods(operations as unknown as ElementwiseOperations<unknown, unknown, unknown, never>);
+  addNamedMethods(operations as unknown as ElementwiseOperations<unknown, unknown, unknown, never>, operations);
   return operations as unknown as ResidentOperations;
 }
