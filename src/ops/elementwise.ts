@@ -392,7 +392,8 @@ fn activation(x: f32) -> f32 {
   let a = abs(x);
   if (a < 0.625) {
     let z = x * x;
-    return x + x * z * ${wgslHorner([-0.006096714165908197, 0.020997178999074752, -0.05385090957851358, 0.13332769736976327, -0.33333328944134255], 'z')};
+    // with x's sign bit: at x = -0, x + (-0 * 0) * P is +0 in IEEE arithmetic (tanh(-0) = -0)
+    return with_sign_of(x + x * z * ${wgslHorner([-0.006096714165908197, 0.020997178999074752, -0.05385090957851358, 0.13332769736976327, -0.33333328944134255], 'z')}, x);
   }
   if (a > 10.0) {
     return select(-1.0, 1.0, x > 0.0);
@@ -460,8 +461,8 @@ fn activation(x: f32) -> f32 {
     }
     return x / (1.0 + exp_nonpositive(-x));
   }
-  if (x < -120.0) {
-    return -0.0; // |x| exp(x) < 1e-50; also -Infinity
+  if (x < -120.0 || is_negative_infinity(x)) {
+    return negative_zero(x); // |x| exp(x) < 1e-50; also -Infinity
   }
   let es = act_exp_scaled(x, 64);
   let e = exp_nonpositive(x);
@@ -476,8 +477,8 @@ fn activation_derivative(x: f32) -> f32 {
     let t = 1.0 / (1.0 + e);
     return (1.0 + x * e * t) * t;
   }
-  if (x < -120.0) {
-    return -0.0;
+  if (x < -120.0 || is_negative_infinity(x)) {
+    return negative_zero(x);
   }
   let es = act_exp_scaled(x, 64);
   let e = exp_nonpositive(x);
@@ -571,8 +572,8 @@ fn activation(x: f32) -> f32 {
     let t = act_two_u(x);
     return x / (1.0 + exp_nonpositive(-t.x) * (1.0 - t.y));
   }
-  if (x < -11.0) {
-    return -0.0; // |x| exp(2u) < 1e-47; also -Infinity
+  if (x < -11.0 || is_negative_infinity(x)) {
+    return negative_zero(x); // |x| exp(2u) < 1e-47; also -Infinity
   }
   let t = act_two_u(x);
   let es = act_exp_scaled(t.x, 64) * (1.0 + t.y);
@@ -591,8 +592,8 @@ fn activation_derivative(x: f32) -> f32 {
     let m = ${wgslFloat(K)} + ${wgslFloat(3 * KC)} * (x * x);
     return r * (1.0 + x * m * e * r);
   }
-  if (x < -11.0) {
-    return -0.0;
+  if (x < -11.0 || is_negative_infinity(x)) {
+    return negative_zero(x);
   }
   let d = x - ${wgslFloat(ZERO_F32)};
   if (abs(d) < 0.5) {
@@ -654,8 +655,8 @@ fn activation(x: f32) -> f32 {
     }
     return x * act_gauss_cdf_upper(x);
   }
-  if (x < -14.5) {
-    return -0.0; // |gelu(x)| < 1e-46; also -Infinity
+  if (x < -14.5 || is_negative_infinity(x)) {
+    return negative_zero(x); // |gelu(x)| < 1e-46; also -Infinity
   }
   return (x * act_gauss_lower(x).x) * power_of_two(-64);
 }
@@ -666,8 +667,8 @@ fn activation_derivative(x: f32) -> f32 {
     }
     return act_gauss_cdf_upper(x) + x * (${wgslFloat(INV_SQRT_2PI)} * exp_nonpositive(-0.5 * (x * x)));
   }
-  if (x < -14.5) {
-    return -0.0;
+  if (x < -14.5 || is_negative_infinity(x)) {
+    return negative_zero(x);
   }
   let d = x - ${wgslFloat(GELU_ZERO_F32)};
   if (abs(d) < 0.5) {
