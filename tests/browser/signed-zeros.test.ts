@@ -16,7 +16,12 @@ function edgeInputs(arity: number): Float32Array[] {
   if (arity === 1) return [Float32Array.from(X)];
   const x: number[] = [];
   const dy: number[] = [];
-  for (const a of X) for (const b of DY) x.push(a), dy.push(b);
+  for (const a of X) {
+    for (const b of DY) {
+      x.push(a);
+      dy.push(b);
+    }
+  }
   return [Float32Array.from(x), Float32Array.from(dy)];
 }
 
