@@ -6,6 +6,7 @@ import { BufferPool, type PoolStats } from './buffer-pool.ts';
 import { padded, splitParts, UNIFORM_BYTES } from './layout.ts';
 import { type BindingShape, type DevicePipelines, elementwiseBindingShape, pipelinesFor, WORKGROUP_SIZE } from './pipelines.ts';
 import { type ResidentData, ResidentQueue } from './resident.ts';
+import { uploadSource } from './upload-source.ts';
 
 /** Settings of a GPU backend. */
 export interface GpuBackendOptions {
@@ -270,7 +271,8 @@ export class GpuBackend {
       try {
         const inputBuffers = dispatch.inputs.map((input) => {
           const buffer = acquire(inputBytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, 'input');
-          device.queue.writeBuffer(buffer, 0, input.buffer, input.byteOffset, count * 4);
+          const source = uploadSource(input);
+          device.queue.writeBuffer(buffer, 0, source.buffer, source.byteOffset, count * 4);
           return buffer;
         });
         const outputBuffers = outputBytes.map((bytes) =>

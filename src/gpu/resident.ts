@@ -5,6 +5,7 @@ import type { Shape } from '../validate.ts';
 import type { GpuBackend } from './backend.ts';
 import { padded, splitParts, UNIFORM_BYTES } from './layout.ts';
 import { elementwiseBindingShape, WORKGROUP_SIZE } from './pipelines.ts';
+import { uploadSource } from './upload-source.ts';
 
 // Read when used, not at module load: GPUBufferUsage does not exist where WebGPU does not (Node).
 const tensorUsage = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
@@ -39,7 +40,8 @@ export class ResidentQueue {
       );
     }
     const buffer = this.gpu.pool.acquire(padded(Math.max(1, x.length)), tensorUsage(), 'tensor');
-    if (x.length > 0) this.gpu.device.queue.writeBuffer(buffer, 0, x.buffer, x.byteOffset, x.length * 4);
+    const source = uploadSource(x);
+    if (x.length > 0) this.gpu.device.queue.writeBuffer(buffer, 0, source.buffer, source.byteOffset, x.length * 4);
     return { buffer, length: x.length, error: Promise.resolve(null) };
   }
 
