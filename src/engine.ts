@@ -31,9 +31,12 @@ export interface CreateActivationsOptions {
    * when it starts (a few milliseconds, once per adapter per page; see `act.calibration`).
    */
   minGpuElements?: number;
-  /** Largest slice of an array in one dispatch, in bytes (default: the device's binding limit). Lower it to test splitting. */
+  /** Largest slice of an array in one dispatch, in bytes, at least 16 (default: the device's binding limit). Lower it to test splitting. */
   maxChunkBytes?: number;
-  /** Cap on workgroups per grid dimension below the device's limit; lower it to test 2D grids with small arrays. */
+  /**
+   * Testing aid, not for production use: a cap on workgroups per grid dimension below the device's
+   * limit (an integer >= 1), so that small arrays exercise 2D grids.
+   */
   maxWorkgroupsPerDimension?: number;
   /**
    * Row kernels (softmax family): `'auto'` (default) picks by row length and adapter; `'thread'` forces
@@ -42,7 +45,10 @@ export interface CreateActivationsOptions {
   rowStrategy?: RowStrategy;
   /** Bound on idle GPU buffer bytes kept for reuse (default 256 MiB). */
   maxPooledBytes?: number;
-  /** Testing aid: fill GPU output buffers with a poison value before each dispatch, so unwritten elements show. */
+  /**
+   * Testing aid, not for production use (it costs a write per output buffer): fill GPU output buffers
+   * with a poison value (-1.2345e30) before each dispatch, so that elements a kernel leaves unwritten show.
+   */
   poisonOutputs?: boolean;
 }
 
@@ -50,6 +56,12 @@ export interface CreateActivationsOptions {
 export interface BackendChange {
   readonly backend: 'webgpu' | 'cpu';
   readonly reason: string;
+}
+
+/** The events of an engine, by type, for `act.addEventListener(type, listener)`. */
+export interface ActivationsEventMap {
+  /** The device was lost and the engine moved to the CPU, or a replacement device was granted. */
+  backendchange: CustomEvent<BackendChange>;
 }
 
 /**
@@ -134,10 +146,21 @@ export interface Activations
   /**
    * Listen for `'backendchange'` (a `CustomEvent<BackendChange>`): the device was lost and the engine
    * moved to the CPU, or a replacement device was granted.
-   * @example `act.addEventListener('backendchange', (e) => console.log((e as CustomEvent).detail.reason));`
+   * @example `act.addEventListener('backendchange', (event) => console.log(event.detail.backend, event.detail.reason));`
    */
-  addEventListener: EventTarget['addEventListener'];
-  removeEventListener: EventTarget['removeEventListener'];
+  addEventListener<K extends keyof ActivationsEventMap>(
+    type: K,
+    listener: (this: Activations, event: ActivationsEventMap[K]) => unknown,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  /** Removes a listener added with `addEventListener`. */
+  removeEventListener<K extends keyof ActivationsEventMap>(
+    type: K,
+    listener: (this: Activations, event: ActivationsEventMap[K]) => unknown,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
   /**
    * Puts x where the engine computes (a GPU buffer, or a Float32Array copy on the CPU backend), for
    * the ops of `act.resident`. Release it with `t.destroy()`.

@@ -92,12 +92,16 @@ export interface ElementwiseOperations<Result, PairResult, Options = Elementwise
  * - `kWithDerivative(x, options?)`: `[f(x), f'(x)]` from one pass.
  */
 export type NamedElementwiseMethods<Result, PairResult, Options = ElementwiseOptions, Input = NumericInput> = {
+  /** f(x), elementwise. @example `const y = await act.relu(x);` */
   [K in ActivationName]: (x: Input, options?: Options) => Result;
 } & {
+  /** f'(x) from x, or from y = f(x) with `{ from: 'output' }` where the activation has that form. @example `const d = await act.tanhDerivative(x);` */
   [K in ActivationName as `${K}Derivative`]: (x: Input, options?: Options) => Result;
 } & {
+  /** dy * f'(x), the backpropagation step; the first argument is x (y for sigmoid, or with `{ from: 'output' }`). @example `const dx = await act.siluBackward(x, dy);` */
   [K in ActivationName as `${K}Backward`]: (input: Input, dy: Input, options?: Options) => Result;
 } & {
+  /** `[f(x), f'(x)]` from one pass. @example `const [y, dydx] = await act.geluWithDerivative(x);` */
   [K in ActivationName as `${K}WithDerivative`]: (x: Input, options?: Options) => PairResult;
 };
 

@@ -706,6 +706,3 @@ export const ACTIVATIONS = {
 
 /** Names of the built-in elementwise activations. */
 export type ActivationName = keyof typeof ACTIVATIONS;
-
-/** The sigmoid definition (also `ACTIVATIONS.sigmoid`). */
-export const sigmoidActivation = sigmoid;
