@@ -53,9 +53,12 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Where our auto engine runs an array of this many elements. */
+/**
+ * Where our auto engine ran this cell: its latest call, once the cell was timed (the choice follows
+ * the times of real calls, so no threshold says it); from its starting threshold before any call.
+ */
 export function autoChoiceFor(auto: Activations, elements: number): 'webgpu' | 'cpu' {
-  return auto.backend === 'webgpu' && elements >= auto.minGpuElements ? 'webgpu' : 'cpu';
+  return auto.lastCallBackend ?? (auto.backend === 'webgpu' && elements >= auto.minGpuElements ? 'webgpu' : 'cpu');
 }
 
 type Call = () => Promise<Float32Array> | Float32Array;

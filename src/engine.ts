@@ -1,3 +1,4 @@
+import { BackendChooser, type OpFamily, type Side } from './chooser.ts';
 import { runElementwiseCpu, runForwardAndDerivativeCpu } from './cpu/elementwise.ts';
 import { runRowsCpu } from './cpu/softmax.ts';
 import { resolveEngineOptions } from './engine-options.ts';
@@ -86,10 +87,19 @@ export interface Activations
   readonly reason: string;
   /** The device in use, or null on the CPU backend. */
   readonly device: GPUDevice | null;
-  /** Under `'auto'`, the smallest array sent to the GPU; 0 when every call goes to the GPU, Infinity on the CPU backend. */
+  /**
+   * Under `'auto'`, the smallest array sent to the GPU at first: given, or measured at start (then
+   * real calls move the choice, per op and size; see `lastCallBackend`). 0 when every call goes to the
+   * GPU, Infinity on the CPU backend.
+   */
   readonly minGpuElements: number;
   /** What `auto` measured at start on this adapter (undefined when the threshold was given, or without a GPU). */
   readonly calibration: Calibration | undefined;
+  /**
+   * Where the latest array call ran (`'webgpu'` or `'cpu'`), set when the call starts; undefined before
+   * the first. Under a calibrated `auto` it shows the choice, which follows the times of real calls.
+   */
+  readonly lastCallBackend: 'webgpu' | 'cpu' | undefined;
 
   /**
    * Softmax along each row of a row-major rows x cols batch (default: one row). Each row sums to 1.
@@ -192,6 +202,9 @@ class Engine extends EventTarget implements Activations {
   reason: string;
   private gpu: GpuBackend | undefined;
   calibration: Calibration | undefined;
+  lastCallBackend: 'webgpu' | 'cpu' | undefined;
+  // Under a calibrated auto: where each call runs, from the calibration corrected by real calls.
+  private chooser: BackendChooser | undefined;
   private queue: ResidentQueue | undefined;
   private destroyed = false;
   readonly resident: ResidentOperations = createResidentOperations(this);
@@ -258,6 +271,7 @@ class Engine extends EventTarget implements Activations {
     try {
       this.calibration = await calibrate(gpu);
       this.minElements = this.calibration.minGpuElements;
+      this.chooser = new BackendChooser({ elementwise: this.calibration, rows: this.calibration.rows });
       this.reason += `; ${describeCalibration(this.calibration)}`;
     } catch (error) {
       this.reason += `; arrays under ${this.minElements} elements run on the CPU (calibration failed: ${String(error)})`;
@@ -337,6 +351,8 @@ class Engine extends EventTarget implements Activations {
     this.checkAlive(`${call.activation.name}WithDerivative`);
     return this.onBackend(
       input.length,
+      `${call.activation.name}.forward_and_derivative`,
+      'elementwise',
       (gpu) => gpu.forwardAndDerivative(call.activation, input, call.alpha),
       () => {
         const values = new Float32Array(input.length);
@@ -381,6 +397,8 @@ class Engine extends EventTarget implements Activations {
     this.checkAlive(kernel);
     return this.onBackend(
       first.length,
+      kernel,
+      'rows',
       (gpu) => gpu.rows(kernel, inputs, { rows, cols }),
       () => runRowsCpu(kernel, first, second, rows, cols, new Float32Array(first.length)),
     );
@@ -395,18 +413,37 @@ class Engine extends EventTarget implements Activations {
   ): Promise<Float32Array> {
     return this.onBackend(
       x.length,
+      `${activation.name}.${kernel}`,
+      'elementwise',
       (gpu) => gpu.elementwise(activation, kernel, x, dy, alpha),
       () => runElementwiseCpu(activation, kernel, x, dy, alpha, new Float32Array(x.length)),
     );
   }
 
-  // Runs on the GPU when the engine has one and the array is large enough, else on the CPU. A call
-  // whose device is lost while it runs is computed again on the CPU: no wrong or missing values.
-  private async onBackend<T>(length: number, onGpu: (gpu: GpuBackend) => Promise<T>, onCpu: () => T): Promise<T> {
+  // Runs on the GPU when the engine has one and the array is large enough (under a calibrated auto:
+  // where the chooser expects the GPU to be faster), else on the CPU. A call whose device is lost while
+  // it runs is computed again on the CPU: no wrong or missing values.
+  private async onBackend<T>(
+    length: number,
+    op: string,
+    family: OpFamily,
+    onGpu: (gpu: GpuBackend) => Promise<T>,
+    onCpu: () => T,
+  ): Promise<T> {
     const gpu = this.gpu;
-    if (!gpu || length === 0 || length < this.minElements) return onCpu();
+    const chooser = this.chooser;
+    const side = !gpu || length === 0 ? 'cpu' : chooser ? chooser.choose(op, family, length) : length < this.minElements ? 'cpu' : 'gpu';
+    this.lastCallBackend = side === 'gpu' ? 'webgpu' : 'cpu';
+    const start = performance.now();
+    if (side === 'cpu' || !gpu) {
+      const result = onCpu();
+      if (chooser && length > 0) this.learn(chooser, op, family, 'cpu', length, performance.now() - start);
+      return result;
+    }
     try {
-      return await onGpu(gpu);
+      const result = await onGpu(gpu);
+      if (chooser) this.learn(chooser, op, family, 'gpu', length, performance.now() - start);
+      return result;
     } catch (error) {
       if (this.destroyed) throw new EngineDestroyedError('the call');
       if (error instanceof RangeError) throw error;
@@ -415,6 +452,19 @@ class Engine extends EventTarget implements Activations {
       throw error;
     }
   }
+
+  // Tells the chooser what a call cost, except the first call of each op on each side, which also
+  // paid for compiling its pipeline or for the JIT.
+  private learn(chooser: BackendChooser, op: string, family: OpFamily, side: Side, length: number, ms: number): void {
+    const warm = `${side}|${op}`;
+    if (!this.warmedUp.has(warm)) {
+      this.warmedUp.add(warm);
+      return;
+    }
+    chooser.record(op, family, side, length, ms);
+  }
+
+  private readonly warmedUp = new Set<string>();
 
   checkAlive(operation: string): void {
     if (this.destroyed) throw new EngineDestroyedError(operation);
