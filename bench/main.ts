@@ -3,7 +3,7 @@
 // starting -> ready -> running -> done | cancelled | error; window.__benchResults / __benchDone are set
 // when a run ends.
 import { type Activations, createActivations, describeAdapter } from 'webgpu-activations';
-import type { RowStrategy } from '../src/gpu/backend.ts';
+import { isSoftwareAdapter, type RowStrategy } from '../src/gpu/backend.ts';
 import { type BenchConfig, configFromQuery, formatShape } from './config.ts';
 import { BENCH_OPS } from './ops.ts';
 import { appendCellRow, appendEdge, element, renderAdapter, renderCharts, renderCrossovers, renderTableHead } from './render.ts';
@@ -92,7 +92,6 @@ async function createEngines(rowStrategy: RowStrategy): Promise<{ engines: Engin
   const [cpu, auto] = await Promise.all([createActivations({ backend: 'cpu' }), createActivations({ rowStrategy })]);
   const device = webgpu?.device ?? null;
   const info = device?.adapterInfo;
-  const names = [info?.vendor, info?.architecture, info?.device, info?.description].join(' ');
   const isFallbackAdapter = info && 'isFallbackAdapter' in info ? Boolean(info.isFallbackAdapter) : null;
   const adapter: AdapterReport = {
     available: device !== null,
@@ -102,7 +101,8 @@ async function createEngines(rowStrategy: RowStrategy): Promise<{ engines: Engin
     device: info?.device ?? '',
     adapterDescription: info?.description ?? '',
     isFallbackAdapter,
-    software: isFallbackAdapter === true || /swiftshader|llvmpipe|software|warp/i.test(names),
+    // The library's own test, so that the page and the row kernels' choice agree on what is software.
+    software: device !== null && isSoftwareAdapter(device, info),
     features: {
       'timestamp-query': device?.features.has('timestamp-query') ?? false,
       subgroups: device?.features.has('subgroups') ?? false,

@@ -1,6 +1,7 @@
 // One benchmark run: copy bandwidth, edge-case outputs, then for every op and size each backend end to
 // end (checked against float64) and our kernel resident. Knows nothing of the DOM: the page passes hooks.
 import type { Activations } from 'webgpu-activations';
+import { createRandom } from '../tests/support/prng.ts';
 import { maxRelativeError, OUR_TOLERANCE } from './accuracy.ts';
 import { type BenchConfig, formatShape, shapesFor } from './config.ts';
 import { CancelledError, type Timing, throwIfCancelled, timeCalls, timeInterleaved, yieldToBrowser } from './measure.ts';
@@ -36,18 +37,6 @@ export interface RunHooks {
 const SEED = 0x5eed;
 /** TF.js's resident timing gets this share of a cell's budget (it keeps a full run within ~20% of its time without it). */
 const TENSORFLOW_RESIDENT_BUDGET_FRACTION = 0.25;
-
-/** Deterministic inputs: the same numbers every run, so runs compare. (mulberry32) */
-function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

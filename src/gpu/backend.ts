@@ -475,7 +475,10 @@ export function isSoftwareAdapter(device: GPUDevice, adapterInfo: GPUAdapterInfo
   const info = adapterInfo ?? (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
   if (!info) return false;
   const fallback = (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
-  return fallback || /swiftshader|llvmpipe|lavapipe|warp/i.test(`${info.architecture} ${info.description} ${info.device}`);
+  return (
+    fallback ||
+    /swiftshader|llvmpipe|lavapipe|software|warp/i.test(`${info.vendor} ${info.architecture} ${info.description} ${info.device}`)
+  );
 }
 
 /**
