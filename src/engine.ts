@@ -8,7 +8,7 @@ import type { PoolStats } from './gpu/buffer-pool.ts';
 import { type Calibration, calibrate, describeCalibration } from './gpu/calibrate.ts';
 import { describeAdapter, requestDevice } from './gpu/device.ts';
 import { ResidentQueue } from './gpu/resident.ts';
-import { addNamedMethods, type ElementwiseOperations, type NamedElementwiseMethods, resolveCall } from './ops/calls.ts';
+import { addNamedMethods, type ElementwiseOperations, type NamedElementwiseMethods, namedMethodNames, resolveCall } from './ops/calls.ts';
 import type { ElementwiseActivation, ElementwiseOptions } from './ops/elementwise.ts';
 import type { ElementwiseKernel, RowKernel } from './ops/kernels.ts';
 import { createResidentOperations, type ResidentOperations } from './resident-ops.ts';
@@ -191,6 +191,18 @@ export interface Activations
   destroy(): void;
 }
 
+// The engine's methods other than the named ones, bound to each engine like those.
+const GENERIC_METHODS = [
+  'forward',
+  'derivative',
+  'backward',
+  'forwardWithDerivative',
+  'softmax',
+  'logSoftmax',
+  'softmaxBackward',
+  'upload',
+];
+
 // The named methods (sigmoid, sigmoidDerivative, ...) are added to the prototype from the activation
 // table by addNamedMethods below; this declaration gives them their types.
 // biome-ignore lint/correctness/noUnusedVariables: it is used, by merging into the class below.
@@ -222,6 +234,9 @@ class Engine extends EventTarget implements Activations {
     this.backend = gpu ? 'webgpu' : 'cpu';
     this.reason = reason;
     if (gpu) this.watch(gpu);
+    // Every op works taken off the engine (`const { sigmoid } = act`), as on `cpu`.
+    const self = this as unknown as Record<string, (...args: unknown[]) => unknown>;
+    for (const name of [...namedMethodNames(), ...GENERIC_METHODS]) self[name] = (self[name] as (...args: unknown[]) => unknown).bind(this);
   }
 
   // On loss: run on the CPU, ask for a new device when the engine requested the first one, and say so.

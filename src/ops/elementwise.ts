@@ -1,3 +1,6 @@
+import { ArgumentTypeError } from '../errors.ts';
+import { checkFiniteNumber, checkKnownKeys, describe } from '../validate.ts';
+
 /**
  * Elementwise activations, each defined once: its forward formula and its derivative, in WGSL for the
  * GPU and in float64 JavaScript for the CPU. Both backends, and the engine's and `cpu`'s methods
@@ -63,17 +66,26 @@ export function defineActivation(spec: {
   derivativeFromOutput?: (y: number, alpha: number) => number;
   defaultAlpha?: number;
 }): ElementwiseActivation {
-  if (typeof spec?.name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(spec.name)) {
-    throw new TypeError(`spec.name: expected an identifier, got ${JSON.stringify(spec?.name)}`);
+  if (spec === null || typeof spec !== 'object') throw new ArgumentTypeError('spec', `expected an object, got ${describe(spec)}`);
+  checkKnownKeys(spec, ['name', 'wgsl', 'forward', 'derivative', 'derivativeFromOutput', 'defaultAlpha'], 'spec');
+  if (typeof spec.name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(spec.name)) {
+    throw new ArgumentTypeError('spec.name', `expected an identifier, got ${describe(spec.name)}`);
   }
+  if (spec.wgsl === null || typeof spec.wgsl !== 'object') {
+    throw new ArgumentTypeError('spec.wgsl', `expected { forward, derivative } WGSL expressions, got ${describe(spec.wgsl)}`);
+  }
+  checkKnownKeys(spec.wgsl, ['forward', 'derivative', 'derivativeFromOutput'], 'spec.wgsl');
   for (const key of ['forward', 'derivative'] as const) {
-    if (typeof spec.wgsl?.[key] !== 'string') throw new TypeError(`spec.wgsl.${key}: expected a WGSL expression string`);
-    if (typeof spec[key] !== 'function') throw new TypeError(`spec.${key}: expected a function (x: number) => number`);
+    if (typeof spec.wgsl[key] !== 'string')
+      throw new ArgumentTypeError(`spec.wgsl.${key}`, `expected a WGSL expression string, got ${describe(spec.wgsl[key])}`);
+    if (typeof spec[key] !== 'function')
+      throw new ArgumentTypeError(`spec.${key}`, `expected a function (x: number) => number, got ${describe(spec[key])}`);
   }
   const fromOutput = spec.wgsl.derivativeFromOutput;
   if ((fromOutput === undefined) !== (spec.derivativeFromOutput === undefined)) {
-    throw new TypeError('spec.derivativeFromOutput: give both the WGSL expression and the JavaScript function, or neither');
+    throw new ArgumentTypeError('spec.derivativeFromOutput', 'give both the WGSL expression and the JavaScript function, or neither');
   }
+  if (spec.defaultAlpha !== undefined) checkFiniteNumber(spec.defaultAlpha, 'spec.defaultAlpha', 0);
   const wgsl = `
 fn activation(x: f32) -> f32 { return ${spec.wgsl.forward}; }
 fn activation_derivative(x: f32) -> f32 { return ${spec.wgsl.derivative}; }

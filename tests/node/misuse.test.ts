@@ -3,12 +3,14 @@
 
 import { describe, expect, it } from 'vitest';
 import {
+  ACTIVATIONS,
   ArgumentRangeError,
   ArgumentTypeError,
   type CpuFunctions,
   type CreateActivationsOptions,
   cpu,
   createActivations,
+  defineActivation,
   EngineDestroyedError,
 } from 'webgpu-activations';
 import { namedMethodNames } from '../../src/ops/calls.ts';
@@ -216,5 +218,45 @@ describe('cpu functions', () => {
     const buffer = new Float32Array(20).fill(1);
     const out = cpu.sigmoid(buffer.subarray(0, 10), buffer.subarray(10, 20));
     expect(out[0]).toBe(Math.fround(1 / (1 + Math.exp(-1))));
+  });
+});
+
+describe('engine methods', () => {
+  it('work taken off the engine, as on cpu', async () => {
+    const act = await createActivations({ backend: 'cpu' });
+    const { sigmoid, softmax, forward, geluBackward } = act;
+    expect(Array.from(await sigmoid([0]))).toEqual([0.5]);
+    expect(Array.from(await softmax([1, 1]))).toEqual([0.5, 0.5]);
+    expect(await forward(ACTIVATIONS.relu, [-1, 2])).toEqual(new Float32Array([0, 2]));
+    expect(await geluBackward([0], [2])).toEqual(new Float32Array([1]));
+    act.destroy();
+  });
+});
+
+describe('defineActivation', () => {
+  const spec = {
+    name: 'softsign',
+    wgsl: { forward: 'x / (1.0 + abs(x))', derivative: '1.0 / ((1.0 + abs(x)) * (1.0 + abs(x)))' },
+    forward: (x: number) => x / (1 + Math.abs(x)),
+    derivative: (x: number) => 1 / (1 + Math.abs(x)) ** 2,
+  };
+  it('refuses a bad spec with an ArgumentTypeError (a NaN alpha: ArgumentRangeError) naming the field', () => {
+    const bad: [unknown, RegExp][] = [
+      [null, /^spec: expected an object, got null/],
+      [{ ...spec, name: 'soft sign' }, /^spec\.name: expected an identifier, got the string "soft sign"/],
+      [{ ...spec, wgsl: 'x' }, /^spec\.wgsl: /],
+      [{ ...spec, wgsl: { ...spec.wgsl, forward: 1 } }, /^spec\.wgsl\.forward: expected a WGSL expression string, got number 1/],
+      [{ ...spec, derivative: 'x' }, /^spec\.derivative: expected a function/],
+      [{ ...spec, derivativeFromOutput: (y: number) => y }, /^spec\.derivativeFromOutput: give both/],
+      [{ ...spec, defaultAplha: 1 }, /^spec\.defaultAplha: is not an option here .*did you mean defaultAlpha\?/],
+      [{ ...spec, wgsl: { ...spec.wgsl, derivative_from_output: 'y' } }, /^spec\.wgsl\.derivative_from_output: is not an option here/],
+    ];
+    for (const [given, message] of bad) {
+      expect(() => defineActivation(given as typeof spec), message.source).toThrow(ArgumentTypeError);
+      expect(() => defineActivation(given as typeof spec), message.source).toThrow(message);
+    }
+    expect(() => defineActivation({ ...spec, defaultAlpha: Number.NaN })).toThrow(ArgumentRangeError);
+    expect(() => defineActivation({ ...spec, defaultAlpha: Number.NaN })).toThrow(/^spec\.defaultAlpha: expected a finite number/);
+    expect(cpu.forward(defineActivation(spec), [1])[0]).toBe(0.5);
   });
 });
