@@ -191,6 +191,23 @@ export interface Activations
   destroy(): void;
 }
 
+// The chooser's name of an elementwise op, made once per activation and kernel (a string built per
+// call cost the auto path a measurable share of a 256-element call).
+const OP_KEYS = new WeakMap<ElementwiseActivation, Map<string, string>>();
+function opKey(activation: ElementwiseActivation, kernel: string): string {
+  let keys = OP_KEYS.get(activation);
+  if (!keys) {
+    keys = new Map();
+    OP_KEYS.set(activation, keys);
+  }
+  let key = keys.get(kernel);
+  if (key === undefined) {
+    key = `${activation.name}.${kernel}`;
+    keys.set(kernel, key);
+  }
+  return key;
+}
+
 // The engine's methods other than the named ones, bound to each engine like those.
 const GENERIC_METHODS = [
   'forward',
@@ -366,7 +383,7 @@ class Engine extends EventTarget implements Activations {
     this.checkAlive(`${call.activation.name}WithDerivative`);
     return this.onBackend(
       input.length,
-      `${call.activation.name}.forward_and_derivative`,
+      opKey(call.activation, 'forward_and_derivative'),
       'elementwise',
       (gpu) => gpu.forwardAndDerivative(call.activation, input, call.alpha),
       () => {
@@ -428,7 +445,7 @@ class Engine extends EventTarget implements Activations {
   ): Promise<Float32Array> {
     return this.onBackend(
       x.length,
-      `${activation.name}.${kernel}`,
+      opKey(activation, kernel),
       'elementwise',
       (gpu) => gpu.elementwise(activation, kernel, x, dy, alpha),
       () => runElementwiseCpu(activation, kernel, x, dy, alpha, new Float32Array(x.length)),
@@ -449,15 +466,16 @@ class Engine extends EventTarget implements Activations {
     const chooser = this.chooser;
     const side = !gpu || length === 0 ? 'cpu' : chooser ? chooser.choose(op, family, length) : length < this.minElements ? 'cpu' : 'gpu';
     this.lastCallBackend = side === 'gpu' ? 'webgpu' : 'cpu';
-    const start = performance.now();
+    const timed = chooser !== undefined && length > 0 && chooser.timed;
+    const start = timed ? performance.now() : 0;
     if (side === 'cpu' || !gpu) {
       const result = onCpu();
-      if (chooser && length > 0) this.learn(chooser, op, family, 'cpu', length, performance.now() - start);
+      if (timed) this.learn(chooser, op, family, 'cpu', length, performance.now() - start);
       return result;
     }
     try {
       const result = await onGpu(gpu);
-      if (chooser) this.learn(chooser, op, family, 'gpu', length, performance.now() - start);
+      if (timed) this.learn(chooser, op, family, 'gpu', length, performance.now() - start);
       return result;
     } catch (error) {
       if (this.destroyed) throw new EngineDestroyedError('the call');
@@ -471,15 +489,16 @@ class Engine extends EventTarget implements Activations {
   // Tells the chooser what a call cost, except the first call of each op on each side, which also
   // paid for compiling its pipeline or for the JIT.
   private learn(chooser: BackendChooser, op: string, family: OpFamily, side: Side, length: number, ms: number): void {
-    const warm = `${side}|${op}`;
-    if (!this.warmedUp.has(warm)) {
-      this.warmedUp.add(warm);
+    const warmedUp = side === 'gpu' ? this.warmedUpOnGpu : this.warmedUpOnCpu;
+    if (!warmedUp.has(op)) {
+      warmedUp.add(op);
       return;
     }
     chooser.record(op, family, side, length, ms);
   }
 
-  private readonly warmedUp = new Set<string>();
+  private readonly warmedUpOnGpu = new Set<string>();
+  private readonly warmedUpOnCpu = new Set<string>();
 
   checkAlive(operation: string): void {
     if (this.destroyed) throw new EngineDestroyedError(operation);
