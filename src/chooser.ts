@@ -126,7 +126,8 @@ export class BackendChooser {
     const other: Side = best === 'gpu' ? 'cpu' : 'gpu';
     const [bestMs, otherMs, otherCorrection] = best === 'gpu' ? [gpu, cpu, cpuCorrection] : [cpu, gpu, gpuCorrection];
     state.probeCalls[size] = (state.probeCalls[size] as number) + 1;
-    const total = (state.totalCalls[size] = (state.totalCalls[size] as number) + 1);
+    const total = (state.totalCalls[size] as number) + 1;
+    state.totalCalls[size] = total;
     // Never measured at this size or near it: the estimate is the calibration's, tried once, at the
     // class's second or third call (a warm-up cost: later, a wrong calibration must not cost a call
     // 100x too slow). Measured here fewer than SETTLED times, or only near here: re-tried where
