@@ -6,8 +6,8 @@
  * measurement can be wrong for the page's whole life (taken while other GPU work was in flight it
  * read a GPU cost of 0 ns per element, and a 4M softmax then ran 9x slower on the GPU), so every
  * real call's time corrects it: per op (`gelu.forward`, `softmax`, ...), per size class (half an
- * octave of element counts), the chooser keeps a running ratio of measured to modelled time for each
- * backend, and picks the backend whose corrected estimate is lower. The other backend is tried now and
+ * octave of element counts), the chooser keeps for each backend the median of its last WINDOW ratios
+ * of measured to modelled time, and picks the backend whose corrected estimate is lower. The other backend is tried now and
  * then where it could win, so that a choice that was wrong from the start, or became wrong, shows:
  * - where it has not run at this size or near it (within 4x in size), once, at the size class's
  *   second or third call, when its estimate (the calibration's) is within {@link PROBE_UNSEEN_WITHIN}x;
