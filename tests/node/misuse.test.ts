@@ -222,13 +222,16 @@ describe('cpu functions', () => {
 });
 
 describe('engine methods', () => {
-  it('work taken off the engine, as on cpu', async () => {
+  it('work taken off the engine and off act.resident, as on cpu', async () => {
     const act = await createActivations({ backend: 'cpu' });
     const { sigmoid, softmax, forward, geluBackward } = act;
     expect(Array.from(await sigmoid([0]))).toEqual([0.5]);
     expect(Array.from(await softmax([1, 1]))).toEqual([0.5, 0.5]);
     expect(await forward(ACTIVATIONS.relu, [-1, 2])).toEqual(new Float32Array([0, 2]));
     expect(await geluBackward([0], [2])).toEqual(new Float32Array([1]));
+    const { sigmoid: residentSigmoid, tanhBackward } = act.resident;
+    expect(Array.from(await residentSigmoid(act.upload([0])).read())).toEqual([0.5]);
+    expect(Array.from(await tanhBackward(act.upload([0]), act.upload([3])).read())).toEqual([3]);
     act.destroy();
   });
 });
