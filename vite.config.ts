@@ -43,6 +43,8 @@ export default defineConfig(async ({ mode }): Promise<ViteUserConfig> => {
               formats: ['es'],
               fileName: () => 'webgpu-activations.js',
             },
+            // Minified class names would print as `e [ArgumentTypeError]` in util.inspect and stack traces.
+            rolldownOptions: { output: { keepNames: true } },
           },
     test: {
       projects: [

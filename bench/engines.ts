@@ -1,7 +1,7 @@
 // Our engines for a benchmark run, and the report of their adapter: no DOM, so that the page
 // (bench/main.ts) and Node (bench/node.ts) make them the same way.
 import { type Activations, createActivations, describeAdapter } from 'webgpu-activations';
-import type { RowStrategy } from '../src/gpu/backend.ts';
+import { isSoftwareAdapter, type RowStrategy } from '../src/gpu/backend.ts';
 import type { AdapterReport } from './results.ts';
 import type { Engines } from './run.ts';
 
@@ -23,7 +23,6 @@ export async function createEngines(rowStrategy: RowStrategy, gpu?: GPU): Promis
   const [cpu, auto] = await Promise.all([createActivations({ backend: 'cpu' }), createActivations({ rowStrategy, ...source })]);
   const device = webgpu?.device ?? null;
   const info = device?.adapterInfo;
-  const names = [info?.vendor, info?.architecture, info?.device, info?.description].join(' ');
   const isFallbackAdapter = info && 'isFallbackAdapter' in info ? Boolean(info.isFallbackAdapter) : null;
   const adapter: AdapterReport = {
     available: device !== null,
@@ -33,7 +32,8 @@ export async function createEngines(rowStrategy: RowStrategy, gpu?: GPU): Promis
     device: info?.device ?? '',
     adapterDescription: info?.description ?? '',
     isFallbackAdapter,
-    software: isFallbackAdapter === true || /swiftshader|llvmpipe|software|warp/i.test(names),
+    // The library's own test, so that the page and the row kernels' choice agree on what is software.
+    software: device !== null && isSoftwareAdapter(device, info),
     features: {
       'timestamp-query': device?.features.has('timestamp-query') ?? false,
       subgroups: device?.features.has('subgroups') ?? false,

@@ -10,6 +10,7 @@ import {
   geluDerivative64,
   leakyRelu64,
   leakyReluDerivative64,
+  logSoftmax64,
   map64,
   map64Binary,
   overflowToInfinity,
@@ -21,10 +22,10 @@ import {
   silu64,
   siluDerivative64,
   softmax64,
+  softmaxBackward64,
   tanh64,
   tanhDerivative64,
 } from '../tests/support/reference.ts';
-import { logSoftmax64, softmaxBackward64 } from './reference.ts';
 
 /** A rows x cols batch; elementwise ops use one row of `cols` elements. */
 export interface BenchShape {

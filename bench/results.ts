@@ -143,6 +143,10 @@ export function crossovers(cells: readonly CellResult[]): Crossover[] {
       const [gpu, cpu, auto] = (['webgpu', 'cpu', 'auto'] as const).map((id) => cell.endToEnd[id]);
       if (gpu === undefined || cpu === undefined || auto === undefined || isUnavailable(gpu) || isUnavailable(cpu) || isUnavailable(auto))
         continue;
+      // A time that is not a positive finite figure (a batch below the timer's resolution read 0) gives
+      // no ratio: the cell is left out rather than let 0, Infinity or NaN stand as auto's worst.
+      const times = [gpu.msPerCall, cpu.msPerCall, auto.msPerCall];
+      if (!times.every((ms) => ms > 0 && Number.isFinite(ms))) continue;
       const ratio = auto.msPerCall / Math.min(gpu.msPerCall, cpu.msPerCall);
       if (!autoWorst || ratio > autoWorst.ratio) autoWorst = { shapeLabel: cell.shapeLabel, ratio };
     }

@@ -1,6 +1,7 @@
 // One benchmark run: copy bandwidth, edge-case outputs, then for every op and size each backend end to
 // end (checked against float64) and our kernel resident. Knows nothing of the DOM: the page passes hooks.
 import type { Activations } from 'webgpu-activations';
+import { createRandom } from '../tests/support/prng.ts';
 import { maxRelativeError, OUR_TOLERANCE } from './accuracy.ts';
 import { type BenchConfig, formatShape, shapesFor } from './config.ts';
 import { measureKernelCopyBandwidth } from './copy-kernel.ts';
@@ -38,17 +39,8 @@ const SEED = 0x5eed;
 /** TF.js's resident timing gets this share of a cell's budget (it keeps a full run within ~20% of its time without it). */
 const TENSORFLOW_RESIDENT_BUDGET_FRACTION = 0.25;
 
-/** Deterministic inputs: the same numbers every run, so runs compare. (mulberry32) */
-function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Calls of auto at each size before it is timed: its first three may probe the other backend. */
+const AUTO_WARM_UP_CALLS = 4;
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -61,9 +53,12 @@ function hostDescription(): string {
   return globalThis.navigator?.userAgent ?? 'unknown host';
 }
 
-/** Where our auto engine runs an array of this many elements. */
+/**
+ * Where our auto engine ran this cell: its latest call, once the cell was timed (the choice follows
+ * the times of real calls, so no threshold says it); from its starting threshold before any call.
+ */
 export function autoChoiceFor(auto: Activations, elements: number): 'webgpu' | 'cpu' {
-  return auto.backend === 'webgpu' && elements >= auto.minGpuElements ? 'webgpu' : 'cpu';
+  return auto.lastCallBackend ?? (auto.backend === 'webgpu' && elements >= auto.minGpuElements ? 'webgpu' : 'cpu');
 }
 
 type Call = () => Promise<Float32Array> | Float32Array;
@@ -219,6 +214,9 @@ export async function runBenchmark(
             if (backend.ours) ourError(`${op.id} ${shapeLabel} ${backend.id}: ${call.unavailable}`);
           } else {
             const error = maxRelativeError(await call(), reference, errorScale);
+            // auto is judged after warm-up: at a new size its first calls may try the other backend
+            // (see "Choosing the backend" in the README), which a sample must not catch.
+            if (backend.id === 'auto') for (let i = 0; i < AUTO_WARM_UP_CALLS; i++) await call();
             if (backend.ours || backend.id === 'js') compared.push({ id: backend.id, call, error });
             else {
               const timing = await timeCalls(call, { maxSamples: config.reps, budgetMs: config.cellBudgetMs, signal });

@@ -108,8 +108,18 @@ function isAvailable(value) {
   return typeof value === 'object' && value !== null && !('unavailable' in value);
 }
 
-/** @param {number} ms */
+/**
+ * A figure of the JSON as text, whatever it holds: a cell timed 0 ms makes ratios over it Infinity, which
+ * the JSON spells "Infinity" (and null where it cannot), and the report prints what was measured.
+ * @param {unknown} value @param {(n: number) => string} format
+ */
+function figure(value, format) {
+  return typeof value === 'number' && Number.isFinite(value) ? format(value) : String(value);
+}
+
+/** @param {number | string} ms */
 function formatMs(ms) {
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) return String(ms);
   if (ms >= 1000) return ms.toFixed(0);
   if (ms >= 0.001) return ms.toPrecision(3);
   return ms.toExponential(2);
@@ -118,6 +128,7 @@ function formatMs(ms) {
 /** @param {number | string} error  the JSON spells Infinity and NaN as strings */
 function formatError(error) {
   if (typeof error === 'string') return error === 'Infinity' ? 'inf' : error;
+  if (typeof error !== 'number') return String(error);
   return error === 0 ? '0' : error.toExponential(1);
 }
 
@@ -145,7 +156,7 @@ export function formatTable(results) {
   const copy = results.copyBandwidth;
   lines.push(
     isAvailable(copy)
-      ? `copy bandwidth: ${copy.gigabytesPerSecond.toFixed(2)} GB/s (copyBufferToBuffer ${copy.bytes / 2 / 1048576} MiB, read+write, ${copy.method})`
+      ? `copy bandwidth: ${figure(copy.gigabytesPerSecond, (v) => v.toFixed(2))} GB/s (copyBufferToBuffer ${copy.bytes / 2 / 1048576} MiB, read+write, ${copy.method})`
       : `copy bandwidth: unavailable (${copy.unavailable})`,
   );
   const kernelCopy = results.kernelCopyBandwidth;
@@ -207,14 +218,18 @@ export function formatTable(results) {
     const worst = ourErrors.some((error) => typeof error === 'string') ? 'Infinity' : Math.max(0, ...ourErrors);
     const resident = cell.resident;
     const residentColumns = isAvailable(resident)
-      ? [formatMs(resident.ms), resident.gigabytesPerSecond.toPrecision(3), `${(resident.fractionOfCopy * 100).toFixed(1)}%`]
+      ? [
+          formatMs(resident.ms),
+          figure(resident.gigabytesPerSecond, (v) => v.toPrecision(3)),
+          figure(resident.fractionOfCopy, (v) => `${(v * 100).toFixed(1)}%`),
+        ]
       : ['n/a', 'n/a', 'n/a'];
     const tf = cell.tfjsResident;
     const tensorFlowColumns = isAvailable(tf)
       ? [
           formatMs(tf.ms),
-          tf.gigabytesPerSecond.toPrecision(3),
-          typeof tf.oursOverTensorFlow === 'number' ? `${tf.oursOverTensorFlow.toFixed(2)}x` : 'n/a',
+          figure(tf.gigabytesPerSecond, (v) => v.toPrecision(3)),
+          tf.oursOverTensorFlow === null ? 'n/a' : figure(tf.oursOverTensorFlow, (v) => `${v.toFixed(2)}x`),
         ]
       : ['n/a', 'n/a', 'n/a'];
     const tfError = (id) => (isAvailable(e2e[id]) ? formatError(e2e[id].maxRelativeError) : 'n/a');
@@ -236,7 +251,7 @@ export function formatTable(results) {
     const from = item.webgpuFasterFromShape === null ? 'none in range' : `from ${item.webgpuFasterFromShape} on`;
     const auto = item.autoChoices.map((choice) => `${choice.shapeLabel}:${choice.choice}`).join(' ');
     const worst = item.autoWorst
-      ? `; auto at worst ${item.autoWorst.ratio.toFixed(2)}x the faster backend (${item.autoWorst.shapeLabel})`
+      ? `; auto at worst ${figure(item.autoWorst.ratio, (v) => `${v.toFixed(2)}x`)} the faster backend (${item.autoWorst.shapeLabel})`
       : '';
     lines.push(`crossover ${item.op}: webgpu beats cpu end to end ${from}; auto chose ${auto}${worst}`);
   }

@@ -1,7 +1,7 @@
 // tsc keeps the sources' `./x.ts` import specifiers in the emitted .d.ts files; consumers resolve
 // `./x.js` (to x.d.ts) under every module resolution, so the built declarations use that.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 function rewrite(directory) {
   for (const entry of readdirSync(directory, { withFileTypes: true })) {
@@ -16,4 +16,5 @@ function rewrite(directory) {
     }
   }
 }
-rewrite(new URL('../dist', import.meta.url).pathname);
+// The directory is dist/ unless given (tests build into a temporary one).
+rewrite(process.argv[2] ? resolve(process.argv[2]) : new URL('../dist', import.meta.url).pathname);

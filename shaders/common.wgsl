@@ -19,6 +19,17 @@ fn is_negative_infinity(x: f32) -> bool {
   return bitcast<u32>(x) == 0xff800000u;
 }
 
+// -0 for a negative x, from x's sign bit: a literal -0.0 (or 0.0 * x) may come out as +0 where the
+// compiler assumes signed zeros do not matter (SwiftShader gave gelu(-Infinity) = +0 from \`return -0.0\`).
+fn negative_zero(x: f32) -> f32 {
+  return bitcast<f32>(bitcast<u32>(x) & 0x80000000u);
+}
+
+// |magnitude| with the sign bit of s.
+fn with_sign_of(magnitude: f32, s: f32) -> f32 {
+  return bitcast<f32>((bitcast<u32>(magnitude) & 0x7fffffffu) | (bitcast<u32>(s) & 0x80000000u));
+}
+
 // 2^k for -126 <= k <= 127, from its bits: the exponent field alone.
 fn power_of_two(k: i32) -> f32 {
   return bitcast<f32>(u32(k + 127) << 23u);

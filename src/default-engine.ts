@@ -1,5 +1,5 @@
 import { type Activations, createActivations } from './engine.ts';
-import type { ElementwiseOptions } from './ops/elementwise.ts';
+import { type NamedElementwiseMethods, namedMethodNames } from './ops/calls.ts';
 import type { NumericInput, RowOptions } from './validate.ts';
 
 // The one documented piece of global state: the engine behind the module-level functions, created on
@@ -29,38 +29,62 @@ export function resetDefaultActivations(): void {
   );
 }
 
+type DefaultNamedMethods = NamedElementwiseMethods<Promise<Float32Array>, Promise<[Float32Array, Float32Array]>>;
+
+// The named methods of every activation of the table, each forwarding to the default engine.
+function defaultNamedMethods(): DefaultNamedMethods {
+  const methods: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
+  for (const name of namedMethodNames()) {
+    methods[name] = async (...args: unknown[]) => {
+      const act = (await getDefaultActivations()) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+      return (act[name] as (...args: unknown[]) => Promise<unknown>)(...args);
+    };
+  }
+  return methods as unknown as DefaultNamedMethods;
+}
+
 /**
- * sigmoid(x) on the default engine. See {@link Activations.sigmoid}.
+ * The named methods of the default engine, for every activation `k` of {@link ACTIVATIONS}: `k(x)`,
+ * `kDerivative(x)`, `kBackward(x, dy)` (sigmoid's takes y) and `kWithDerivative(x)`, each a
+ * Promise of new arrays. Built from the activation table; each is also a top-level export.
+ * @example `const y = await defaultElementwise.gelu(x, { approximate: 'tanh' });`
+ */
+export const defaultElementwise: DefaultNamedMethods = defaultNamedMethods();
+
+/**
+ * The elementwise ops on the default engine, one per entry of the activation table and form:
+ * `sigmoid(x)`, `sigmoidDerivative(x)` (from y with `{ from: 'output' }`), `sigmoidBackward(y, dy)`,
+ * `sigmoidWithDerivative(x)`, and the same four for relu, leakyRelu (`{ alpha }`), tanh, gelu
+ * (`{ approximate: 'tanh' }`) and silu. See {@link Activations} for each; a test checks that every
+ * entry of {@link ACTIVATIONS} has its four exports here.
  * @example `const y = await sigmoid([1, 2, 3]); // Float32Array [0.7311, 0.8808, 0.9526]`
  */
-export async function sigmoid(x: NumericInput): Promise<Float32Array> {
-  return (await getDefaultActivations()).sigmoid(x);
-}
-
-/**
- * The sigmoid derivative on the default engine: from x by default, from y with `{ from: 'output' }`.
- * See {@link Activations.sigmoidDerivative}.
- * @example `const d = await sigmoidDerivative(x);`
- */
-export async function sigmoidDerivative(x: NumericInput, options?: ElementwiseOptions): Promise<Float32Array> {
-  return (await getDefaultActivations()).sigmoidDerivative(x, options);
-}
-
-/**
- * dy * y * (1 - y) on the default engine. See {@link Activations.sigmoidBackward}.
- * @example `const dx = await sigmoidBackward(y, dy);`
- */
-export async function sigmoidBackward(y: NumericInput, dy: NumericInput): Promise<Float32Array> {
-  return (await getDefaultActivations()).sigmoidBackward(y, dy);
-}
-
-/**
- * sigmoid(x) and its derivative in one pass, on the default engine.
- * @example `const [y, dydx] = await sigmoidWithDerivative(x);`
- */
-export async function sigmoidWithDerivative(x: NumericInput): Promise<[Float32Array, Float32Array]> {
-  return (await getDefaultActivations()).sigmoidWithDerivative(x);
-}
+export const {
+  sigmoid,
+  sigmoidDerivative,
+  sigmoidBackward,
+  sigmoidWithDerivative,
+  relu,
+  reluDerivative,
+  reluBackward,
+  reluWithDerivative,
+  leakyRelu,
+  leakyReluDerivative,
+  leakyReluBackward,
+  leakyReluWithDerivative,
+  tanh,
+  tanhDerivative,
+  tanhBackward,
+  tanhWithDerivative,
+  gelu,
+  geluDerivative,
+  geluBackward,
+  geluWithDerivative,
+  silu,
+  siluDerivative,
+  siluBackward,
+  siluWithDerivative,
+} = defaultElementwise;
 
 /**
  * Row-wise softmax on the default engine. See {@link Activations.softmax}.

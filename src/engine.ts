@@ -1,5 +1,7 @@
+import { BackendChooser, type OpFamily, type Side } from './chooser.ts';
 import { runElementwiseCpu, runForwardAndDerivativeCpu } from './cpu/elementwise.ts';
 import { runRowsCpu } from './cpu/softmax.ts';
+import { resolveEngineOptions } from './engine-options.ts';
 import { ArgumentRangeError, ArgumentTypeError, EngineDestroyedError, WebGPUError } from './errors.ts';
 import { GpuBackend, type RowStrategy } from './gpu/backend.ts';
 import type { PoolStats } from './gpu/buffer-pool.ts';
@@ -7,7 +9,7 @@ import { type Calibration, calibrate, describeCalibration } from './gpu/calibrat
 import { describeAdapter, requestDevice } from './gpu/device.ts';
 import { BufferUsage } from './gpu/flags.ts';
 import { ResidentQueue } from './gpu/resident.ts';
-import { addNamedMethods, type ElementwiseOperations, type NamedElementwiseMethods, resolveCall } from './ops/calls.ts';
+import { addNamedMethods, type ElementwiseOperations, type NamedElementwiseMethods, namedMethodNames, resolveCall } from './ops/calls.ts';
 import type { ElementwiseActivation, ElementwiseOptions } from './ops/elementwise.ts';
 import type { ElementwiseKernel, RowKernel } from './ops/kernels.ts';
 import { createResidentOperations, type ResidentOperations } from './resident-ops.ts';
@@ -42,9 +44,12 @@ export interface CreateActivationsOptions {
    * when it starts (a few milliseconds, once per adapter per page; see `act.calibration`).
    */
   minGpuElements?: number;
-  /** Largest slice of an array in one dispatch, in bytes (default: the device's binding limit). Lower it to test splitting. */
+  /** Largest slice of an array in one dispatch, in bytes, at least 16 (default: the device's binding limit). Lower it to test splitting. */
   maxChunkBytes?: number;
-  /** Cap on workgroups per grid dimension below the device's limit; lower it to test 2D grids with small arrays. */
+  /**
+   * Testing aid, not for production use: a cap on workgroups per grid dimension below the device's
+   * limit (an integer >= 1), so that small arrays exercise 2D grids.
+   */
   maxWorkgroupsPerDimension?: number;
   /**
    * Row kernels (softmax family): `'auto'` (default) picks by row length and adapter; `'thread'` forces
@@ -53,7 +58,10 @@ export interface CreateActivationsOptions {
   rowStrategy?: RowStrategy;
   /** Bound on idle GPU buffer bytes kept for reuse (default 256 MiB). */
   maxPooledBytes?: number;
-  /** Testing aid: fill GPU output buffers with a poison value before each dispatch, so unwritten elements show. */
+  /**
+   * Testing aid, not for production use (it costs a write per output buffer): fill GPU output buffers
+   * with a poison value (-1.2345e30) before each dispatch, so that elements a kernel leaves unwritten show.
+   */
   poisonOutputs?: boolean;
 }
 
@@ -69,6 +77,12 @@ export interface WrapOptions {
 export interface BackendChange {
   readonly backend: 'webgpu' | 'cpu';
   readonly reason: string;
+}
+
+/** The events of an engine, by type, for `act.addEventListener(type, listener)`. */
+export interface ActivationsEventMap {
+  /** The device was lost and the engine moved to the CPU, or a replacement device was granted. */
+  backendchange: CustomEvent<BackendChange>;
 }
 
 /**
@@ -93,10 +107,19 @@ export interface Activations
   readonly reason: string;
   /** The device in use, or null on the CPU backend. */
   readonly device: GPUDevice | null;
-  /** Under `'auto'`, the smallest array sent to the GPU; 0 when every call goes to the GPU, Infinity on the CPU backend. */
+  /**
+   * Under `'auto'`, the smallest array sent to the GPU at first: given, or measured at start (then
+   * real calls move the choice, per op and size; see `lastCallBackend`). 0 when every call goes to the
+   * GPU, Infinity on the CPU backend.
+   */
   readonly minGpuElements: number;
   /** What `auto` measured at start on this adapter (undefined when the threshold was given, or without a GPU). */
   readonly calibration: Calibration | undefined;
+  /**
+   * Where the latest array call ran (`'webgpu'` or `'cpu'`), set when the call starts; undefined before
+   * the first. Under a calibrated `auto` it shows the choice, which follows the times of real calls.
+   */
+  readonly lastCallBackend: 'webgpu' | 'cpu' | undefined;
 
   /**
    * Softmax along each row of a row-major rows x cols batch (default: one row). Each row sums to 1.
@@ -153,10 +176,21 @@ export interface Activations
   /**
    * Listen for `'backendchange'` (a `CustomEvent<BackendChange>`): the device was lost and the engine
    * moved to the CPU, or a replacement device was granted.
-   * @example `act.addEventListener('backendchange', (e) => console.log((e as CustomEvent).detail.reason));`
+   * @example `act.addEventListener('backendchange', (event) => console.log(event.detail.backend, event.detail.reason));`
    */
-  addEventListener: EventTarget['addEventListener'];
-  removeEventListener: EventTarget['removeEventListener'];
+  addEventListener<K extends keyof ActivationsEventMap>(
+    type: K,
+    listener: (this: Activations, event: ActivationsEventMap[K]) => unknown,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  /** Removes a listener added with `addEventListener`. */
+  removeEventListener<K extends keyof ActivationsEventMap>(
+    type: K,
+    listener: (this: Activations, event: ActivationsEventMap[K]) => unknown,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
   /**
    * Puts x where the engine computes (a GPU buffer, or a Float32Array copy on the CPU backend), for
    * the ops of `act.resident`. Release it with `t.destroy()`.
@@ -195,6 +229,35 @@ export interface Activations
   destroy(): void;
 }
 
+// The chooser's name of an elementwise op, made once per activation and kernel (a string built per
+// call cost the auto path a measurable share of a 256-element call).
+const OP_KEYS = new WeakMap<ElementwiseActivation, Map<string, string>>();
+function opKey(activation: ElementwiseActivation, kernel: string): string {
+  let keys = OP_KEYS.get(activation);
+  if (!keys) {
+    keys = new Map();
+    OP_KEYS.set(activation, keys);
+  }
+  let key = keys.get(kernel);
+  if (key === undefined) {
+    key = `${activation.name}.${kernel}`;
+    keys.set(kernel, key);
+  }
+  return key;
+}
+
+// The engine's methods other than the named ones, bound to each engine like those.
+const GENERIC_METHODS = [
+  'forward',
+  'derivative',
+  'backward',
+  'forwardWithDerivative',
+  'softmax',
+  'logSoftmax',
+  'softmaxBackward',
+  'upload',
+];
+
 // The named methods (sigmoid, sigmoidDerivative, ...) are added to the prototype from the activation
 // table by addNamedMethods below; this declaration gives them their types.
 // biome-ignore lint/correctness/noUnusedVariables: it is used, by merging into the class below.
@@ -206,6 +269,9 @@ class Engine extends EventTarget implements Activations {
   reason: string;
   private gpu: GpuBackend | undefined;
   calibration: Calibration | undefined;
+  lastCallBackend: 'webgpu' | 'cpu' | undefined;
+  // Under a calibrated auto: where each call runs, from the calibration corrected by real calls.
+  private chooser: BackendChooser | undefined;
   private queue: ResidentQueue | undefined;
   private destroyed = false;
   readonly resident: ResidentOperations = createResidentOperations(this);
@@ -223,6 +289,9 @@ class Engine extends EventTarget implements Activations {
     this.backend = gpu ? 'webgpu' : 'cpu';
     this.reason = reason;
     if (gpu) this.watch(gpu);
+    // Every op works taken off the engine (`const { sigmoid } = act`), as on `cpu`.
+    const self = this as unknown as Record<string, (...args: unknown[]) => unknown>;
+    for (const name of [...namedMethodNames(), ...GENERIC_METHODS]) self[name] = (self[name] as (...args: unknown[]) => unknown).bind(this);
   }
 
   // On loss: run on the CPU, ask for a new device when the engine requested the first one, and say so.
@@ -272,6 +341,7 @@ class Engine extends EventTarget implements Activations {
     try {
       this.calibration = await calibrate(gpu);
       this.minElements = this.calibration.minGpuElements;
+      this.chooser = new BackendChooser({ elementwise: this.calibration, rows: this.calibration.rows });
       this.reason += `; ${describeCalibration(this.calibration)}`;
     } catch (error) {
       this.reason += `; arrays under ${this.minElements} elements run on the CPU (calibration failed: ${String(error)})`;
@@ -279,8 +349,8 @@ class Engine extends EventTarget implements Activations {
   }
 
   upload(x: NumericInput): Tensor {
-    this.checkAlive('upload');
     const input = toFloat32Array(x, 'x');
+    this.checkAlive('upload');
     const queue = this.residentQueue();
     return queue ? new Tensor(this, { queue, data: queue.upload(input) }) : new Tensor(this, input.slice());
   }
@@ -357,15 +427,16 @@ class Engine extends EventTarget implements Activations {
   }
 
   async forward(activation: ElementwiseActivation, x: NumericInput, options?: ElementwiseOptions): Promise<Float32Array> {
-    this.checkAlive(activation?.name ?? 'forward');
     const call = resolveCall(activation, options, 'input');
-    return this.elementwise(call.activation, 'forward', toFloat32Array(x, 'x'), undefined, call.alpha);
+    const input = toFloat32Array(x, 'x');
+    this.checkAlive(call.activation.name);
+    return this.elementwise(call.activation, 'forward', input, undefined, call.alpha);
   }
 
   async derivative(activation: ElementwiseActivation, x: NumericInput, options?: ElementwiseOptions): Promise<Float32Array> {
-    this.checkAlive(`${activation?.name ?? ''}Derivative`);
     const call = resolveCall(activation, options, 'input');
     const input = toFloat32Array(x, call.from === 'output' ? 'y' : 'x');
+    this.checkAlive(`${call.activation.name}Derivative`);
     return this.elementwise(
       call.activation,
       call.from === 'output' ? 'derivative_from_output' : 'derivative',
@@ -381,12 +452,12 @@ class Engine extends EventTarget implements Activations {
     dy: NumericInput,
     options?: ElementwiseOptions,
   ): Promise<Float32Array> {
-    this.checkAlive(`${activation?.name ?? ''}Backward`);
     const call = resolveCall(activation, options, activation?.backwardFrom ?? 'input');
     const name = call.from === 'output' ? 'y' : 'x';
     const input = toFloat32Array(a, name);
     const gradient = toFloat32Array(dy, 'dy');
     checkSameLength(gradient, 'dy', input.length, name);
+    this.checkAlive(`${call.activation.name}Backward`);
     return this.elementwise(call.activation, call.from === 'output' ? 'backward_from_output' : 'backward', input, gradient, call.alpha);
   }
 
@@ -395,11 +466,13 @@ class Engine extends EventTarget implements Activations {
     x: NumericInput,
     options?: ElementwiseOptions,
   ): Promise<[Float32Array, Float32Array]> {
-    this.checkAlive(`${activation?.name ?? ''}WithDerivative`);
     const call = resolveCall(activation, options, 'input');
     const input = toFloat32Array(x, 'x');
+    this.checkAlive(`${call.activation.name}WithDerivative`);
     return this.onBackend(
       input.length,
+      opKey(call.activation, 'forward_and_derivative'),
+      'elementwise',
       (gpu) => gpu.forwardAndDerivative(call.activation, input, call.alpha),
       () => {
         const values = new Float32Array(input.length);
@@ -439,11 +512,13 @@ class Engine extends EventTarget implements Activations {
 
   // A row op on validated inputs (x, or y and dy), on the GPU or the CPU.
   private rows(kernel: RowKernel, inputs: Float32Array[], options: RowOptions | undefined): Promise<Float32Array> {
-    this.checkAlive(kernel);
     const [first, second] = inputs as [Float32Array, Float32Array | undefined];
     const { rows, cols } = resolveShape(options, first.length);
+    this.checkAlive(kernel);
     return this.onBackend(
       first.length,
+      kernel,
+      'rows',
       (gpu) => gpu.rows(kernel, inputs, { rows, cols }),
       () => runRowsCpu(kernel, first, second, rows, cols, new Float32Array(first.length)),
     );
@@ -458,18 +533,38 @@ class Engine extends EventTarget implements Activations {
   ): Promise<Float32Array> {
     return this.onBackend(
       x.length,
+      opKey(activation, kernel),
+      'elementwise',
       (gpu) => gpu.elementwise(activation, kernel, x, dy, alpha),
       () => runElementwiseCpu(activation, kernel, x, dy, alpha, new Float32Array(x.length)),
     );
   }
 
-  // Runs on the GPU when the engine has one and the array is large enough, else on the CPU. A call
-  // whose device is lost while it runs is computed again on the CPU: no wrong or missing values.
-  private async onBackend<T>(length: number, onGpu: (gpu: GpuBackend) => Promise<T>, onCpu: () => T): Promise<T> {
+  // Runs on the GPU when the engine has one and the array is large enough (under a calibrated auto:
+  // where the chooser expects the GPU to be faster), else on the CPU. A call whose device is lost while
+  // it runs is computed again on the CPU: no wrong or missing values.
+  private async onBackend<T>(
+    length: number,
+    op: string,
+    family: OpFamily,
+    onGpu: (gpu: GpuBackend) => Promise<T>,
+    onCpu: () => T,
+  ): Promise<T> {
     const gpu = this.gpu;
-    if (!gpu || length === 0 || length < this.minElements) return onCpu();
+    const chooser = this.chooser;
+    const side = !gpu || length === 0 ? 'cpu' : chooser ? chooser.choose(op, family, length) : length < this.minElements ? 'cpu' : 'gpu';
+    this.lastCallBackend = side === 'gpu' ? 'webgpu' : 'cpu';
+    const timed = chooser !== undefined && length > 0 && chooser.timed;
+    const start = timed ? performance.now() : 0;
+    if (side === 'cpu' || !gpu) {
+      const result = onCpu();
+      if (timed) this.learn(chooser, op, family, 'cpu', length, performance.now() - start);
+      return result;
+    }
     try {
-      return await onGpu(gpu);
+      const result = await onGpu(gpu);
+      if (timed) this.learn(chooser, op, family, 'gpu', length, performance.now() - start);
+      return result;
     } catch (error) {
       if (this.destroyed) throw new EngineDestroyedError('the call');
       if (error instanceof RangeError) throw error;
@@ -478,6 +573,20 @@ class Engine extends EventTarget implements Activations {
       throw error;
     }
   }
+
+  // Tells the chooser what a call cost, except the first call of each op on each side, which also
+  // paid for compiling its pipeline or for the JIT.
+  private learn(chooser: BackendChooser, op: string, family: OpFamily, side: Side, length: number, ms: number): void {
+    const warmedUp = side === 'gpu' ? this.warmedUpOnGpu : this.warmedUpOnCpu;
+    if (!warmedUp.has(op)) {
+      warmedUp.add(op);
+      return;
+    }
+    chooser.record(op, family, side, length, ms);
+  }
+
+  private readonly warmedUpOnGpu = new Set<string>();
+  private readonly warmedUpOnCpu = new Set<string>();
 
   checkAlive(operation: string): void {
     if (this.destroyed) throw new EngineDestroyedError(operation);
@@ -493,7 +602,8 @@ addNamedMethods(Engine.prototype);
  * @param options - see {@link CreateActivationsOptions}.
  * @returns the engine, ready to use.
  * @throws {WebGPUError} `backend: 'webgpu'` and no device could be had.
- * @throws {TypeError} an option of the wrong type.
+ * @throws {TypeError} an unknown option, or an option of the wrong type ({@link ArgumentTypeError}).
+ * @throws {RangeError} an option outside its range: `backend: 'gpu'`, `minGpuElements: -1` ({@link ArgumentRangeError}).
  * @example
  * ```ts
  * const act = await createActivations();
@@ -503,15 +613,9 @@ addNamedMethods(Engine.prototype);
  * ```
  */
 export async function createActivations(options?: CreateActivationsOptions): Promise<Activations> {
-  const given = checkOptionsObject(options) as CreateActivationsOptions;
-  const backend = given.backend ?? 'auto';
-  if (backend !== 'auto' && backend !== 'webgpu' && backend !== 'cpu') {
-    throw new ArgumentTypeError('options.backend', `expected 'auto', 'webgpu' or 'cpu', got ${JSON.stringify(backend)}`);
-  }
+  const given = resolveEngineOptions(options);
+  const backend = given.backend;
   const minGpuElements = backend === 'webgpu' ? 0 : (given.minGpuElements ?? DEFAULT_MIN_GPU_ELEMENTS);
-  if (typeof minGpuElements !== 'number' || !(minGpuElements >= 0)) {
-    throw new ArgumentTypeError('options.minGpuElements', `expected a non-negative number, got ${String(minGpuElements)}`);
-  }
   if (backend === 'cpu') return new Engine(undefined, 'the CPU backend was requested', minGpuElements, undefined);
 
   const backendOptions = {
@@ -519,7 +623,7 @@ export async function createActivations(options?: CreateActivationsOptions): Pro
     maxWorkgroupsPerDimension: given.maxWorkgroupsPerDimension,
     rowStrategy: given.rowStrategy,
     maxPooledBytes: given.maxPooledBytes ?? DEFAULT_MAX_POOLED_BYTES,
-    poisonOutputs: given.poisonOutputs ?? false,
+    poisonOutputs: given.poisonOutputs,
   };
   const auto = backend === 'auto' ? `; arrays under ${minGpuElements} elements run on the CPU` : '';
   const calibrated = backend === 'auto' && given.minGpuElements === undefined;

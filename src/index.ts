@@ -10,19 +10,13 @@
  * @packageDocumentation
  */
 export { type CpuFunctions, type CpuOptions, type CpuOptionsOrOut, cpu } from './cpu/index.ts';
-export {
-  getDefaultActivations,
-  logSoftmax,
-  resetDefaultActivations,
-  sigmoid,
-  sigmoidBackward,
-  sigmoidDerivative,
-  sigmoidWithDerivative,
-  softmax,
-  softmaxBackward,
-} from './default-engine.ts';
+// The default engine's ops: softmax and its family, and the elementwise ops (sigmoid, reluBackward,
+// geluWithDerivative, ...) destructured from one object built from the activation table;
+// tests/node/exports.test.ts checks that every table entry has its four exports.
+export * from './default-engine.ts';
 export {
   type Activations,
+  type ActivationsEventMap,
   type BackendChange,
   type BackendChoice,
   type CreateActivationsOptions,
@@ -32,7 +26,6 @@ export {
   type WrapOptions,
 } from './engine.ts';
 export { ArgumentRangeError, ArgumentTypeError, EngineDestroyedError, WebGPUError } from './errors.ts';
-export { POISON_VALUE } from './gpu/backend.ts';
 export type { PoolStats } from './gpu/buffer-pool.ts';
 export type { Calibration } from './gpu/calibrate.ts';
 export type { NamedElementwiseMethods } from './ops/calls.ts';

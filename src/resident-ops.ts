@@ -293,7 +293,7 @@ export function createResidentOperations(owner: TensorHost, target: RecordTarget
       return createResidentOperations(owner, encoder);
     },
   };
-  addNamedMethods(operations as unknown as ElementwiseOperations<unknown, unknown, unknown, never>);
+  addNamedMethods(operations as unknown as ElementwiseOperations<unknown, unknown, unknown, never>, operations);
   return operations as unknown as ResidentOperations;
 }
 

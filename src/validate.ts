@@ -15,6 +15,9 @@ export interface RowOptions {
   cols?: number;
 }
 
+/** The longest array-like copied to float32: an Array's own limit. */
+const MAX_ARRAY_LIKE_LENGTH = 2 ** 32 - 1;
+
 function isDetached(buffer: ArrayBufferLike): boolean {
   if ('detached' in buffer) return (buffer as ArrayBuffer & { detached: boolean }).detached;
   if (buffer.byteLength !== 0) return false;
@@ -57,7 +60,20 @@ export function toFloat32Array(value: unknown, argument: string): Float32Array {
   if (!Number.isSafeInteger(length) || length < 0) {
     throw new ArgumentTypeError(argument, `expected an array-like with a valid length, got length ${String(length)}`);
   }
-  const result = new Float32Array(length);
+  // Checked before allocating: { length: 2 ** 32 } would otherwise ask for 16 GiB before its first
+  // element is looked at. An Array holds at most 2^32 - 1 elements; an array-like past that is no array.
+  if (length > MAX_ARRAY_LIKE_LENGTH) {
+    throw new ArgumentRangeError(argument, `has length ${length}, expected at most ${MAX_ARRAY_LIKE_LENGTH} (2^32 - 1, an Array's limit)`);
+  }
+  if (length > 0 && typeof arrayLike[0] !== 'number') {
+    throw new ArgumentTypeError(argument, `element 0 is ${describe(arrayLike[0])}, expected a number`);
+  }
+  let result: Float32Array;
+  try {
+    result = new Float32Array(length);
+  } catch {
+    throw new ArgumentRangeError(argument, `has length ${length}, more float32 values than this platform can allocate`);
+  }
   for (let i = 0; i < length; i++) {
     const element = arrayLike[i];
     if (typeof element !== 'number') {
@@ -68,8 +84,17 @@ export function toFloat32Array(value: unknown, argument: string): Float32Array {
   return result;
 }
 
-/** Checks a caller's output array: a Float32Array of exactly `length` elements, not detached. */
-export function checkOutput(out: unknown, length: number, argument = 'out'): Float32Array {
+/**
+ * Checks a caller's output array: a Float32Array of exactly `length` elements, not detached, and
+ * either the very array of each input (in place) or apart from it. A partial overlap would have the
+ * loops read elements they already wrote (`cpu.sigmoid(b.subarray(4, 14), b.subarray(5, 15))`).
+ */
+export function checkOutput(
+  out: unknown,
+  length: number,
+  argument = 'out',
+  inputs: readonly (readonly [Float32Array, string])[] = [],
+): Float32Array {
   if (!(out instanceof Float32Array)) {
     throw new ArgumentTypeError(argument, `expected a Float32Array to write into, got ${describe(out)}`);
   }
@@ -79,7 +104,22 @@ export function checkOutput(out: unknown, length: number, argument = 'out'): Flo
   if (out.length !== length) {
     throw new ArgumentRangeError(argument, `has length ${out.length}, expected ${length} (the input's length)`);
   }
+  for (const [input, name] of inputs) {
+    if (partlyOverlaps(out, input)) {
+      throw new ArgumentRangeError(
+        argument,
+        `overlaps ${name} in part (bytes ${out.byteOffset}..${out.byteOffset + out.byteLength} against ${input.byteOffset}..${input.byteOffset + input.byteLength} of one buffer); pass ${name} itself for in place, or an array apart from it`,
+      );
+    }
+  }
   return out;
+}
+
+/** Whether two arrays share some bytes of one buffer without being the same elements (same offset, same length). */
+function partlyOverlaps(a: Float32Array, b: Float32Array): boolean {
+  if (a.buffer !== b.buffer) return false;
+  if (a.byteOffset === b.byteOffset && a.length === b.length) return false;
+  return a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
 }
 
 /** Checks that a second data argument matches the first one's length (for example `dy` against `y`). */
@@ -100,11 +140,16 @@ function checkDimension(value: unknown, argument: string): number | undefined {
   return value;
 }
 
-/** Resolves `{ rows, cols }` against an array's length: both given must multiply to it; one given must divide it; none means one row. */
-export function resolveShape(options: unknown, length: number, argument = 'options'): Shape {
+/**
+ * Resolves `{ rows, cols }` against an array's length: both given must multiply to it; one given must
+ * divide it; none means one row. `extraKeys` are other options the caller reads from the same object
+ * (`out` for `cpu`); any other key is refused, so that a typo (`{ col: 10 }`) cannot pass for one row.
+ */
+export function resolveShape(options: unknown, length: number, argument = 'options', extraKeys: readonly string[] = []): Shape {
   if (options !== undefined && (options === null || typeof options !== 'object')) {
     throw new ArgumentTypeError(argument, `expected an object like { rows, cols }, got ${describe(options)}`);
   }
+  if (options !== undefined) checkKnownKeys(options as object, ['rows', 'cols', ...extraKeys], argument);
   const given = (options ?? {}) as { rows?: unknown; cols?: unknown };
   const rows = checkDimension(given.rows, `${argument}.rows`);
   const cols = checkDimension(given.cols, `${argument}.cols`);
@@ -143,6 +188,19 @@ export function checkFiniteNumber(value: unknown, argument: string, fallback: nu
   return value;
 }
 
+/**
+ * Checks a string option against its allowed values: another type is a TypeError, another string a
+ * RangeError; both messages list the values (`expected 'auto', 'webgpu' or 'cpu', got "gpu"`).
+ */
+export function checkOneOf<T extends string>(value: unknown, argument: string, allowed: readonly T[]): T {
+  if ((allowed as readonly unknown[]).includes(value)) return value as T;
+  const quoted = allowed.map((a) => `'${a}'`);
+  const list = quoted.length > 1 ? `${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}` : (quoted[0] ?? '');
+  const got = typeof value === 'string' ? JSON.stringify(value) : describe(value);
+  if (typeof value === 'string') throw new ArgumentRangeError(argument, `expected ${list}, got ${got}`);
+  throw new ArgumentTypeError(argument, `expected ${list}, got ${got}`);
+}
+
 /** Checks that an options argument is an object or undefined, and returns it as a record to read. */
 export function checkOptionsObject(options: unknown, argument = 'options'): Record<string, unknown> {
   if (options === undefined) return {};
@@ -152,9 +210,38 @@ export function checkOptionsObject(options: unknown, argument = 'options'): Reco
   return options as Record<string, unknown>;
 }
 
-/** How a value reads in an error message: its type, and a string quoted. */
+/**
+ * Refuses an options object with a key outside `known` (a typo such as `{ col: 10 }` or
+ * `{ minGpuElement: 0 }` must not pass silently), suggesting the nearest known key.
+ */
+export function checkKnownKeys(options: object, known: readonly string[], argument = 'options'): void {
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue;
+    const near = known.find((candidate) => isNear(key, candidate));
+    const hint = near ? `; did you mean ${near}?` : '';
+    throw new ArgumentTypeError(`${argument}.${key}`, `is not an option here (expected one of ${known.join(', ')})${hint}`);
+  }
+}
+
+// Within one edit (insert, delete, replace, swap of neighbours) or the same apart from case.
+function isNear(a: string, b: string): boolean {
+  if (a.toLowerCase() === b.toLowerCase()) return true;
+  if (Math.abs(a.length - b.length) > 1) return false;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  const rest = (x: string, n: number) => x.slice(i + n);
+  return (
+    rest(a, 1) === rest(b, 1) ||
+    rest(a, 1) === rest(b, 0) ||
+    rest(a, 0) === rest(b, 1) ||
+    (a[i] === b[i + 1] && a[i + 1] === b[i] && rest(a, 2) === rest(b, 2))
+  );
+}
+
+/** A value as messages show it: strings quoted (`the string "10"`), objects by constructor, the rest as `type value`. */
 export function describe(value: unknown): string {
   if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
   if (Array.isArray(value)) return 'an Array';
   if (typeof value === 'object') return `an object (${(value as object).constructor?.name ?? 'Object'})`;
   if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 20 ? `${value.slice(0, 20)}…` : value)}`;

@@ -20,14 +20,18 @@ export type CpuOptions<Options> = Options & { out?: Float32Array };
 /** The CPU functions accept `out` inside the options or, as `cpu.sigmoid(x, out)`, in their place. */
 export type CpuOptionsOrOut<Options> = CpuOptions<Options> | Float32Array;
 
+// The key the CPU functions read besides the op's own options.
+const CPU_KEYS = ['out'] as const;
+
 function splitOut<Options>(optionsOrOut: CpuOptionsOrOut<Options> | undefined): { options: Options | undefined; out: unknown } {
   if (optionsOrOut instanceof Float32Array) return { options: undefined, out: optionsOrOut };
   const options = checkOptionsObject(optionsOrOut) as CpuOptions<Options>;
   return { options, out: options.out };
 }
 
-function outputFor(out: unknown, length: number): Float32Array {
-  return out === undefined ? new Float32Array(length) : checkOutput(out, length);
+// `inputs` are the arrays the loop reads: out may be one of them (in place) but not overlap one in part.
+function outputFor(out: unknown, length: number, inputs: readonly (readonly [Float32Array, string])[]): Float32Array {
+  return out === undefined ? new Float32Array(length) : checkOutput(out, length, 'out', inputs);
 }
 
 /** The CPU path's functions; see {@link cpu}. */
@@ -52,23 +56,26 @@ export type CpuFunctions = ElementwiseOperations<Float32Array, [Float32Array, Fl
 function rows(kernel: RowKernel, inputs: Float32Array[], optionsOrOut: CpuOptionsOrOut<RowOptions> | undefined): Float32Array {
   const { options, out } = splitOut(optionsOrOut);
   const [first, second] = inputs as [Float32Array, Float32Array | undefined];
-  const shape = resolveShape(options, first.length);
-  return runRowsCpu(kernel, first, second, shape.rows, shape.cols, outputFor(out, first.length));
+  const shape = resolveShape(options, first.length, 'options', CPU_KEYS);
+  const names = second ? (['y', 'dy'] as const) : (['x'] as const);
+  const read = inputs.map((input, i) => [input, names[i] as string] as const);
+  return runRowsCpu(kernel, first, second, shape.rows, shape.cols, outputFor(out, first.length, read));
 }
 
 const operations = {
   forward(activation: ElementwiseActivation, x: NumericInput, optionsOrOut?: CpuOptionsOrOut<ElementwiseOptions>): Float32Array {
     const { options, out } = splitOut(optionsOrOut);
-    const call = resolveCall(activation, options, 'input');
+    const call = resolveCall(activation, options, 'input', CPU_KEYS);
     const input = toFloat32Array(x, 'x');
-    return runElementwiseCpu(call.activation, 'forward', input, undefined, call.alpha, outputFor(out, input.length));
+    return runElementwiseCpu(call.activation, 'forward', input, undefined, call.alpha, outputFor(out, input.length, [[input, 'x']]));
   },
   derivative(activation: ElementwiseActivation, x: NumericInput, optionsOrOut?: CpuOptionsOrOut<ElementwiseOptions>): Float32Array {
     const { options, out } = splitOut(optionsOrOut);
-    const call = resolveCall(activation, options, 'input');
-    const input = toFloat32Array(x, call.from === 'output' ? 'y' : 'x');
+    const call = resolveCall(activation, options, 'input', CPU_KEYS);
+    const name = call.from === 'output' ? 'y' : 'x';
+    const input = toFloat32Array(x, name);
     const kernel = call.from === 'output' ? 'derivative_from_output' : 'derivative';
-    return runElementwiseCpu(call.activation, kernel, input, undefined, call.alpha, outputFor(out, input.length));
+    return runElementwiseCpu(call.activation, kernel, input, undefined, call.alpha, outputFor(out, input.length, [[input, name]]));
   },
   backward(
     activation: ElementwiseActivation,
@@ -77,13 +84,17 @@ const operations = {
     optionsOrOut?: CpuOptionsOrOut<ElementwiseOptions>,
   ): Float32Array {
     const { options, out } = splitOut(optionsOrOut);
-    const call = resolveCall(activation, options, activation?.backwardFrom ?? 'input');
+    const call = resolveCall(activation, options, activation?.backwardFrom ?? 'input', CPU_KEYS);
     const name = call.from === 'output' ? 'y' : 'x';
     const input = toFloat32Array(a, name);
     const gradient = toFloat32Array(dy, 'dy');
     checkSameLength(gradient, 'dy', input.length, name);
     const kernel = call.from === 'output' ? 'backward_from_output' : 'backward';
-    return runElementwiseCpu(call.activation, kernel, input, gradient, call.alpha, outputFor(out, input.length));
+    const output = outputFor(out, input.length, [
+      [input, name],
+      [gradient, 'dy'],
+    ]);
+    return runElementwiseCpu(call.activation, kernel, input, gradient, call.alpha, output);
   },
   forwardWithDerivative(
     activation: ElementwiseActivation,
@@ -93,7 +104,7 @@ const operations = {
     const { options, out } = splitOut(optionsOrOut);
     // Two results cannot go into one out: refuse it rather than ignore it.
     if (out !== undefined) throw new ArgumentTypeError('out', 'the WithDerivative functions return two new arrays and take no out');
-    const call = resolveCall(activation, options, 'input');
+    const call = resolveCall(activation, options, 'input', CPU_KEYS);
     const input = toFloat32Array(x, 'x');
     const values = new Float32Array(input.length);
     const derivatives = new Float32Array(input.length);
@@ -113,7 +124,8 @@ const operations = {
     return rows('softmax_backward', [output, gradient], optionsOrOut);
   },
 };
-addNamedMethods(operations);
+// Bound to `operations`, so that a function taken off the namespace (`const { sigmoid } = cpu`) works.
+addNamedMethods(operations, operations);
 
 /**
  * The CPU path: the same functions as an engine, synchronous, on `Float32Array`, computed in float64

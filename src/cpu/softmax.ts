@@ -57,6 +57,9 @@ export function runRowsCpu(
   cols: number,
   out: Float32Array,
 ): Float32Array {
+  // An empty batch answers at once: the loops below run once a row, and { rows: 2 ** 53 - 1, cols: 0 }
+  // is a valid shape of an empty array.
+  if (rows === 0 || cols === 0) return out;
   if (kernel === 'softmax') return softmaxCpu(x, rows, cols, out);
   if (kernel === 'log_softmax') return logSoftmaxCpu(x, rows, cols, out);
   return softmaxBackwardCpu(x, dy as Float32Array, rows, cols, out);

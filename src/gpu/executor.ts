@@ -12,6 +12,7 @@ import { BufferPool, type PoolStats } from './buffer-pool.ts';
 import { BufferUsage, MapMode } from './flags.ts';
 import { padded, splitParts, UNIFORM_BYTES } from './layout.ts';
 import { type BindingShape, type DevicePipelines, elementwiseBindingShape, pipelinesFor, WORKGROUP_SIZE } from './pipelines.ts';
+import { uploadSource } from './upload-source.ts';
 
 /** `length` float32 values of a GPU buffer from `byteOffset` (a multiple of the device's storage offset alignment). */
 export interface BufferView {
@@ -345,10 +346,10 @@ export class GpuExecutor {
     }
   }
 
-  /** Writes float32 values into a buffer at `byteOffset`, through the queue (copying arrays over shared memory, which some platforms refuse). */
+  /** Writes float32 values into a buffer at `byteOffset`, through the queue (an array over shared memory is copied first: see uploadSource). */
   write(buffer: GPUBuffer, byteOffset: number, values: Float32Array): void {
     if (values.length === 0) return;
-    const source = isShared(values) ? values.slice() : values;
+    const source = uploadSource(values);
     this.device.queue.writeBuffer(buffer, byteOffset, source.buffer, source.byteOffset, source.length * 4);
   }
 
@@ -581,10 +582,6 @@ export class GpuExecutor {
   }
 }
 
-function isShared(values: Float32Array): boolean {
-  return typeof SharedArrayBuffer !== 'undefined' && values.buffer instanceof SharedArrayBuffer;
-}
-
 // Whether an output shares a GPU buffer with an input (the same range or not).
 function sharesBuffer(inputs: readonly BufferView[], outputs: readonly BufferView[]): boolean {
   return outputs.some((output) => inputs.some((input) => input.buffer === output.buffer));
@@ -689,7 +686,10 @@ export function isSoftwareAdapter(device: GPUDevice, adapterInfo: GPUAdapterInfo
   const info = adapterInfo ?? (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
   if (!info) return false;
   const fallback = (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
-  return fallback || /swiftshader|llvmpipe|lavapipe|warp/i.test(`${info.architecture} ${info.description} ${info.device}`);
+  return (
+    fallback ||
+    /swiftshader|llvmpipe|lavapipe|software|warp/i.test(`${info.vendor} ${info.architecture} ${info.description} ${info.device}`)
+  );
 }
 
 /**

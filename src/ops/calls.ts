@@ -1,6 +1,6 @@
 import { ArgumentRangeError, ArgumentTypeError } from '../errors.ts';
 import type { NumericInput } from '../validate.ts';
-import { checkFiniteNumber, checkOptionsObject } from '../validate.ts';
+import { checkFiniteNumber, checkKnownKeys, checkOneOf, checkOptionsObject } from '../validate.ts';
 import { ACTIVATIONS, type ActivationName, type ElementwiseActivation, type ElementwiseOptions } from './elementwise.ts';
 
 /** An elementwise call after validation of its options: which definition, its alpha, and what the data argument holds. */
@@ -10,23 +10,27 @@ export interface ResolvedCall {
   readonly from: 'input' | 'output';
 }
 
+/** The keys of {@link ElementwiseOptions}. */
+const ELEMENTWISE_OPTION_KEYS = ['alpha', 'from', 'approximate'] as const;
+
 /**
  * Validates the `activation` argument and the options of an elementwise call. `defaultFrom` is what the
- * data argument holds when `options.from` is not given.
+ * data argument holds when `options.from` is not given; `extraKeys` are other options the caller reads
+ * from the same object (`out` for `cpu`). Any other key is refused.
  */
-export function resolveCall(activation: unknown, options: unknown, defaultFrom: 'input' | 'output'): ResolvedCall {
+export function resolveCall(
+  activation: unknown,
+  options: unknown,
+  defaultFrom: 'input' | 'output',
+  extraKeys: readonly string[] = [],
+): ResolvedCall {
   if (!isActivation(activation)) {
     throw new ArgumentTypeError('activation', 'expected an activation definition (ACTIVATIONS.relu, or one made with defineActivation())');
   }
   const given = checkOptionsObject(options);
-  const from = given.from ?? defaultFrom;
-  if (from !== 'input' && from !== 'output') {
-    throw new ArgumentTypeError('options.from', `expected 'input' or 'output', got ${JSON.stringify(from)}`);
-  }
-  const approximate = given.approximate ?? 'none';
-  if (approximate !== 'none' && approximate !== 'tanh') {
-    throw new ArgumentTypeError('options.approximate', `expected 'none' or 'tanh', got ${JSON.stringify(approximate)}`);
-  }
+  checkKnownKeys(given, [...ELEMENTWISE_OPTION_KEYS, ...extraKeys]);
+  const from = checkOneOf(given.from ?? defaultFrom, 'options.from', ['input', 'output']);
+  const approximate = checkOneOf(given.approximate ?? 'none', 'options.approximate', ['none', 'tanh']);
   let chosen = activation;
   if (approximate === 'tanh') {
     const approximation = activation.approximations?.tanh;
@@ -36,8 +40,28 @@ export function resolveCall(activation: unknown, options: unknown, defaultFrom: 
   if (from === 'output' && !chosen.derivativeFromOutput) {
     throw new ArgumentRangeError('options.from', `${chosen.name} has no derivative from its output; pass the input x`);
   }
-  const alpha = checkFiniteNumber(given.alpha, 'options.alpha', chosen.defaultAlpha ?? 0);
+  const alpha = checkAlpha(given.alpha, chosen.defaultAlpha ?? 0);
   return { activation: chosen, alpha, from };
+}
+
+const FLOAT32_MIN_NORMAL = 2 ** -126;
+
+/**
+ * The scalar parameter as both backends use it: rounded to float32 (the GPU's type), so that the CPU
+ * multiplies by the same slope. Refused beyond float32's range (Infinity on the GPU, finite on the
+ * CPU) and below its normal range, 0 excepted: a GPU may flush a subnormal alpha to 0 (leaky relu of
+ * -1e30 with alpha 1e-40 was 0 on WebGPU, -1e-10 on the CPU).
+ */
+function checkAlpha(value: unknown, fallback: number): number {
+  const given = checkFiniteNumber(value, 'options.alpha', fallback);
+  const alpha = Math.fround(given);
+  if (given !== 0 && Math.abs(alpha) < FLOAT32_MIN_NORMAL) {
+    throw new ArgumentRangeError(
+      'options.alpha',
+      `expected 0 or a normal float32 (|alpha| >= 1.18e-38), got ${String(value)}, which a GPU may flush to 0`,
+    );
+  }
+  return alpha;
 }
 
 function isActivation(value: unknown): value is ElementwiseActivation {
@@ -68,43 +92,49 @@ export interface ElementwiseOperations<Result, PairResult, Options = Elementwise
  * - `kWithDerivative(x, options?)`: `[f(x), f'(x)]` from one pass.
  */
 export type NamedElementwiseMethods<Result, PairResult, Options = ElementwiseOptions, Input = NumericInput> = {
+  /** f(x), elementwise. @example `const y = await act.relu(x);` */
   [K in ActivationName]: (x: Input, options?: Options) => Result;
 } & {
+  /** f'(x) from x, or from y = f(x) with `{ from: 'output' }` where the activation has that form. @example `const d = await act.tanhDerivative(x);` */
   [K in ActivationName as `${K}Derivative`]: (x: Input, options?: Options) => Result;
 } & {
+  /** dy * f'(x), the backpropagation step; the first argument is x (y for sigmoid, or with `{ from: 'output' }`). @example `const dx = await act.siluBackward(x, dy);` */
   [K in ActivationName as `${K}Backward`]: (input: Input, dy: Input, options?: Options) => Result;
 } & {
+  /** `[f(x), f'(x)]` from one pass. @example `const [y, dydx] = await act.geluWithDerivative(x);` */
   [K in ActivationName as `${K}WithDerivative`]: (x: Input, options?: Options) => PairResult;
 };
 
-/** Adds the named methods of every built-in activation to `target`, each delegating to the generic operation. */
-export function addNamedMethods(target: ElementwiseOperations<unknown, unknown, unknown, never>): void {
+type AnyOperations = ElementwiseOperations<unknown, unknown, unknown, NumericInput>;
+
+/**
+ * The name of every named method of the built-in activations: `k`, `kDerivative`, `kBackward` and
+ * `kWithDerivative` for each `k` of {@link ACTIVATIONS}, from the table.
+ */
+export function namedMethodNames(): string[] {
+  return Object.keys(ACTIVATIONS).flatMap((name) => [name, `${name}Derivative`, `${name}Backward`, `${name}WithDerivative`]);
+}
+
+/**
+ * Adds the named methods of every built-in activation to `target`, each delegating to the generic
+ * operation: of `self` when given (a plain namespace such as `cpu`, whose functions must work taken
+ * off it), else of `this` (a prototype).
+ */
+export function addNamedMethods(target: ElementwiseOperations<unknown, unknown, unknown, never>, self?: object): void {
   const methods = target as unknown as Record<string, unknown>;
+  const bound = self as AnyOperations | undefined;
   for (const [name, activation] of Object.entries(ACTIVATIONS) as [string, ElementwiseActivation][]) {
-    methods[name] = function (this: ElementwiseOperations<unknown, unknown, unknown, NumericInput>, x: NumericInput, options?: unknown) {
-      return this.forward(activation, x, options);
+    methods[name] = function (this: AnyOperations, x: NumericInput, options?: unknown) {
+      return (bound ?? this).forward(activation, x, options);
     };
-    methods[`${name}Derivative`] = function (
-      this: ElementwiseOperations<unknown, unknown, unknown, NumericInput>,
-      x: NumericInput,
-      options?: unknown,
-    ) {
-      return this.derivative(activation, x, options);
+    methods[`${name}Derivative`] = function (this: AnyOperations, x: NumericInput, options?: unknown) {
+      return (bound ?? this).derivative(activation, x, options);
     };
-    methods[`${name}Backward`] = function (
-      this: ElementwiseOperations<unknown, unknown, unknown, NumericInput>,
-      input: NumericInput,
-      dy: NumericInput,
-      options?: unknown,
-    ) {
-      return this.backward(activation, input, dy, options);
+    methods[`${name}Backward`] = function (this: AnyOperations, input: NumericInput, dy: NumericInput, options?: unknown) {
+      return (bound ?? this).backward(activation, input, dy, options);
     };
-    methods[`${name}WithDerivative`] = function (
-      this: ElementwiseOperations<unknown, unknown, unknown, NumericInput>,
-      x: NumericInput,
-      options?: unknown,
-    ) {
-      return this.forwardWithDerivative(activation, x, options);
+    methods[`${name}WithDerivative`] = function (this: AnyOperations, x: NumericInput, options?: unknown) {
+      return (bound ?? this).forwardWithDerivative(activation, x, options);
     };
   }
 }

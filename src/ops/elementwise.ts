@@ -1,3 +1,6 @@
+import { ArgumentTypeError } from '../errors.ts';
+import { checkFiniteNumber, checkKnownKeys, describe } from '../validate.ts';
+
 /**
  * Elementwise activations, each defined once: its forward formula and its derivative, in WGSL for the
  * GPU and in float64 JavaScript for the CPU. Both backends, and the engine's and `cpu`'s methods
@@ -63,17 +66,26 @@ export function defineActivation(spec: {
   derivativeFromOutput?: (y: number, alpha: number) => number;
   defaultAlpha?: number;
 }): ElementwiseActivation {
-  if (typeof spec?.name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(spec.name)) {
-    throw new TypeError(`spec.name: expected an identifier, got ${JSON.stringify(spec?.name)}`);
+  if (spec === null || typeof spec !== 'object') throw new ArgumentTypeError('spec', `expected an object, got ${describe(spec)}`);
+  checkKnownKeys(spec, ['name', 'wgsl', 'forward', 'derivative', 'derivativeFromOutput', 'defaultAlpha'], 'spec');
+  if (typeof spec.name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(spec.name)) {
+    throw new ArgumentTypeError('spec.name', `expected an identifier, got ${describe(spec.name)}`);
   }
+  if (spec.wgsl === null || typeof spec.wgsl !== 'object') {
+    throw new ArgumentTypeError('spec.wgsl', `expected { forward, derivative } WGSL expressions, got ${describe(spec.wgsl)}`);
+  }
+  checkKnownKeys(spec.wgsl, ['forward', 'derivative', 'derivativeFromOutput'], 'spec.wgsl');
   for (const key of ['forward', 'derivative'] as const) {
-    if (typeof spec.wgsl?.[key] !== 'string') throw new TypeError(`spec.wgsl.${key}: expected a WGSL expression string`);
-    if (typeof spec[key] !== 'function') throw new TypeError(`spec.${key}: expected a function (x: number) => number`);
+    if (typeof spec.wgsl[key] !== 'string')
+      throw new ArgumentTypeError(`spec.wgsl.${key}`, `expected a WGSL expression string, got ${describe(spec.wgsl[key])}`);
+    if (typeof spec[key] !== 'function')
+      throw new ArgumentTypeError(`spec.${key}`, `expected a function (x: number) => number, got ${describe(spec[key])}`);
   }
   const fromOutput = spec.wgsl.derivativeFromOutput;
   if ((fromOutput === undefined) !== (spec.derivativeFromOutput === undefined)) {
-    throw new TypeError('spec.derivativeFromOutput: give both the WGSL expression and the JavaScript function, or neither');
+    throw new ArgumentTypeError('spec.derivativeFromOutput', 'give both the WGSL expression and the JavaScript function, or neither');
   }
+  if (spec.defaultAlpha !== undefined) checkFiniteNumber(spec.defaultAlpha, 'spec.defaultAlpha', 0);
   const wgsl = `
 fn activation(x: f32) -> f32 { return ${spec.wgsl.forward}; }
 fn activation_derivative(x: f32) -> f32 { return ${spec.wgsl.derivative}; }
@@ -392,7 +404,8 @@ fn activation(x: f32) -> f32 {
   let a = abs(x);
   if (a < 0.625) {
     let z = x * x;
-    return x + x * z * ${wgslHorner([-0.006096714165908197, 0.020997178999074752, -0.05385090957851358, 0.13332769736976327, -0.33333328944134255], 'z')};
+    // with x's sign bit: at x = -0, x + (-0 * 0) * P is +0 in IEEE arithmetic (tanh(-0) = -0)
+    return with_sign_of(x + x * z * ${wgslHorner([-0.006096714165908197, 0.020997178999074752, -0.05385090957851358, 0.13332769736976327, -0.33333328944134255], 'z')}, x);
   }
   if (a > 10.0) {
     return select(-1.0, 1.0, x > 0.0);
@@ -460,8 +473,8 @@ fn activation(x: f32) -> f32 {
     }
     return x / (1.0 + exp_nonpositive(-x));
   }
-  if (x < -120.0) {
-    return -0.0; // |x| exp(x) < 1e-50; also -Infinity
+  if (x < -120.0 || is_negative_infinity(x)) {
+    return negative_zero(x); // |x| exp(x) < 1e-50; also -Infinity
   }
   let es = act_exp_scaled(x, 64);
   let e = exp_nonpositive(x);
@@ -476,8 +489,8 @@ fn activation_derivative(x: f32) -> f32 {
     let t = 1.0 / (1.0 + e);
     return (1.0 + x * e * t) * t;
   }
-  if (x < -120.0) {
-    return -0.0;
+  if (x < -120.0 || is_negative_infinity(x)) {
+    return negative_zero(x);
   }
   let es = act_exp_scaled(x, 64);
   let e = exp_nonpositive(x);
@@ -571,8 +584,8 @@ fn activation(x: f32) -> f32 {
     let t = act_two_u(x);
     return x / (1.0 + exp_nonpositive(-t.x) * (1.0 - t.y));
   }
-  if (x < -11.0) {
-    return -0.0; // |x| exp(2u) < 1e-47; also -Infinity
+  if (x < -11.0 || is_negative_infinity(x)) {
+    return negative_zero(x); // |x| exp(2u) < 1e-47; also -Infinity
   }
   let t = act_two_u(x);
   let es = act_exp_scaled(t.x, 64) * (1.0 + t.y);
@@ -591,8 +604,8 @@ fn activation_derivative(x: f32) -> f32 {
     let m = ${wgslFloat(K)} + ${wgslFloat(3 * KC)} * (x * x);
     return r * (1.0 + x * m * e * r);
   }
-  if (x < -11.0) {
-    return -0.0;
+  if (x < -11.0 || is_negative_infinity(x)) {
+    return negative_zero(x);
   }
   let d = x - ${wgslFloat(ZERO_F32)};
   if (abs(d) < 0.5) {
@@ -654,8 +667,8 @@ fn activation(x: f32) -> f32 {
     }
     return x * act_gauss_cdf_upper(x);
   }
-  if (x < -14.5) {
-    return -0.0; // |gelu(x)| < 1e-46; also -Infinity
+  if (x < -14.5 || is_negative_infinity(x)) {
+    return negative_zero(x); // |gelu(x)| < 1e-46; also -Infinity
   }
   return (x * act_gauss_lower(x).x) * power_of_two(-64);
 }
@@ -666,8 +679,8 @@ fn activation_derivative(x: f32) -> f32 {
     }
     return act_gauss_cdf_upper(x) + x * (${wgslFloat(INV_SQRT_2PI)} * exp_nonpositive(-0.5 * (x * x)));
   }
-  if (x < -14.5) {
-    return -0.0;
+  if (x < -14.5 || is_negative_infinity(x)) {
+    return negative_zero(x);
   }
   let d = x - ${wgslFloat(GELU_ZERO_F32)};
   if (abs(d) < 0.5) {
@@ -705,6 +718,3 @@ export const ACTIVATIONS = {
 
 /** Names of the built-in elementwise activations. */
 export type ActivationName = keyof typeof ACTIVATIONS;
-
-/** The sigmoid definition (also `ACTIVATIONS.sigmoid`). */
-export const sigmoidActivation = sigmoid;

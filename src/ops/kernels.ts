@@ -9,7 +9,12 @@ export type ElementwiseKernel = UnaryKernel | BinaryKernel;
 /** Every elementwise entry point: the kernels above, f and f' in one pass, and the unary kernels in place (output = input). */
 export type ElementwiseEntryPoint = ElementwiseKernel | 'forward_and_derivative' | `${UnaryKernel}_in_place`;
 
-/** The row-wise ops, named as their WGSL entry points in `shaders/softmax.wgsl`. `softmax_backward` reads y and dy. */
+/**
+ * The row-wise ops. `softmax_backward` reads y and dy. softmax and log-softmax are not entry points
+ * of their own: both run `shaders/softmax.wgsl`'s shared entry points (`normalize_rows`, ...), told
+ * apart by its LOG_SPACE constant; `rowEntryPoint` in `src/gpu/pipelines.ts` maps each name to its
+ * entry point and constant. The other row kernels are entry points by these names.
+ */
 export type RowKernel = 'softmax' | 'log_softmax' | 'softmax_backward';
 
 /** The thread-per-row variant of each row op (no workgroup memory, no barrier). */

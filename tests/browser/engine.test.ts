@@ -43,7 +43,9 @@ describe('auto', () => {
       expect(calibration?.gpuFixedMs).toBeGreaterThan(0);
       expect(calibration?.cpuPerElementNs).toBeGreaterThan(0);
       expect(act.minGpuElements).toBe(calibration?.minGpuElements);
-      expect(act.reason).toMatch(/measured: GPU round trip [\d.]+ ms \+ [\d.]+ ns\/element, CPU [\d.]+ ns\/element/);
+      expect(act.reason).toMatch(/elementwise ops .*\(GPU round trip [\d.]+ ms \+ [\d.]+ ns\/element, CPU [\d.]+ ns\/element\)/);
+      expect(act.reason).toMatch(/row ops .*\(GPU round trip [\d.]+ ms \+ [\d.]+ ns\/element, CPU [\d.]+ ns\/element\)/);
+      expect(calibration?.rows.cpuPerElementNs).toBeGreaterThan(0);
       const again = await createActivations();
       expect(again.calibration, 'the second engine on the same adapter reuses the measurement').toBe(calibration);
       again.destroy();

@@ -26,7 +26,7 @@ import {
 
 /**
  * The table every op joins: how to make inputs of a given length, how to run the op on an engine, its
- * float64 reference and its tolerance. The browser tests run it on both backends, the node tests on the CPU.
+ * float64 reference and its tolerance. The browser tests run it on both backends; tests/node/ops.test.ts on the CPU, in Node.
  */
 export interface OpCase {
   readonly name: string;

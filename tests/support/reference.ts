@@ -50,6 +50,54 @@ export function softmax64(x: ArrayLike<number>, rows: number, cols: number): Flo
   return out;
 }
 
+/**
+ * log(softmax(x)) along each row in float64: x - max - log(sum(exp(x - max))), the log of the sum
+ * taken as log1p of the terms other than one max entry (its own term is 1), so that a result near 0
+ * keeps its digits. Rows with a NaN or +Infinity, or with nothing above -Infinity, are the log of the
+ * softmax reference (log 1/k, log 0 = -Infinity, NaN).
+ */
+export function logSoftmax64(x: ArrayLike<number>, rows: number, cols: number): Float64Array {
+  const out = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    const start = r * cols;
+    const end = start + cols;
+    let max = Number.NEGATIVE_INFINITY;
+    let maxIndex = -1;
+    let special = false;
+    for (let i = start; i < end; i++) {
+      const v = x[i] as number;
+      if (Number.isNaN(v) || v === Number.POSITIVE_INFINITY) special = true;
+      else if (v > max) {
+        max = v;
+        maxIndex = i;
+      }
+    }
+    if (special || maxIndex < 0) {
+      const row = softmax64(Array.prototype.slice.call(x, start, end) as number[], 1, cols);
+      for (let i = 0; i < cols; i++) out[start + i] = Math.log(row[i] as number);
+      continue;
+    }
+    let rest = 0;
+    for (let i = start; i < end; i++) if (i !== maxIndex) rest += Math.exp((x[i] as number) - max);
+    const logSum = Math.log1p(rest);
+    for (let i = start; i < end; i++) out[i] = (x[i] as number) - max - logSum;
+  }
+  return out;
+}
+
+/** dx = y * (dy - sum_j(dy_j * y_j)) along each row, in float64 (y is the softmax output). */
+export function softmaxBackward64(y: ArrayLike<number>, dy: ArrayLike<number>, rows: number, cols: number): Float64Array {
+  const out = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    const start = r * cols;
+    const end = start + cols;
+    let dot = 0;
+    for (let i = start; i < end; i++) dot += (y[i] as number) * (dy[i] as number);
+    for (let i = start; i < end; i++) out[i] = (y[i] as number) * ((dy[i] as number) - dot);
+  }
+  return out;
+}
+
 export function map64(x: ArrayLike<number>, f: (v: number) => number): Float64Array {
   const out = new Float64Array(x.length);
   for (let i = 0; i < x.length; i++) out[i] = f(x[i] as number);
@@ -89,6 +137,7 @@ export function leakyReluDerivative64(x: number, alpha: number): number {
 /** tanh(x) = (e^2x - 1) / (e^2x + 1), written with expm1 of -2|x| (no overflow, no cancellation near 0). */
 export function tanh64(x: number): number {
   if (Number.isNaN(x)) return Number.NaN;
+  if (x === 0) return x; // tanh(-0) = -0
   const m = Math.expm1(-2 * Math.abs(x));
   const t = -m / (2 + m);
   return x < 0 ? -t : t;
@@ -149,20 +198,22 @@ export function normalPdf64(x: number): number {
   return Math.exp(-(x * x) / 2) / Math.sqrt(2 * Math.PI);
 }
 
-/** gelu(x) = x Phi(x); gelu(-Infinity) = 0 (limit). */
+/** gelu(x) = x Phi(x); gelu(-Infinity) = -0 (the limit, from below). */
 export function gelu64(x: number): number {
   if (Number.isNaN(x)) return Number.NaN;
   if (x === Infinity) return Infinity;
-  if (x === -Infinity) return 0;
+  if (x === -Infinity) return -0;
   return x * normalCdf64(x);
 }
 
-/** gelu'(x) = Phi(x) + x phi(x); 1 at +Infinity, 0 at -Infinity. */
+/** gelu'(x) = Phi(x) + x phi(x); 1 at +Infinity, -0 at -Infinity (x phi(x) leads, from below). */
 export function geluDerivative64(x: number): number {
   if (Number.isNaN(x)) return Number.NaN;
   if (x === Infinity) return 1;
-  if (x === -Infinity) return 0;
-  return normalCdf64(x) + x * normalPdf64(x);
+  if (x === -Infinity) return -0;
+  // Negative below the zero at -0.7518: where both terms underflow, the float32 result is -0, not +0.
+  const d = normalCdf64(x) + x * normalPdf64(x);
+  return d === 0 && x < 0 ? -0 : d;
 }
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
@@ -174,7 +225,7 @@ const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 export function geluTanh64(x: number): number {
   if (Number.isNaN(x)) return Number.NaN;
   if (x === Infinity) return Infinity;
-  if (x === -Infinity) return 0;
+  if (x === -Infinity) return -0;
   const u = SQRT_2_OVER_PI * (x + 0.044715 * x * x * x);
   return x * sigmoid64(2 * u);
 }
@@ -183,26 +234,27 @@ export function geluTanh64(x: number): number {
 export function geluTanhDerivative64(x: number): number {
   if (Number.isNaN(x)) return Number.NaN;
   if (x === Infinity) return 1;
-  if (x === -Infinity) return 0;
+  if (x === -Infinity) return -0;
   const u = SQRT_2_OVER_PI * (x + 0.044715 * x * x * x);
   const du = SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x);
   const s = sigmoid64(2 * u);
   const sech2 = 4 * s * sigmoid64(-2 * u);
-  return s + (sech2 === 0 ? 0 : 0.5 * x * sech2 * du);
+  const d = s + (sech2 === 0 ? 0 : 0.5 * x * sech2 * du);
+  return d === 0 && x < 0 ? -0 : d; // negative below its zero at -0.7525, also where it underflows
 }
 
-/** silu(x) = x sigmoid(x); silu(-Infinity) = 0 (limit). */
+/** silu(x) = x sigmoid(x); silu(-Infinity) = -0 (the limit, from below). */
 export function silu64(x: number): number {
   if (Number.isNaN(x)) return Number.NaN;
-  if (x === -Infinity) return 0;
+  if (x === -Infinity) return -0;
   return x * sigmoid64(x);
 }
 
-/** silu'(x) = s(x) (1 + x (1 - s(x))), with 1 - s(x) = s(-x); 1 at +Infinity, 0 at -Infinity. */
+/** silu'(x) = s(x) (1 + x (1 - s(x))), with 1 - s(x) = s(-x); 1 at +Infinity, -0 at -Infinity (from below). */
 export function siluDerivative64(x: number): number {
   if (Number.isNaN(x)) return Number.NaN;
   if (x === Infinity) return 1;
-  if (x === -Infinity) return 0;
+  if (x === -Infinity) return -0;
   const oneMinusS = sigmoid64(-x);
   return sigmoid64(x) * (1 + (oneMinusS === 0 ? 0 : x * oneMinusS));
 }

@@ -1,7 +1,7 @@
 import type { Activations } from 'webgpu-activations';
 import type { Tolerance } from './compare.ts';
 import { type OpCase, softmaxCols, softmaxInput } from './op-cases.ts';
-import { softmax64 } from './reference.ts';
+import { logSoftmax64, softmax64, softmaxBackward64 } from './reference.ts';
 
 /** A row-op case: like an elementwise OpCase, but its tolerance may depend on the inputs. */
 export interface RowCase extends Omit<OpCase, 'tolerance'> {
@@ -33,46 +33,6 @@ export const ROW_REFERENCES = {
   logSoftmax: (x: Float32Array, rows: number, cols: number) => logSoftmax64(x, rows, cols),
   softmaxBackward: (y: Float32Array, dy: Float32Array, rows: number, cols: number) => softmaxBackward64(y, dy, rows, cols),
 };
-
-function softmaxBackward64(y: Float32Array, dy: Float32Array, rows: number, cols: number): Float64Array {
-  const out = new Float64Array(y.length);
-  for (let r = 0; r < rows; r++) {
-    let dot = 0;
-    for (let i = r * cols; i < (r + 1) * cols; i++) dot += (y[i] as number) * (dy[i] as number);
-    for (let i = r * cols; i < (r + 1) * cols; i++) out[i] = (y[i] as number) * ((dy[i] as number) - dot);
-  }
-  return out;
-}
-
-function logSoftmax64(x: Float32Array, rows: number, cols: number): Float64Array {
-  // Special rows follow the softmax reference (log of 1/k or of 0); finite rows are
-  // (x - max) - log1p(sum over all but one max entry of exp(x - max)), exact to float64's precision
-  // even when the result is near 0 (log(sum) would be off by 1e-16 absolute there).
-  const p = softmax64(x, rows, cols);
-  const out = new Float64Array(x.length);
-  for (let r = 0; r < rows; r++) {
-    const start = r * cols;
-    let max = -Infinity;
-    let maxIndex = -1;
-    let special = false;
-    for (let i = start; i < start + cols; i++) {
-      const v = x[i] as number;
-      if (Number.isNaN(v) || v === Infinity) special = true;
-      else if (v > max) {
-        max = v;
-        maxIndex = i;
-      }
-    }
-    if (special || maxIndex < 0) {
-      for (let i = start; i < start + cols; i++) out[i] = Math.log(p[i] as number);
-      continue;
-    }
-    let rest = 0;
-    for (let i = start; i < start + cols; i++) if (i !== maxIndex) rest += Math.exp((x[i] as number) - max);
-    for (let i = start; i < start + cols; i++) out[i] = (x[i] as number) - max - Math.log1p(rest);
-  }
-  return out;
-}
 
 /** Softmax outputs (rounded to float32) of random logits, with a NaN row now and then. */
 function softmaxOutputs(random: () => number, length: number): Float32Array {

@@ -1,0 +1,202 @@
+/**
+ * The `auto` dispatcher's choice between the GPU and the CPU for one call, from what it has seen.
+ *
+ * It starts from a cost model per op family (elementwise, rows), measured at start
+ * (src/gpu/calibrate.ts): a GPU round trip of fixed + per-element cost, a CPU per-element cost. That
+ * measurement can be wrong for the page's whole life (taken while other GPU work was in flight it
+ * read a GPU cost of 0 ns per element, and a 4M softmax then ran 9x slower on the GPU), so every
+ * real call's time corrects it: per op (`gelu.forward`, `softmax`, ...), per size class (half an
+ * octave of element counts), the chooser keeps for each backend the median of its last WINDOW ratios
+ * of measured to modelled time, and picks the backend whose corrected estimate is lower. The other backend is tried now and
+ * then where it could win, so that a choice that was wrong from the start, or became wrong, shows:
+ * - where it has not run at this size or near it (within 4x in size), once, at the size class's
+ *   second or third call, when its estimate (the calibration's) is within {@link PROBE_UNSEEN_WITHIN}x;
+ * - where it has run, when its estimate is within {@link PROBE_SEEN_WITHIN}x, at most once every
+ *   4, 8, ... {@link MAX_PROBE_INTERVAL} calls of that class (each probe doubles the wait).
+ * So a wrong choice costs one call (two where the first GPU call of a kernel compiled its pipeline),
+ * and after that the loser is re-tried only where it is close, rarely enough that it costs a few
+ * percent at most.
+ *
+ * Timing is the caller's (the engine times each call); this file holds no clock, so a test can feed
+ * it any costs.
+ */
+
+/** The op families, each with its own measured cost model. */
+export type OpFamily = 'elementwise' | 'rows';
+
+/** Where a call runs. */
+export type Side = 'gpu' | 'cpu';
+
+/** A family's measured costs: a GPU round trip of `gpuFixedMs` + `gpuPerElementNs` per element, the CPU `cpuPerElementNs` per element. */
+export interface FamilyCosts {
+  readonly gpuFixedMs: number;
+  readonly gpuPerElementNs: number;
+  readonly cpuPerElementNs: number;
+}
+
+/**
+ * Measurements kept per backend and size class; the ratio is their median, so that one outlier (a
+ * collection, another tab's work: a 2 us call once read 5 ms) neither flips a choice nor sticks.
+ */
+const WINDOW = 5;
+/** Below this many measurements, a backend's ratio at a size is tentative: it is re-tried where within PROBE_UNSEEN_WITHIN. */
+const SETTLED = 3;
+/** A backend never tried in a size class is tried once where its estimate is within this factor of the other's. */
+export const PROBE_UNSEEN_WITHIN = 8;
+/** A backend already measured in a size class is re-tried where its estimate is within this factor. */
+export const PROBE_SEEN_WITHIN = 1.5;
+const FIRST_PROBE_INTERVAL = 4;
+/** The longest wait between two re-tries of the losing backend in one size class, in calls. */
+export const MAX_PROBE_INTERVAL = 64;
+// Below this, a model cost is taken as this (a measured 0 ms, below the timer's resolution, is fine).
+const MIN_MODEL_MS = 1e-6;
+// Calls are measured in batches of at least this many milliseconds (or MAX_BATCH_CALLS calls): a
+// browser's timer reads in steps of 0.1 ms, so one call of a few microseconds reads 0 or 0.1 ms, and
+// only their sum means anything.
+const MIN_BATCH_MS = 1;
+const MAX_BATCH_CALLS = 256;
+// A settled choice far ahead of the other backend is timed once in this many calls.
+const TIME_EVERY = 16;
+// Size classes 0 .. 2 log2(2^53).
+const SIZE_CLASSES = 107;
+
+/** What the chooser knows of one op: per side and size class, the ratio of measured to modelled time (NaN: not measured yet), the measurements it is the median of, and the batch being measured. */
+class OpState {
+  readonly ratio = { gpu: new Float64Array(SIZE_CLASSES).fill(Number.NaN), cpu: new Float64Array(SIZE_CLASSES).fill(Number.NaN) };
+  /** The last WINDOW measured ratios per size class (a ring), and how many were measured in all. */
+  readonly window = { gpu: new Float64Array(SIZE_CLASSES * WINDOW), cpu: new Float64Array(SIZE_CLASSES * WINDOW) };
+  readonly measured = { gpu: new Int32Array(SIZE_CLASSES), cpu: new Int32Array(SIZE_CLASSES) };
+  readonly batchMs = { gpu: new Float64Array(SIZE_CLASSES), cpu: new Float64Array(SIZE_CLASSES) };
+  readonly batchModelMs = { gpu: new Float64Array(SIZE_CLASSES), cpu: new Float64Array(SIZE_CLASSES) };
+  readonly batchCalls = { gpu: new Int32Array(SIZE_CLASSES), cpu: new Int32Array(SIZE_CLASSES) };
+  /** Calls since the last probe, calls in all, and the wait before the next probe, per size class. */
+  readonly probeCalls = new Int32Array(SIZE_CLASSES);
+  readonly totalCalls = new Int32Array(SIZE_CLASSES);
+  readonly probeInterval = new Int32Array(SIZE_CLASSES).fill(FIRST_PROBE_INTERVAL);
+
+  // The ratio for this side and size class; else the nearest size class measured within four (a
+  // factor of 4 in size), the larger of the two if both; NaN if none. Not a ratio measured farther:
+  // at large sizes it speaks of the per-element cost, at small ones of the fixed cost, and carried
+  // across it misled (a GPU call 175x slower than the CPU was tried at 256 elements because large
+  // calls had run at 0.15x the model).
+  correction(side: Side, size: number): number {
+    const ratios = this.ratio[side];
+    const exact = ratios[size] as number;
+    if (!Number.isNaN(exact)) return exact;
+    for (let distance = 1; distance <= 4; distance++) {
+      const below = size - distance >= 0 ? (ratios[size - distance] as number) : Number.NaN;
+      const above = size + distance < SIZE_CLASSES ? (ratios[size + distance] as number) : Number.NaN;
+      if (!Number.isNaN(below) || !Number.isNaN(above)) return Math.max(Number.isNaN(below) ? 0 : below, Number.isNaN(above) ? 0 : above);
+    }
+    return Number.NaN;
+  }
+}
+
+/** Chooses GPU or CPU per call, from a cost model corrected by the times of real calls. */
+export class BackendChooser {
+  private readonly ops = new Map<string, OpState>();
+
+  constructor(private readonly costs: Readonly<Record<OpFamily, FamilyCosts>>) {}
+
+  /** The modelled time of a call of `elements` elements, in milliseconds, before any correction. */
+  model(family: OpFamily, side: Side, elements: number): number {
+    const costs = this.costs[family];
+    const ms = side === 'gpu' ? costs.gpuFixedMs + costs.gpuPerElementNs * 1e-6 * elements : costs.cpuPerElementNs * 1e-6 * elements;
+    return Math.max(MIN_MODEL_MS, ms);
+  }
+
+  /** The expected time of `op` on `side` at `elements` elements, in milliseconds: the model times what calls of that op measured. */
+  estimate(op: string, family: OpFamily, side: Side, elements: number): number {
+    const correction = this.state(op).correction(side, sizeClass(elements));
+    return this.model(family, side, elements) * (Number.isNaN(correction) ? 1 : correction);
+  }
+
+  /** Whether the call just chosen should be timed and recorded (most are; see TIME_EVERY). */
+  timed = true;
+
+  /** Where to run a call of `op` (of `family`) on `elements` elements. */
+  choose(op: string, family: OpFamily, elements: number): Side {
+    const state = this.state(op);
+    const size = sizeClass(elements);
+    const gpuCorrection = state.correction('gpu', size);
+    const cpuCorrection = state.correction('cpu', size);
+    const gpu = this.model(family, 'gpu', elements) * (Number.isNaN(gpuCorrection) ? 1 : gpuCorrection);
+    const cpu = this.model(family, 'cpu', elements) * (Number.isNaN(cpuCorrection) ? 1 : cpuCorrection);
+    const best: Side = gpu < cpu ? 'gpu' : 'cpu';
+    const other: Side = best === 'gpu' ? 'cpu' : 'gpu';
+    const [bestMs, otherMs, otherCorrection] = best === 'gpu' ? [gpu, cpu, cpuCorrection] : [cpu, gpu, gpuCorrection];
+    state.probeCalls[size] = (state.probeCalls[size] as number) + 1;
+    const total = (state.totalCalls[size] as number) + 1;
+    state.totalCalls[size] = total;
+    // Never measured at this size or near it: the estimate is the calibration's, tried once, at the
+    // class's second or third call (a warm-up cost: later, a wrong calibration must not cost a call
+    // 100x too slow). Measured here fewer than SETTLED times, or only near here: re-tried where
+    // within PROBE_UNSEEN_WITHIN or PROBE_SEEN_WITHIN, ever more rarely; settled: where within
+    // PROBE_SEEN_WITHIN, ever more rarely.
+    const near = !Number.isNaN(otherCorrection);
+    const here = state.measured[other][size] as number;
+    const due = near ? (state.probeCalls[size] as number) >= (state.probeInterval[size] as number) : total === 2 || total === 3;
+    const within = !near || (here > 0 && here < SETTLED) ? PROBE_UNSEEN_WITHIN : PROBE_SEEN_WITHIN;
+    if (due && otherMs <= within * bestMs) {
+      state.probeCalls[size] = 0;
+      if (near) state.probeInterval[size] = Math.min(MAX_PROBE_INTERVAL, (state.probeInterval[size] as number) * 2);
+      this.timed = true;
+      return other;
+    }
+    // A settled choice with the other backend far behind is timed one call in TIME_EVERY: the
+    // timing itself (two performance.now(), 0.25 us in Chromium) was a tenth of a 256-element call.
+    const settled = (state.measured[best][size] as number) >= SETTLED && otherMs > PROBE_UNSEEN_WITHIN * bestMs;
+    this.timed = !settled || total % TIME_EVERY === 0;
+    return best;
+  }
+
+  /** Records that a call of `op` on `side` over `elements` elements took `ms` milliseconds. */
+  record(op: string, family: OpFamily, side: Side, elements: number, ms: number): void {
+    if (!(ms >= 0) || !Number.isFinite(ms)) return;
+    const state = this.state(op);
+    const size = sizeClass(elements);
+    const batchMs = state.batchMs[side];
+    const batchModelMs = state.batchModelMs[side];
+    const batchCalls = state.batchCalls[side];
+    batchMs[size] = (batchMs[size] as number) + ms;
+    batchModelMs[size] = (batchModelMs[size] as number) + this.model(family, side, elements);
+    batchCalls[size] = (batchCalls[size] as number) + 1;
+    const measured = state.measured[side];
+    // The first calls of a size class count at once, however coarse their reading: they decide between
+    // backends that may be 100x apart; later calls refine the ratio in batches.
+    const settled = (measured[size] as number) >= SETTLED;
+    if (settled && (batchMs[size] as number) < MIN_BATCH_MS && (batchCalls[size] as number) < MAX_BATCH_CALLS) return;
+    const ratio = (batchMs[size] as number) / (batchModelMs[size] as number);
+    batchMs[size] = 0;
+    batchModelMs[size] = 0;
+    batchCalls[size] = 0;
+    const window = state.window[side];
+    const count = (measured[size] as number) + 1;
+    measured[size] = count;
+    window[size * WINDOW + ((count - 1) % WINDOW)] = ratio;
+    // The median of the window (the lower middle of an even count: timing noise only adds time).
+    const kept = Array.from(window.subarray(size * WINDOW, size * WINDOW + Math.min(count, WINDOW))).sort((a, b) => a - b);
+    state.ratio[side][size] = kept[Math.floor((kept.length - 1) / 2)] as number;
+  }
+
+  // The latest op's state is kept at hand: a call's choose and record ask for the same one.
+  private lastOp = '';
+  private lastState: OpState | undefined;
+
+  private state(op: string): OpState {
+    if (op === this.lastOp && this.lastState) return this.lastState;
+    let state = this.ops.get(op);
+    if (!state) {
+      state = new OpState();
+      this.ops.set(op, state);
+    }
+    this.lastOp = op;
+    this.lastState = state;
+    return state;
+  }
+}
+
+/** Half-octave size classes: 2^(k/2) elements. */
+function sizeClass(elements: number): number {
+  return Math.min(SIZE_CLASSES - 1, Math.round(2 * Math.log2(Math.max(1, elements))));
+}

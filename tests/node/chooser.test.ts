@@ -1,0 +1,125 @@
+// The auto dispatcher's choice, fed costs instead of timings: a calibration that is wrong (taken under
+// load, or simply off) is corrected by the times of real calls within a few calls, and after warm-up
+// auto is never worse than 1.5x the faster backend, whatever the calibration said.
+
+import { describe, expect, it } from 'vitest';
+import { BackendChooser, type FamilyCosts, type Side } from '../../src/chooser.ts';
+import { createRandom, SEED } from '../support/random.ts';
+
+interface Truth {
+  gpu: (n: number) => number;
+  cpu: (n: number) => number;
+}
+
+// Runs `calls` calls of one op at `n` elements; returns where each ran and what it cost.
+function run(chooser: BackendChooser, truth: Truth, n: number, calls: number, noise: () => number = () => 1) {
+  const sides: Side[] = [];
+  const costs: number[] = [];
+  for (let i = 0; i < calls; i++) {
+    const side = chooser.choose('softmax', 'rows', n);
+    const ms = truth[side](n) * noise();
+    if (chooser.timed) chooser.record('softmax', 'rows', side, n, ms); // as the engine does
+    sides.push(side);
+    costs.push(truth[side](n));
+  }
+  return { sides, costs };
+}
+
+const both = (costs: FamilyCosts) => ({ elementwise: costs, rows: costs });
+
+describe('BackendChooser', () => {
+  it('leaves the GPU after one call when a calibration under load said the GPU costs 0 ns per element', () => {
+    // The issue's figures: calibrated with other GPU work in flight, 0 ns/element on the GPU; a 4M
+    // softmax then took 479 ms there against 53 ms on the CPU.
+    const chooser = new BackendChooser(both({ gpuFixedMs: 40, gpuPerElementNs: 0, cpuPerElementNs: 12.6 }));
+    const n = 4 << 20;
+    const truth: Truth = { gpu: (m) => 2 + (477 / n) * m, cpu: (m) => (53 / n) * m };
+    const { sides, costs } = run(chooser, truth, n, 200);
+    expect(sides[0]).toBe('gpu');
+    expect(sides.slice(1, 10)).toEqual(new Array(9).fill('cpu'));
+    const afterWarmUp = costs.slice(3).reduce((a, b) => a + b, 0) / (costs.length - 3);
+    expect(afterWarmUp / truth.cpu(n)).toBeLessThanOrEqual(1.5);
+  });
+
+  it('tries the GPU and stays there when a calibration made it look 20x slower than it is', () => {
+    const chooser = new BackendChooser(both({ gpuFixedMs: 100, gpuPerElementNs: 2, cpuPerElementNs: 12 }));
+    const n = 4 << 20;
+    const truth: Truth = { gpu: (m) => 0.5 + 1e-6 * m, cpu: (m) => 12e-6 * m };
+    const { sides, costs } = run(chooser, truth, n, 200);
+    expect(sides.indexOf('gpu')).toBeGreaterThanOrEqual(0);
+    expect(sides.indexOf('gpu')).toBeLessThanOrEqual(2);
+    expect(sides.slice(3).filter((side) => side === 'cpu')).toEqual([]);
+    const afterWarmUp = costs.slice(3).reduce((a, b) => a + b, 0) / (costs.length - 3);
+    expect(afterWarmUp / truth.gpu(n)).toBeLessThanOrEqual(1.5);
+  });
+
+  it(`is within 1.5x of the faster backend after warm-up at every size, from random wrong calibrations (seed ${SEED})`, () => {
+    const random = createRandom(SEED);
+    const sizes = Array.from({ length: 21 }, (_, k) => 2 ** (k + 4));
+    for (let trial = 0; trial < 20; trial++) {
+      const fixed = 0.05 + random();
+      const gpuNs = 0.2 + random() * 5;
+      const cpuNs = 1 + random() * 20;
+      const truth: Truth = { gpu: (m) => fixed + gpuNs * 1e-6 * m, cpu: (m) => cpuNs * 1e-6 * m };
+      // A calibration off by up to 10x either way in each figure, the GPU's per-element cost even 0.
+      const off = () => 10 ** (random() * 2 - 1);
+      const chooser = new BackendChooser(
+        both({ gpuFixedMs: fixed * off(), gpuPerElementNs: random() < 0.2 ? 0 : gpuNs * off(), cpuPerElementNs: cpuNs * off() }),
+      );
+      const noise = () => 0.9 + 0.2 * random(); // +-10% per measured call
+      const costs = new Map<number, number[]>(sizes.map((n) => [n, []]));
+      // Calls in a random order of sizes, 100 of each.
+      const order = sizes.flatMap((n) => new Array(100).fill(n) as number[]).sort(() => random() - 0.5);
+      for (const n of order) {
+        const side = chooser.choose('op', 'elementwise', n);
+        if (chooser.timed) chooser.record('op', 'elementwise', side, n, truth[side](n) * noise());
+        costs.get(n)?.push(truth[side](n));
+      }
+      for (const n of sizes) {
+        const seen = (costs.get(n) as number[]).slice(10);
+        const mean = seen.reduce((a, b) => a + b, 0) / seen.length;
+        const best = Math.min(truth.gpu(n), truth.cpu(n));
+        expect(mean / best, `trial ${trial}, ${n} elements (seed ${SEED})`).toBeLessThanOrEqual(1.5);
+      }
+    }
+  });
+
+  it(`learns from calls shorter than the timer's 0.1 ms step, in batches (seed ${SEED})`, () => {
+    // A CPU call of 2 us reads 0 or 0.1 ms; the GPU takes 0.8 ms; the calibration said the CPU costs 40x what it does.
+    const random = createRandom(SEED);
+    const chooser = new BackendChooser(both({ gpuFixedMs: 0.5, gpuPerElementNs: 1, cpuPerElementNs: 300 }));
+    const read = (ms: number) => {
+      const phase = random() * 0.1;
+      return Math.floor((phase + ms) / 0.1) * 0.1 - Math.floor(phase / 0.1) * 0.1;
+    };
+    const truth: Truth = { gpu: () => 0.8, cpu: () => 0.002 };
+    let cost = 0;
+    for (let i = 0; i < 1000; i++) {
+      const side = chooser.choose('relu.forward', 'elementwise', 256);
+      if (chooser.timed) chooser.record('relu.forward', 'elementwise', side, 256, read(truth[side](256)));
+      if (i >= 10) cost += truth[side](256);
+    }
+    expect(cost / 990 / truth.cpu(256)).toBeLessThanOrEqual(1.5);
+  });
+
+  it('is not thrown off for good by one outlier (a collection during a 2 us call read 5 ms)', () => {
+    const chooser = new BackendChooser(both({ gpuFixedMs: 1.3, gpuPerElementNs: 1, cpuPerElementNs: 5 }));
+    const truth: Truth = { gpu: () => 1.3, cpu: () => 0.002 };
+    const sides: Side[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const side = chooser.choose('relu.forward', 'elementwise', 256);
+      // Outliers on the CPU at the first call and at a later one.
+      const ms = side === 'cpu' && (i === 0 || i === 500) ? 5 : truth[side](256);
+      if (chooser.timed || i === 500) chooser.record('relu.forward', 'elementwise', side, 256, ms);
+      sides.push(side);
+    }
+    const gpuCalls = sides.slice(20).filter((side) => side === 'gpu').length;
+    expect(gpuCalls, 'GPU calls after warm-up').toBeLessThanOrEqual(2);
+  });
+
+  it('ignores a time that is not a number of milliseconds (NaN, Infinity, negative)', () => {
+    const chooser = new BackendChooser(both({ gpuFixedMs: 1, gpuPerElementNs: 1, cpuPerElementNs: 10 }));
+    for (const ms of [Number.NaN, Number.POSITIVE_INFINITY, -1]) chooser.record('op', 'rows', 'gpu', 1 << 20, ms);
+    expect(chooser.estimate('op', 'rows', 'gpu', 1 << 20)).toBeCloseTo(chooser.model('rows', 'gpu', 1 << 20), 9);
+  });
+});
