@@ -159,8 +159,13 @@ export function createResidentOperations(owner: TensorHost, target: RecordTarget
         [[outData, 'options.out']],
         data.map((d, i): [TensorData, string] => [d, names[i] as string]),
       );
-      queue.record(target, `${activation.name}.${kernel}`, data, [outData], (recording) =>
-        queue.executor.elementwise(recording, activation, kernel, views(data), [outData.view], alpha),
+      queue.record(
+        target,
+        `${activation.name}.${kernel}`,
+        data,
+        [outData],
+        (recording) => queue.executor.elementwise(recording, activation, kernel, views(data), [outData.view], alpha),
+        callerBuffers([...data.map((d, i): [TensorData, string] => [d, names[i] as string]), [outData, 'options.out']]),
       );
       return out ?? new Tensor(owner, { queue, data: outData });
     }
@@ -185,8 +190,13 @@ export function createResidentOperations(owner: TensorHost, target: RecordTarget
         [[outData, 'options.out']],
         data.map((d, i): [TensorData, string] => [d, names[i] as string]),
       );
-      queue.record(target, kernel, data, [outData], (recording) =>
-        queue.executor.rows(recording, kernel, views(data), outData.view, shape),
+      queue.record(
+        target,
+        kernel,
+        data,
+        [outData],
+        (recording) => queue.executor.rows(recording, kernel, views(data), outData.view, shape),
+        callerBuffers([...data.map((d, i): [TensorData, string] => [d, names[i] as string]), [outData, 'options.out']]),
       );
       return out ?? new Tensor(owner, { queue, data: outData });
     }
@@ -245,8 +255,18 @@ export function createResidentOperations(owner: TensorHost, target: RecordTarget
           ],
           [[data, 'x']],
         );
-        queue.record(target, label, [data], outData, (recording) =>
-          queue.executor.elementwise(recording, call.activation, 'forward_and_derivative', [data.view], views(outData), call.alpha),
+        queue.record(
+          target,
+          label,
+          [data],
+          outData,
+          (recording) =>
+            queue.executor.elementwise(recording, call.activation, 'forward_and_derivative', [data.view], views(outData), call.alpha),
+          callerBuffers([
+            [data, 'x'],
+            [outData[0] as TensorData, 'options.out[0]'],
+            [outData[1] as TensorData, 'options.out[1]'],
+          ]),
         );
         return (
           outs ?? [
@@ -295,6 +315,11 @@ export function createResidentOperations(owner: TensorHost, target: RecordTarget
   };
   addNamedMethods(operations as unknown as ElementwiseOperations<unknown, unknown, unknown, never>, operations);
   return operations as unknown as ResidentOperations;
+}
+
+// The arguments of an op that are over a caller's buffer (act.wrap).
+function callerBuffers(arguments_: readonly [TensorData, string][]): string[] {
+  return arguments_.filter(([data]) => !data.owned).map(([, name]) => name);
 }
 
 function views(data: readonly TensorData[]): BufferView[] {

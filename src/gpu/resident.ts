@@ -105,7 +105,9 @@ export class ResidentQueue {
 
   /**
    * Records one op. `encode` records its dispatches into the recording's encoder; `outputs` then hold
-   * its results, and their `error` settles with the op's own error or that of an input.
+   * its results, and their `error` settles with the op's own error or that of an input. `callerBuffers`
+   * names the arguments over a caller's buffers: a buffer destroyed before the op ran is reported as
+   * theirs (a TypeError naming them), not as a GPU failure.
    */
   record(
     target: RecordTarget,
@@ -113,6 +115,7 @@ export class ResidentQueue {
     inputs: readonly TensorData[],
     outputs: readonly TensorData[],
     encode: (recording: Recording) => void,
+    callerBuffers: readonly string[] = [],
   ): void {
     const { executor } = this;
     const { device } = executor;
@@ -136,7 +139,7 @@ export class ResidentQueue {
         });
         const commandBuffer = encoder.finish();
         submitted = new Promise<Error | null>((resolve) => {
-          this.pending.push({ commandBuffer, label, submitted: resolve, temporaries });
+          this.pending.push({ commandBuffer, label, submitted: (error) => resolve(blameDestroyed(error, callerBuffers)), temporaries });
         });
         this.schedule();
       } else {
@@ -150,7 +153,7 @@ export class ResidentQueue {
     const own = scopes.then(
       ([validation, outOfMemory]): Error | null => {
         const found = validation ?? outOfMemory;
-        return found ? new WebGPUError(`${label}: ${found.message}`) : null;
+        return found ? blameDestroyed(new WebGPUError(`${label}: ${found.message}`), callerBuffers) : null;
       },
       (error: unknown) => new WebGPUError(`${label}: ${String(error)}`),
     );
@@ -204,4 +207,11 @@ export class ResidentQueue {
     this.executor.pendingBatches = 1;
     queueMicrotask(() => this.flush());
   }
+}
+
+// WebGPU reports a destroyed buffer as a validation error of the submit (Dawn: "Destroyed buffer [...]
+// used in a submit"); where the op used a caller's buffers, that is the caller's argument, not a GPU fault.
+function blameDestroyed(error: Error | null, callerBuffers: readonly string[]): Error | null {
+  if (!error || callerBuffers.length === 0 || !/destroyed/i.test(error.message)) return error;
+  return new ArgumentTypeError(callerBuffers.join(' or '), `its GPUBuffer was destroyed before the op ran (${error.message.trim()})`);
 }

@@ -157,7 +157,10 @@ describe("the caller's buffers: act.wrap, { out }, tensor.buffer", () => {
       const gone = callerBuffer(device, 64);
       const wrapped = act.wrap(gone);
       gone.destroy();
-      await expect(act.resident.tanh(wrapped).read()).rejects.toThrow(/destroyed/i);
+      await expect(act.resident.tanh(wrapped).read()).rejects.toThrow(/^x: its GPUBuffer was destroyed before the op ran/);
+      await expect(act.resident.tanh(act.upload(new Float32Array(16)), { out: act.wrap(gone) }).ready()).rejects.toThrow(
+        /^options.out: its GPUBuffer was destroyed/,
+      );
       expect(await act.resident.relu(act.upload([-1, 2])).read()).toEqual(Float32Array.from([0, 2]));
     });
   });
