@@ -10,6 +10,7 @@
  * @packageDocumentation
  */
 export { type CpuFunctions, type CpuOptions, type CpuOptionsOrOut, cpu } from './cpu/index.ts';
+export type { CpuImplementation } from './cpu/wasm/module.ts';
 export {
   getDefaultActivations,
   logSoftmax,

@@ -1,4 +1,6 @@
 import type { RowKernel } from '../ops/kernels.ts';
+import { wasmKernels } from './wasm/module.ts';
+import { runRowsWasm } from './wasm/rows.ts';
 
 /**
  * Row-wise kernels on the CPU, in float64, with the same special-value rules as `shaders/softmax.wgsl`:
@@ -48,8 +50,30 @@ function isUndefinedRow(row: RowStatistics): boolean {
   return row.nan || (row.positiveInfinities === 0 && row.max === -Infinity);
 }
 
-/** A row kernel by name: x for softmax and log-softmax, y and dy for softmax backward. */
+/**
+ * A row kernel by name: x for softmax and log-softmax, y and dy for softmax backward. The WebAssembly
+ * SIMD kernels run it where they load (the rows that special values decide still come here); the
+ * JavaScript loops below otherwise.
+ */
 export function runRowsCpu(
+  kernel: RowKernel,
+  x: Float32Array,
+  dy: Float32Array | undefined,
+  rows: number,
+  cols: number,
+  out: Float32Array,
+): Float32Array {
+  const kernels = wasmKernels();
+  if (kernels && x.length > 0) return runRowsWasm(kernels, kernel, x, dy, rows, cols, out, runRowJavaScript);
+  return runRowsJavaScript(kernel, x, dy, rows, cols, out);
+}
+
+/** One row (softmax or log-softmax) by the JavaScript loops: the fallback for the rows the WebAssembly kernels leave. */
+function runRowJavaScript(kernel: RowKernel, x: Float32Array, out: Float32Array): void {
+  runRowsJavaScript(kernel, x, undefined, 1, x.length, out);
+}
+
+function runRowsJavaScript(
   kernel: RowKernel,
   x: Float32Array,
   dy: Float32Array | undefined,
