@@ -15,10 +15,11 @@ export interface KernelExports {
   readonly memory: WebAssembly.Memory;
   readonly buffer_base: () => number;
   readonly row_max: (x: number, n: number) => number;
-  readonly softmax_exp_sum: (x: number, out: number, n: number, maximum: number) => number;
+  readonly row_minimum: () => number;
+  readonly softmax_exp_sum: (x: number, out: number, n: number, maximum: number, minimum: number) => number;
   readonly scale: (x: number, out: number, n: number, factor: number) => void;
   readonly softmax_rows: (x: number, out: number, rows: number, cols: number) => number;
-  readonly log_softmax_rest: (x: number, n: number, maximum: number) => number;
+  readonly log_softmax_rest: (x: number, n: number, maximum: number, inRange: boolean) => number;
   readonly log_softmax_equal_count: () => number;
   readonly log_softmax_write: (x: number, out: number, n: number, maximum: number, logSum: number) => void;
   readonly log_softmax_rows: (x: number, out: number, rows: number, cols: number) => number;

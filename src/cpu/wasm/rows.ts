@@ -90,19 +90,23 @@ function longRow(
     return;
   }
   let maximum = Number.NEGATIVE_INFINITY;
+  let minimum = Number.POSITIVE_INFINITY;
   forEachBlock(start, cols, (offset, count) => {
     load(x, xBuffer, offset, count);
     maximum = Math.max(maximum, exports.row_max(xAddress, count)); // NaN stays NaN
+    minimum = Math.min(minimum, exports.row_minimum());
   });
   if (!Number.isFinite(maximum)) {
     fallback(kernel, x.subarray(start, start + cols), out.subarray(start, start + cols));
     return;
   }
+  // Every exp(x - max) normal: the module's unchecked loops apply (its withinExpRange).
+  const inRange = minimum - maximum >= -87;
   if (kernel === 'softmax') {
     let sum = 0;
     forEachBlock(start, cols, (offset, count) => {
       load(x, xBuffer, offset, count);
-      sum += exports.softmax_exp_sum(xAddress, outAddress, count, maximum);
+      sum += exports.softmax_exp_sum(xAddress, outAddress, count, maximum, minimum);
       store(offset, count);
     });
     const factor = 1 / sum;
@@ -117,7 +121,7 @@ function longRow(
   let equal = 0;
   forEachBlock(start, cols, (offset, count) => {
     load(x, xBuffer, offset, count);
-    rest += exports.log_softmax_rest(xAddress, count, maximum);
+    rest += exports.log_softmax_rest(xAddress, count, maximum, inRange);
     equal += exports.log_softmax_equal_count();
   });
   const logSum = Math.log1p(equal - 1 + rest);

@@ -57,20 +57,26 @@ const LN2_LO: f32 = -2.1219444e-4;
 const ROUNDER: f32 = 12582912.0;
 const ROUNDER_BITS: i32 = 0x4b400000;
 
-/** exp(x) for x <= 0 in float32, to about one ulp (8e-8 measured); 0 below -104; NaN for NaN. */
+/** Cephes expf's polynomial: exp(r) for |r| <= ln(2)/2. */
 // @ts-ignore: decorator
-@inline function expNonpositive(x: v128): v128 {
-  const xc = f32x4.pmax(f32x4.pmin(x, splat(0)), splat(-104)); // pmin/pmax keep a NaN x
-  const shifted = f32x4.add(f32x4.mul(xc, splat(LOG2E)), splat(ROUNDER));
-  const k = f32x4.sub(shifted, splat(ROUNDER));
-  const r = f32x4.sub(f32x4.sub(xc, f32x4.mul(k, splat(LN2_HI))), f32x4.mul(k, splat(LN2_LO)));
+@inline function expPolynomial(r: v128): v128 {
   const r2 = f32x4.mul(r, r);
   let p = f32x4.add(f32x4.mul(splat(1.98756915e-4), r), splat(1.39819995e-3));
   p = f32x4.add(f32x4.mul(p, r), splat(8.33345191e-3));
   p = f32x4.add(f32x4.mul(p, r), splat(4.16657959e-2));
   p = f32x4.add(f32x4.mul(p, r), splat(1.66666655e-1));
   p = f32x4.add(f32x4.mul(p, r), splat(5.00000012e-1));
-  p = f32x4.add(f32x4.add(f32x4.mul(p, r2), r), splat(1));
+  return f32x4.add(f32x4.add(f32x4.mul(p, r2), r), splat(1));
+}
+
+/** exp(x) for x <= 0, the general case: 0 below -104 (and at -Infinity), subnormal results, NaN for NaN. */
+// @ts-ignore: decorator
+@inline function expNonpositiveSlow(x: v128): v128 {
+  const xc = f32x4.pmax(f32x4.pmin(x, splat(0)), splat(-104)); // pmin/pmax keep a NaN x
+  const shifted = f32x4.add(f32x4.mul(xc, splat(LOG2E)), splat(ROUNDER));
+  const k = f32x4.sub(shifted, splat(ROUNDER));
+  const r = f32x4.sub(f32x4.sub(xc, f32x4.mul(k, splat(LN2_HI))), f32x4.mul(k, splat(LN2_LO)));
+  const p = expPolynomial(r);
   // 2^k in two factors, so that neither leaves the normal range (k >= -150 here).
   const ki = i32x4.sub(shifted, i32x4.splat(ROUNDER_BITS));
   const kFirst = i32x4.max_s(ki, i32x4.splat(-100));
@@ -80,6 +86,20 @@ const ROUNDER_BITS: i32 = 0x4b400000;
   return v128.andnot(e, f32x4.lt(x, splat(-104))); // -104 and below (-Infinity too): 0
 }
 
+/**
+ * exp(x) for x <= 0 in float32, to about one ulp (8e-8 measured). Where every lane is in [-87, 0]
+ * (no NaN, a normal result), 2^k is added to the polynomial's exponent field; else the general case.
+ */
+// @ts-ignore: decorator
+@inline function expNonpositive(x: v128): v128 {
+  if (!v128.all_true<i32>(f32x4.ge(x, splat(-87)))) return expNonpositiveSlow(x);
+  const shifted = f32x4.add(f32x4.mul(x, splat(LOG2E)), splat(ROUNDER));
+  const k = f32x4.sub(shifted, splat(ROUNDER));
+  const r = f32x4.sub(f32x4.sub(x, f32x4.mul(k, splat(LN2_HI))), f32x4.mul(k, splat(LN2_LO)));
+  // The rounder's bits are 0x4b400000 + k: shifted left by 23, only k << 23 is left.
+  return i32x4.add(expPolynomial(r), i32x4.shl(shifted, 23));
+}
+
 const LOG2E_64: f64 = 1.4426950408889634;
 const LN2_HI_64: f64 = 6.93147180369123816490e-1; // 32 significant bits: k * LN2_HI_64 is exact
 const LN2_LO_64: f64 = 1.90821492927058770002e-10;
@@ -87,25 +107,25 @@ const LN2_LO_64: f64 = 1.90821492927058770002e-10;
 const ROUNDER_64: f64 = 6755399441055744.0;
 const ROUNDER_64_BITS: i64 = 0x4338000000000000;
 
-/**
- * exp(v) for float64 v <= 709, with the same reduction (in float64, ln 2 in two parts) and Cephes
- * expf's polynomial evaluated in float64: relative error 1.1e-9, far below float32's half ulp, so a
- * result rounded once to float32 is as good as the float64 Math.exp's. 0 below -745.2 (where float64
- * underflows), subnormal results scaled in two steps; NaN for NaN.
- */
 // @ts-ignore: decorator
-@inline function exp64(v: v128): v128 {
-  const vc = f64x2.pmax(v, splat64(-746)); // keeps a NaN v
-  const shifted = f64x2.add(f64x2.mul(vc, splat64(LOG2E_64)), splat64(ROUNDER_64));
-  const k = f64x2.sub(shifted, splat64(ROUNDER_64));
-  const r = f64x2.sub(f64x2.sub(vc, f64x2.mul(k, splat64(LN2_HI_64))), f64x2.mul(k, splat64(LN2_LO_64)));
+@inline function expPolynomial64(r: v128): v128 {
   const r2 = f64x2.mul(r, r);
   let p = f64x2.add(f64x2.mul(splat64(1.98756915e-4), r), splat64(1.39819995e-3));
   p = f64x2.add(f64x2.mul(p, r), splat64(8.33345191e-3));
   p = f64x2.add(f64x2.mul(p, r), splat64(4.16657959e-2));
   p = f64x2.add(f64x2.mul(p, r), splat64(1.66666655e-1));
   p = f64x2.add(f64x2.mul(p, r), splat64(5.00000012e-1));
-  p = f64x2.add(f64x2.add(f64x2.mul(p, r2), r), splat64(1));
+  return f64x2.add(f64x2.add(f64x2.mul(p, r2), r), splat64(1));
+}
+
+/** exp64's general case: 0 below -745.2, subnormal results in two scaling steps, NaN for NaN. */
+// @ts-ignore: decorator
+@inline function exp64Slow(v: v128): v128 {
+  const vc = f64x2.pmin(f64x2.pmax(v, splat64(-746)), splat64(709)); // keeps a NaN v
+  const shifted = f64x2.add(f64x2.mul(vc, splat64(LOG2E_64)), splat64(ROUNDER_64));
+  const k = f64x2.sub(shifted, splat64(ROUNDER_64));
+  const r = f64x2.sub(f64x2.sub(vc, f64x2.mul(k, splat64(LN2_HI_64))), f64x2.mul(k, splat64(LN2_LO_64)));
+  const p = expPolynomial64(r);
   const ki = i64x2.sub(shifted, i64x2.splat(ROUNDER_64_BITS));
   const kFirst = v128.bitselect(ki, i64x2.splat(-1000), i64x2.gt_s(ki, i64x2.splat(-1000)));
   const first = i64x2.shl(i64x2.add(kFirst, i64x2.splat(1023)), 52);
@@ -114,30 +134,70 @@ const ROUNDER_64_BITS: i64 = 0x4338000000000000;
   return v128.andnot(e, f64x2.lt(v, splat64(-745.2)));
 }
 
+/**
+ * exp(v) for float64 v <= 709, with the same reduction (in float64, ln 2 in two parts) and Cephes
+ * expf's polynomial evaluated in float64: relative error 1.1e-9, far below float32's half ulp, so a
+ * result rounded once to float32 is as good as the float64 Math.exp's. Where both lanes are in
+ * [-708, 709] (no NaN, a normal result) 2^k goes straight into the exponent field.
+ */
+// @ts-ignore: decorator
+@inline function exp64(v: v128): v128 {
+  if (!v128.all_true<i64>(v128.and(f64x2.ge(v, splat64(-708)), f64x2.le(v, splat64(709))))) return exp64Slow(v);
+  const shifted = f64x2.add(f64x2.mul(v, splat64(LOG2E_64)), splat64(ROUNDER_64));
+  const k = f64x2.sub(shifted, splat64(ROUNDER_64));
+  const r = f64x2.sub(f64x2.sub(v, f64x2.mul(k, splat64(LN2_HI_64))), f64x2.mul(k, splat64(LN2_LO_64)));
+  return i64x2.add(expPolynomial64(r), i64x2.shl(shifted, 52));
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Elementwise activations. Each is a class of inline methods on vectors (f32x4, or f64x2 halves for the
 // ones evaluated in float64), instantiated by the generic loops below: `changetype<K>(0)` makes an
 // instance that exists only at compile time, so every method call is inlined into its loop.
 
-/** sigmoid: the forward value in float32 (one exp, one division: 1.8e-7); the derivative in float64. */
+/**
+ * sigmoid. Forward in float32 (one exp, one division: 1.7e-7). The derivative e / (1 + e)^2 (e = exp(-|x|))
+ * from the float32 exp, combined in float64 (6e-8); for backward from x, from the float64 exp, so that
+ * dy * f'(x) keeps its digits where f'(x) is below float32's range. From the output, y (1 - y) and
+ * dy y (1 - y) in float32 while |y| < 2 (three roundings at most, 1.8e-7), else in float64, where
+ * y (1 - y) alone could overflow.
+ */
 class Sigmoid {
   // @ts-ignore: decorator
   @inline forward32(x: v128, alpha: f64): v128 {
-    const e = expNonpositive(negativeAbs(x));
-    const numerator = v128.bitselect(splat(1), e, f32x4.ge(x, splat(0))); // NaN: e, which is NaN
-    return f32x4.div(numerator, f32x4.add(splat(1), e));
+    return sigmoidFromExp(x, expNonpositive(negativeAbs(x)));
   }
-  // s(x) s(-x) = e / (1 + e)^2 with e = exp(-|x|)
+  // @ts-ignore: decorator
+  @inline derivative32(x: v128, alpha: f64): v128 {
+    const e = expNonpositive(negativeAbs(x));
+    return join32(sigmoidDerivativeFromExp(low64(e)), sigmoidDerivativeFromExp(high64(e)));
+  }
   // @ts-ignore: decorator
   @inline derivative64(v: v128, alpha: f64): v128 {
-    const e = exp64(negativeAbs64(v));
-    const d = f64x2.add(splat64(1), e);
-    return f64x2.div(e, f64x2.mul(d, d));
+    return sigmoidDerivativeFromExp(exp64(negativeAbs64(v)));
   }
   // @ts-ignore: decorator
   @inline fromOutput64(y: v128, alpha: f64): v128 {
     return f64x2.mul(y, f64x2.sub(splat64(1), y));
   }
+  // @ts-ignore: decorator
+  @inline fromOutput32(y: v128, alpha: f64): v128 {
+    if (v128.all_true<i32>(f32x4.lt(f32x4.abs(y), splat(2)))) return f32x4.mul(y, f32x4.sub(splat(1), y));
+    return join32(this.fromOutput64(low64(y), alpha), this.fromOutput64(high64(y), alpha));
+  }
+}
+
+/** 1 / (1 + e) for x >= 0, e / (1 + e) below, from e = exp(-|x|); NaN for NaN (e is NaN). */
+// @ts-ignore: decorator
+@inline function sigmoidFromExp(x: v128, e: v128): v128 {
+  const numerator = v128.bitselect(splat(1), e, f32x4.ge(x, splat(0)));
+  return f32x4.div(numerator, f32x4.add(splat(1), e));
+}
+
+/** s(x) s(-x) = e / (1 + e)^2 in float64. */
+// @ts-ignore: decorator
+@inline function sigmoidDerivativeFromExp(e: v128): v128 {
+  const d = f64x2.add(splat64(1), e);
+  return f64x2.div(e, f64x2.mul(d, d));
 }
 
 /** relu: exact in float32 (max(x, 0) with relu(-0) = +0, NaN kept; derivative 1 for x > 0, 0 else). */
@@ -266,89 +326,124 @@ const INV_SQRT_PI: f64 = 0.5641895835477563;
 const INV_SQRT_2PI: f64 = 0.3989422804014327;
 
 // W. J. Cody's rational approximations to erf and erfc (the SPECFUN coefficients of src/ops/elementwise.ts,
-// CODY_A..CODY_Q), in float64: far below float32's half ulp.
+// CODY_A..CODY_Q), in float64: far below float32's half ulp. Each interval gives its value as a
+// numerator and a denominator, so that Phi, gelu and gelu' take one division whatever the interval
+// (f64x2.div is the costliest instruction here; the three intervals' own divisions were 4 of them).
 
-/** erf(w) for |w| <= 0.46875. */
+/** 0.5 + 0.5 erf(s) = num / den for |s| <= 0.46875 (s = x / sqrt 2), in (num, den) lanes of the result pair. */
 // @ts-ignore: decorator
-@inline function erfSmall64(w: v128): v128 {
-  const z = f64x2.mul(w, w);
+@inline function halfErfSmallNumerator(s: v128, z: v128): v128 {
   let num = f64x2.add(f64x2.mul(splat64(0.18577770618460315), z), splat64(3.1611237438705655));
   num = f64x2.add(f64x2.mul(num, z), splat64(113.86415415105016));
   num = f64x2.add(f64x2.mul(num, z), splat64(377.485237685302));
   num = f64x2.add(f64x2.mul(num, z), splat64(3209.3775891384694));
+  return num;
+}
+// @ts-ignore: decorator
+@inline function halfErfSmallDenominator(z: v128): v128 {
   let den = f64x2.add(z, splat64(23.601290952344122));
   den = f64x2.add(f64x2.mul(den, z), splat64(244.02463793444417));
   den = f64x2.add(f64x2.mul(den, z), splat64(1282.6165260773723));
   den = f64x2.add(f64x2.mul(den, z), splat64(2844.236833439171));
-  return f64x2.div(f64x2.mul(w, num), den);
+  return den;
 }
 
-/** erfc(w) exp(w^2) for 0.46875 <= w <= 4. */
+/** erfc(w) exp(w^2) = num / den for 0.46875 <= w <= 4. */
 // @ts-ignore: decorator
-@inline function erfcScaledMiddle64(w: v128): v128 {
+@inline function erfcScaledMiddleNumerator(w: v128): v128 {
   let num = f64x2.mul(splat64(2.1531153547440383e-08), w);
-  let den = w;
   num = f64x2.mul(f64x2.add(num, splat64(0.5641884969886701)), w);
-  den = f64x2.mul(f64x2.add(den, splat64(15.744926110709835)), w);
   num = f64x2.mul(f64x2.add(num, splat64(8.883149794388377)), w);
-  den = f64x2.mul(f64x2.add(den, splat64(117.6939508913125)), w);
   num = f64x2.mul(f64x2.add(num, splat64(66.11919063714163)), w);
-  den = f64x2.mul(f64x2.add(den, splat64(537.1811018620099)), w);
   num = f64x2.mul(f64x2.add(num, splat64(298.6351381974001)), w);
-  den = f64x2.mul(f64x2.add(den, splat64(1621.3895745666903)), w);
   num = f64x2.mul(f64x2.add(num, splat64(881.952221241769)), w);
-  den = f64x2.mul(f64x2.add(den, splat64(3290.7992357334597)), w);
   num = f64x2.mul(f64x2.add(num, splat64(1712.0476126340707)), w);
-  den = f64x2.mul(f64x2.add(den, splat64(4362.619090143247)), w);
   num = f64x2.mul(f64x2.add(num, splat64(2051.0783778260716)), w);
+  return f64x2.add(num, splat64(1230.3393547979972));
+}
+// @ts-ignore: decorator
+@inline function erfcScaledMiddleDenominator(w: v128): v128 {
+  let den = w;
+  den = f64x2.mul(f64x2.add(den, splat64(15.744926110709835)), w);
+  den = f64x2.mul(f64x2.add(den, splat64(117.6939508913125)), w);
+  den = f64x2.mul(f64x2.add(den, splat64(537.1811018620099)), w);
+  den = f64x2.mul(f64x2.add(den, splat64(1621.3895745666903)), w);
+  den = f64x2.mul(f64x2.add(den, splat64(3290.7992357334597)), w);
+  den = f64x2.mul(f64x2.add(den, splat64(4362.619090143247)), w);
   den = f64x2.mul(f64x2.add(den, splat64(3439.3676741437216)), w);
-  return f64x2.div(f64x2.add(num, splat64(1230.3393547979972)), f64x2.add(den, splat64(1230.3393548037495)));
+  return f64x2.add(den, splat64(1230.3393548037495));
 }
 
-/** erfc(w) exp(w^2) for w > 4. */
+/**
+ * erfc(w) exp(w^2) for w > 4: Cody's (1/sqrt(pi) - z P(z) / Q(z)) / w with z = 1 / w^2, both polynomials
+ * multiplied by u^5 (u = w^2, so no 1 / w^2 is formed): (1/sqrt(pi) u Q'(u) - P'(u)) / (u w Q'(u)),
+ * P', Q' the reversed polynomials. Returns the numerator; the denominator is u w Q'(u).
+ */
 // @ts-ignore: decorator
-@inline function erfcScaledFar64(w: v128): v128 {
-  const z = f64x2.div(splat64(1), f64x2.mul(w, w));
-  let num = f64x2.mul(splat64(0.016315387137302097), z);
-  let den = z;
-  num = f64x2.mul(f64x2.add(num, splat64(0.30532663496123236)), z);
-  den = f64x2.mul(f64x2.add(den, splat64(2.568520192289822)), z);
-  num = f64x2.mul(f64x2.add(num, splat64(0.36034489994980445)), z);
-  den = f64x2.mul(f64x2.add(den, splat64(1.8729528499234604)), z);
-  num = f64x2.mul(f64x2.add(num, splat64(0.12578172611122926)), z);
-  den = f64x2.mul(f64x2.add(den, splat64(0.5279051029514285)), z);
-  num = f64x2.mul(f64x2.add(num, splat64(0.016083785148742275)), z);
-  den = f64x2.mul(f64x2.add(den, splat64(0.06051834131244132)), z);
-  const ratio = f64x2.div(f64x2.mul(z, f64x2.add(num, splat64(0.0006587491615298378))), f64x2.add(den, splat64(0.0023352049762686918)));
-  return f64x2.div(f64x2.sub(splat64(INV_SQRT_PI), ratio), w);
+@inline function erfcScaledFarReversedP(u: v128): v128 {
+  let num = splat64(0.0006587491615298378);
+  num = f64x2.add(f64x2.mul(num, u), splat64(0.016083785148742275));
+  num = f64x2.add(f64x2.mul(num, u), splat64(0.12578172611122926));
+  num = f64x2.add(f64x2.mul(num, u), splat64(0.36034489994980445));
+  num = f64x2.add(f64x2.mul(num, u), splat64(0.30532663496123236));
+  num = f64x2.add(f64x2.mul(num, u), splat64(0.016315387137302097));
+  return num;
+}
+// @ts-ignore: decorator
+@inline function erfcScaledFarReversedQ(u: v128): v128 {
+  let den = splat64(0.0023352049762686918);
+  den = f64x2.add(f64x2.mul(den, u), splat64(0.06051834131244132));
+  den = f64x2.add(f64x2.mul(den, u), splat64(0.5279051029514285));
+  den = f64x2.add(f64x2.mul(den, u), splat64(1.8729528499234604));
+  den = f64x2.add(f64x2.mul(den, u), splat64(2.568520192289822));
+  den = f64x2.add(f64x2.mul(den, u), splat64(1.0));
+  return den;
 }
 
-/** (erfc(w) exp(w^2) for w >= 0.46875), each interval computed only when a lane needs it. */
-// @ts-ignore: decorator
-@inline function erfcScaled64(w: v128): v128 {
-  const middle = f64x2.le(w, splat64(4));
-  let result = splat64(0);
-  if (v128.any_true(middle)) result = erfcScaledMiddle64(w);
-  if (!v128.all_true<i64>(middle)) result = v128.bitselect(result, erfcScaledFar64(w), middle);
-  return result;
-}
+let cdfDenominator: v128 = f64x2.splat(1);
 
-/** The standard normal cdf Phi(v) in float64, with relative accuracy in the lower tail; g = exp(-v^2 / 2). */
+/**
+ * The standard normal cdf Phi(v) = num / den in float64, with relative accuracy in the lower tail
+ * (erfc there, exp(-v^2/2) = g given). Returns num; den is left in cdfDenominator. Each of Cody's
+ * intervals is evaluated only when a lane needs it.
+ */
 // @ts-ignore: decorator
-@inline function normalCdf64(v: v128, g: v128): v128 {
+@inline function normalCdfNumerator64(v: v128, g: v128): v128 {
   const w = f64x2.mul(f64x2.abs(v), splat64(SQRT1_2));
   const small = f64x2.le(w, splat64(0.46875));
-  let result = splat64(0);
-  if (v128.any_true(small)) {
-    result = f64x2.add(splat64(0.5), f64x2.mul(splat64(0.5), erfSmall64(f64x2.mul(v, splat64(SQRT1_2)))));
-  }
+  const middle = f64x2.le(w, splat64(4));
+  let num = splat64(0);
+  let den = splat64(1);
   if (!v128.all_true<i64>(small)) {
-    // Phi(-|v|) = erfc(w) / 2 = exp(-v^2/2) [erfc(w) exp(w^2)] / 2; 0 beyond w = 28
-    const tail = v128.andnot(f64x2.mul(f64x2.mul(splat64(0.5), g), erfcScaled64(w)), f64x2.gt(w, splat64(28)));
-    const large = v128.bitselect(tail, f64x2.sub(splat64(1), tail), f64x2.lt(v, splat64(0)));
-    result = v128.bitselect(result, large, small);
+    // Phi(-|v|) = erfc(w) / 2 = g [erfc(w) exp(w^2)] / 2
+    let tailNum = splat64(0);
+    let tailDen = splat64(1);
+    if (v128.any_true(v128.andnot(middle, small))) {
+      tailNum = erfcScaledMiddleNumerator(w);
+      tailDen = erfcScaledMiddleDenominator(w);
+    }
+    if (!v128.all_true<i64>(middle)) {
+      const u = f64x2.mul(w, w);
+      const q = erfcScaledFarReversedQ(u);
+      const farNum = f64x2.sub(f64x2.mul(f64x2.mul(splat64(INV_SQRT_PI), u), q), erfcScaledFarReversedP(u));
+      const farDen = f64x2.mul(f64x2.mul(u, w), q);
+      tailNum = v128.bitselect(tailNum, farNum, middle);
+      tailDen = v128.bitselect(tailDen, farDen, middle);
+    }
+    const half = f64x2.mul(f64x2.mul(splat64(0.5), g), tailNum);
+    num = v128.bitselect(half, f64x2.sub(tailDen, half), f64x2.lt(v, splat64(0)));
+    den = tailDen;
   }
-  return result;
+  if (v128.any_true(small)) {
+    const s = f64x2.mul(v, splat64(SQRT1_2));
+    const z = f64x2.mul(s, s);
+    const smallDen = halfErfSmallDenominator(z);
+    const smallNum = f64x2.mul(splat64(0.5), f64x2.add(smallDen, f64x2.mul(s, halfErfSmallNumerator(s, z))));
+    num = v128.bitselect(smallNum, num, small);
+    den = v128.bitselect(smallDen, den, small);
+  }
+  cdfDenominator = den;
+  return num;
 }
 
 const GELU_ZERO: f64 = -0.7517915368080139;
@@ -364,14 +459,18 @@ class Gelu {
   // @ts-ignore: decorator
   @inline forward64(v: v128, alpha: f64): v128 {
     const g = exp64(f64x2.mul(splat64(-0.5), f64x2.mul(v, v)));
-    let result = f64x2.mul(v, normalCdf64(v, g));
+    const num = normalCdfNumerator64(v, g);
+    let result = f64x2.div(f64x2.mul(v, num), cdfDenominator);
     result = v128.bitselect(v, result, v128.or(isNaN64(v), f64x2.gt(v, splat64(10))));
     return v128.bitselect(splat64(-0.0), result, f64x2.lt(v, splat64(-14.5)));
   }
+  // Phi + v phi = (num + v phi den) / den
   // @ts-ignore: decorator
   @inline derivative64(v: v128, alpha: f64): v128 {
     const g = exp64(f64x2.mul(splat64(-0.5), f64x2.mul(v, v)));
-    let result = f64x2.add(normalCdf64(v, g), f64x2.mul(v, f64x2.mul(splat64(INV_SQRT_2PI), g)));
+    const num = normalCdfNumerator64(v, g);
+    const den = cdfDenominator;
+    let result = f64x2.div(f64x2.add(num, f64x2.mul(f64x2.mul(v, f64x2.mul(splat64(INV_SQRT_2PI), g)), den)), den);
     const d = f64x2.sub(v, splat64(GELU_ZERO));
     const near = f64x2.lt(f64x2.abs(d), splat64(0.5));
     if (v128.any_true(near)) {
@@ -533,14 +632,29 @@ class GeluTanh {
     v128.store(derivativeOut + at, join32(k.derivative64(low, alpha), k.derivative64(high, alpha)));
   }
 }
-// sigmoid: forward in float32, derivatives in float64
+// sigmoid's value and derivative from one float32 exp
 // @ts-ignore: decorator
 @inline function sigmoidForwardAndDerivative(x: usize, derivativeOut: usize, out: usize, n: i32): void {
-  const k = changetype<Sigmoid>(0);
   for (let at: usize = 0, end = <usize>n << 2; at < end; at += 16) {
     const v = v128.load(x + at);
-    v128.store(out + at, k.forward32(v, 0));
-    v128.store(derivativeOut + at, join32(k.derivative64(low64(v), 0), k.derivative64(high64(v), 0)));
+    const e = expNonpositive(negativeAbs(v));
+    v128.store(out + at, sigmoidFromExp(v, e));
+    v128.store(derivativeOut + at, join32(sigmoidDerivativeFromExp(low64(e)), sigmoidDerivativeFromExp(high64(e))));
+  }
+}
+// dy y (1 - y): in float32 where every |y| < 2, else in float64 (Sigmoid.fromOutput32)
+// @ts-ignore: decorator
+@inline function sigmoidBackwardFromOutput(y: usize, dy: usize, out: usize, n: i32): void {
+  for (let at: usize = 0, end = <usize>n << 2; at < end; at += 16) {
+    const v = v128.load(y + at);
+    const g = v128.load(dy + at);
+    if (v128.all_true<i32>(f32x4.lt(f32x4.abs(v), splat(2)))) {
+      v128.store(out + at, f32x4.mul(g, f32x4.mul(v, f32x4.sub(splat(1), v))));
+    } else {
+      const low = f64x2.mul(low64(g), f64x2.mul(low64(v), f64x2.sub(splat64(1), low64(v))));
+      const high = f64x2.mul(high64(g), f64x2.mul(high64(v), f64x2.sub(splat64(1), high64(v))));
+      v128.store(out + at, join32(low, high));
+    }
   }
 }
 
@@ -550,16 +664,16 @@ export function sigmoid_forward(x: usize, dy: usize, out: usize, n: i32, alpha: 
   forward32<Sigmoid>(x, out, n, alpha);
 }
 export function sigmoid_derivative(x: usize, dy: usize, out: usize, n: i32, alpha: f64): void {
-  derivative64<Sigmoid>(x, out, n, alpha);
+  derivative32<Sigmoid>(x, out, n, alpha);
 }
 export function sigmoid_derivative_from_output(x: usize, dy: usize, out: usize, n: i32, alpha: f64): void {
-  fromOutput64<Sigmoid>(x, out, n, alpha);
+  fromOutput32<Sigmoid>(x, out, n, alpha);
 }
 export function sigmoid_backward(x: usize, dy: usize, out: usize, n: i32, alpha: f64): void {
   backward64<Sigmoid>(x, dy, out, n, alpha);
 }
 export function sigmoid_backward_from_output(x: usize, dy: usize, out: usize, n: i32, alpha: f64): void {
-  backwardFromOutput64<Sigmoid>(x, dy, out, n, alpha);
+  sigmoidBackwardFromOutput(x, dy, out, n);
 }
 export function sigmoid_forward_and_derivative(x: usize, dy: usize, out: usize, n: i32, alpha: f64): void {
   sigmoidForwardAndDerivative(x, dy, out, n);
@@ -674,13 +788,60 @@ export function silu_forward_and_derivative(x: usize, dy: usize, out: usize, n: 
   return f64x2.extract_lane(a, 0) + f64x2.extract_lane(a, 1) + (f64x2.extract_lane(b, 0) + f64x2.extract_lane(b, 1));
 }
 
-/** The largest of n values, NaN if any is NaN (f32x4.max propagates NaN), -Infinity for n = 0. */
+let lastMinimum: f32 = 0;
+
+/**
+ * The largest of n values, NaN if any is NaN, -Infinity for n = 0. The smallest (NaN ignored) is kept
+ * for row_minimum: a row whose values all lie within 87 of its max takes the unchecked exp loop.
+ */
 export function row_max(x: usize, n: i32): f32 {
+  // pmax (a plain maxps) skips NaN; NaN is noted on the side. f32x4.max's NaN rules cost 4x as much.
   let m = splat(-Infinity);
+  let low = splat(Infinity);
+  let nan = i32x4.splat(0);
   let i = 0;
-  for (; i + 4 <= n; i += 4) m = f32x4.max(m, v128.load(x + (<usize>i << 2)));
-  if (i < n) m = f32x4.max(m, loadPartial(x + (<usize>i << 2), n - i, -Infinity));
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(x + (<usize>i << 2));
+    m = f32x4.pmax(m, v);
+    low = f32x4.pmin(low, v);
+    nan = v128.or(nan, isNaN32(v));
+  }
+  if (i < n) {
+    const v = loadPartial(x + (<usize>i << 2), n - i, -Infinity);
+    m = f32x4.pmax(m, v);
+    low = f32x4.pmin(low, loadPartial(x + (<usize>i << 2), n - i, Infinity));
+    nan = v128.or(nan, isNaN32(v));
+  }
+  lastMinimum = min(min(f32x4.extract_lane(low, 0), f32x4.extract_lane(low, 1)), min(f32x4.extract_lane(low, 2), f32x4.extract_lane(low, 3)));
+  if (v128.any_true(nan)) return NaN;
   return max(max(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1)), max(f32x4.extract_lane(m, 2), f32x4.extract_lane(m, 3)));
+}
+
+/** The smallest value (NaN ignored) that the last row_max call saw. */
+export function row_minimum(): f32 {
+  return lastMinimum;
+}
+
+/** Whether every x - maximum of a row is in [-87, 0], so that exp(x - maximum) is normal: the fast loops apply. */
+// @ts-ignore: decorator
+@inline function withinExpRange(minimum: f32, maximum: f32): bool {
+  return <f64>minimum - <f64>maximum >= -87;
+}
+
+/**
+ * exp(x - m) for m - 87 <= x <= m, in float32, with x - m taken exactly: the two-sum's rounding error
+ * err goes into the reduced argument, r = (s - k ln2_hi) + (err - k ln2_lo) (Cody-Waite), so that
+ * exp(r) carries it with no extra rounding. No range check: the caller knows the row's range.
+ */
+// @ts-ignore: decorator
+@inline function expOfDifferenceInRange(x: v128, m: v128, negativeM: v128): v128 {
+  const s = f32x4.sub(x, m);
+  const bb = f32x4.sub(s, x);
+  const err = f32x4.add(f32x4.sub(x, f32x4.sub(s, bb)), f32x4.sub(negativeM, bb));
+  const shifted = f32x4.add(f32x4.mul(s, splat(LOG2E)), splat(ROUNDER));
+  const k = f32x4.sub(shifted, splat(ROUNDER));
+  const r = f32x4.add(f32x4.sub(s, f32x4.mul(k, splat(LN2_HI))), f32x4.sub(err, f32x4.mul(k, splat(LN2_LO))));
+  return i32x4.add(expPolynomial(r), i32x4.shl(shifted, 23));
 }
 
 /**
@@ -693,28 +854,66 @@ export function row_max(x: usize, n: i32): f32 {
   const bb = f32x4.sub(s, x);
   const err = f32x4.add(f32x4.sub(x, f32x4.sub(s, bb)), f32x4.sub(f32x4.neg(m), bb));
   const e = f32x4.mul(expNonpositive(s), f32x4.add(splat(1), err));
+  if (v128.all_true<i32>(f32x4.ge(s, splat(-87)))) return e;
   return v128.andnot(e, f32x4.lt(s, splat(-104))); // also where x is -Infinity (err is NaN there)
 }
 
-/** Writes exp(x - maximum) (float32) to out and returns their sum, taken in float64. */
-export function softmax_exp_sum(x: usize, out: usize, n: i32, maximum: f32): f64 {
+/** exp(x) for -87 <= x <= 88 in float32 (a normal result), with no range check. */
+// @ts-ignore: decorator
+@inline function expInRange(x: v128): v128 {
+  const shifted = f32x4.add(f32x4.mul(x, splat(LOG2E)), splat(ROUNDER));
+  const k = f32x4.sub(shifted, splat(ROUNDER));
+  const r = f32x4.sub(f32x4.sub(x, f32x4.mul(k, splat(LN2_HI))), f32x4.mul(k, splat(LN2_LO)));
+  return i32x4.add(expPolynomial(r), i32x4.shl(shifted, 23));
+}
+
+/**
+ * Writes softmax's unnormalised terms (float32) to out and returns their sum, taken in float64. The
+ * terms are exp(x - maximum), or, where the whole row (minimum to maximum) lies in [-87, 88], exp(x)
+ * itself: softmax is the same for any shift, and x - 0 is exact where x - maximum needs the two-sum.
+ * Between, the two-sum loop without range checks; else the checked loop.
+ */
+export function softmax_exp_sum(x: usize, out: usize, n: i32, maximum: f32, minimum: f32): f64 {
   const m = splat(maximum);
+  const negativeM = splat(-maximum);
   let low = splat64(0);
   let high = splat64(0);
   let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const at = <usize>i << 2;
-    const e = expOfDifference(v128.load(x + at), m);
-    v128.store(out + at, e);
-    low = f64x2.add(low, low64(e));
-    high = f64x2.add(high, high64(e));
+  const unshifted = minimum >= -87 && maximum <= 88;
+  if (unshifted) {
+    for (; i + 4 <= n; i += 4) {
+      const at = <usize>i << 2;
+      const e = expInRange(v128.load(x + at));
+      v128.store(out + at, e);
+      low = f64x2.add(low, low64(e));
+      high = f64x2.add(high, high64(e));
+    }
+  } else if (withinExpRange(minimum, maximum)) {
+    for (; i + 4 <= n; i += 4) {
+      const at = <usize>i << 2;
+      const e = expOfDifferenceInRange(v128.load(x + at), m, negativeM);
+      v128.store(out + at, e);
+      low = f64x2.add(low, low64(e));
+      high = f64x2.add(high, high64(e));
+    }
+  } else {
+    for (; i + 4 <= n; i += 4) {
+      const at = <usize>i << 2;
+      const e = expOfDifference(v128.load(x + at), m);
+      v128.store(out + at, e);
+      low = f64x2.add(low, low64(e));
+      high = f64x2.add(high, high64(e));
+    }
   }
   if (i < n) {
     const at = <usize>i << 2;
-    const e = expOfDifference(loadPartial(x + at, n - i, -Infinity), m);
+    const v = loadPartial(x + at, n - i, unshifted ? maximum : -Infinity);
+    const e = unshifted ? expInRange(v) : expOfDifference(v, m);
     storePartial(out + at, e, n - i);
-    low = f64x2.add(low, low64(e));
-    high = f64x2.add(high, high64(e));
+    // the padding lanes hold maximum (unshifted) or -Infinity (0): only the row's own lanes are summed
+    const mask = i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(n - i));
+    low = f64x2.add(low, low64(v128.and(e, mask)));
+    high = f64x2.add(high, high64(v128.and(e, mask)));
   }
   return laneSum64(low, high);
 }
@@ -743,7 +942,7 @@ export function softmax_rows(x: usize, out: usize, rows: i32, cols: i32): i32 {
     const to = out + <usize>r * rowBytes;
     const m = row_max(from, cols);
     if (!isFinite(m)) return r;
-    const sum = softmax_exp_sum(from, to, cols, m);
+    const sum = softmax_exp_sum(from, to, cols, m, lastMinimum);
     scale(to, to, cols, 1 / sum);
   }
   return rows;
@@ -752,26 +951,25 @@ export function softmax_rows(x: usize, out: usize, rows: i32, cols: i32): i32 {
 let equalCount: i32 = 0;
 
 /**
- * log-softmax's sum: exp(x - maximum) over the entries below the maximum (float64 exp of the exact
- * float64 difference, 1e-9), returned; the entries equal to it are counted (log_softmax_equal_count).
- * rest = (count - 1) + sum is then exact where it matters, near 0 (one maximum, all others far below).
+ * log-softmax's sum: exp(x - maximum) over the entries below the maximum (float32, x - maximum exact,
+ * summed in float64), returned; the entries equal to it are counted (log_softmax_equal_count).
+ * rest = (count - 1) + sum is then exact where it matters, near 0 (one maximum, all others far below):
+ * log(sum) would lose every digit of a result near 0.
  */
-export function log_softmax_rest(x: usize, n: i32, maximum: f32): f64 {
+export function log_softmax_rest(x: usize, n: i32, maximum: f32, inRange: bool): f64 {
   const m = splat(maximum);
-  const m64 = splat64(<f64>maximum);
+  const negativeM = splat(-maximum);
   let low = splat64(0);
   let high = splat64(0);
   let equal = i32x4.splat(0);
-  let i = 0;
-  for (; i <= n; i += 4) {
+  for (let i = 0; i < n; i += 4) {
     const at = <usize>i << 2;
-    const v = i + 4 <= n ? v128.load(x + at) : i < n ? loadPartial(x + at, n - i, -Infinity) : splat(-Infinity);
+    const v = i + 4 <= n ? v128.load(x + at) : loadPartial(x + at, n - i, -Infinity);
     const isMax = f32x4.eq(v, m);
     equal = i32x4.sub(equal, isMax);
-    const below = v128.not(isMax);
-    low = f64x2.add(low, v128.and(exp64(f64x2.sub(low64(v), m64)), i64x2.extend_low_i32x4_s(below)));
-    high = f64x2.add(high, v128.and(exp64(f64x2.sub(high64(v), m64)), i64x2.extend_high_i32x4_s(below)));
-    if (i + 4 > n) break;
+    const e = v128.andnot(inRange && i + 4 <= n ? expOfDifferenceInRange(v, m, negativeM) : expOfDifference(v, m), isMax);
+    low = f64x2.add(low, low64(e));
+    high = f64x2.add(high, high64(e));
   }
   equalCount = i32x4.extract_lane(equal, 0) + i32x4.extract_lane(equal, 1) + i32x4.extract_lane(equal, 2) + i32x4.extract_lane(equal, 3);
   return laneSum64(low, high);
@@ -806,7 +1004,7 @@ export function log_softmax_rows(x: usize, out: usize, rows: i32, cols: i32): i3
     const from = x + <usize>r * rowBytes;
     const m = row_max(from, cols);
     if (!isFinite(m)) return r;
-    const sum = log_softmax_rest(from, cols, m);
+    const sum = log_softmax_rest(from, cols, m, withinExpRange(lastMinimum, m));
     log_softmax_write(from, out + <usize>r * rowBytes, cols, m, Math.log1p(<f64>(equalCount - 1) + sum));
   }
   return rows;
