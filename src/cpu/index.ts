@@ -125,8 +125,9 @@ addNamedMethods(operations);
 Object.defineProperty(operations, 'implementation', { get: cpuImplementation, enumerable: true });
 
 /**
- * The CPU path: the same functions as an engine, synchronous, on `Float32Array`, computed in float64
- * and rounded once to float32. Each writes into `out` when given (which may be the input itself, for
+ * The CPU path: the same functions as an engine, synchronous, on `Float32Array`: WebAssembly SIMD
+ * kernels where WebAssembly SIMD compiles, else JavaScript loops in float64 rounded once to float32
+ * (`cpu.implementation` says which). Each writes into `out` when given (which may be the input itself, for
  * in-place) and otherwise allocates only the result. Named methods exist for every built-in
  * activation (`sigmoid`, `sigmoidDerivative`, `sigmoidBackward`, `sigmoidWithDerivative`, ...).
  *
