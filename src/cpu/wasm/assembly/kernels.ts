@@ -575,61 +575,53 @@ class GeluTanh {
     v128.store(derivativeOut + at, k.derivative32(v, alpha));
   }
 }
+// The float64 loops take two elements at a time (one f64x2): a 64-bit load promoted, a 64-bit store
+// demoted. The kernel's code then appears once per loop (as two f64x2 halves of an f32x4 it was inlined
+// twice: gelu's loops were half the module), with no shuffles.
+// @ts-ignore: decorator
+@inline function load64(p: usize): v128 {
+  return f64x2.promote_low_f32x4(v128.load64_zero(p));
+}
+// @ts-ignore: decorator
+@inline function store64(p: usize, v: v128): void {
+  v128.store64_lane(p, f32x4.demote_f64x2_zero(v), 0);
+}
 // @ts-ignore: decorator
 @inline function forward64<K>(x: usize, out: usize, n: i32, alpha: f64): void {
   const k = changetype<K>(0);
-  for (let at: usize = 0, end = <usize>n << 2; at < end; at += 16) {
-    const v = v128.load(x + at);
-    v128.store(out + at, join32(k.forward64(low64(v), alpha), k.forward64(high64(v), alpha)));
-  }
+  for (let at: usize = 0, end = <usize>n << 2; at < end; at += 8) store64(out + at, k.forward64(load64(x + at), alpha));
 }
 // @ts-ignore: decorator
 @inline function derivative64<K>(x: usize, out: usize, n: i32, alpha: f64): void {
   const k = changetype<K>(0);
-  for (let at: usize = 0, end = <usize>n << 2; at < end; at += 16) {
-    const v = v128.load(x + at);
-    v128.store(out + at, join32(k.derivative64(low64(v), alpha), k.derivative64(high64(v), alpha)));
-  }
+  for (let at: usize = 0, end = <usize>n << 2; at < end; at += 8) store64(out + at, k.derivative64(load64(x + at), alpha));
 }
 // @ts-ignore: decorator
 @inline function fromOutput64<K>(y: usize, out: usize, n: i32, alpha: f64): void {
   const k = changetype<K>(0);
-  for (let at: usize = 0, end = <usize>n << 2; at < end; at += 16) {
-    const v = v128.load(y + at);
-    v128.store(out + at, join32(k.fromOutput64(low64(v), alpha), k.fromOutput64(high64(v), alpha)));
-  }
+  for (let at: usize = 0, end = <usize>n << 2; at < end; at += 8) store64(out + at, k.fromOutput64(load64(y + at), alpha));
 }
 // @ts-ignore: decorator
 @inline function backward64<K>(x: usize, dy: usize, out: usize, n: i32, alpha: f64): void {
   const k = changetype<K>(0);
-  for (let at: usize = 0, end = <usize>n << 2; at < end; at += 16) {
-    const v = v128.load(x + at);
-    const g = v128.load(dy + at);
-    const low = f64x2.mul(low64(g), k.derivative64(low64(v), alpha));
-    const high = f64x2.mul(high64(g), k.derivative64(high64(v), alpha));
-    v128.store(out + at, join32(low, high));
+  for (let at: usize = 0, end = <usize>n << 2; at < end; at += 8) {
+    store64(out + at, f64x2.mul(load64(dy + at), k.derivative64(load64(x + at), alpha)));
   }
 }
 // @ts-ignore: decorator
 @inline function backwardFromOutput64<K>(y: usize, dy: usize, out: usize, n: i32, alpha: f64): void {
   const k = changetype<K>(0);
-  for (let at: usize = 0, end = <usize>n << 2; at < end; at += 16) {
-    const v = v128.load(y + at);
-    const g = v128.load(dy + at);
-    const low = f64x2.mul(low64(g), k.fromOutput64(low64(v), alpha));
-    const high = f64x2.mul(high64(g), k.fromOutput64(high64(v), alpha));
-    v128.store(out + at, join32(low, high));
+  for (let at: usize = 0, end = <usize>n << 2; at < end; at += 8) {
+    store64(out + at, f64x2.mul(load64(dy + at), k.fromOutput64(load64(y + at), alpha)));
   }
 }
 // @ts-ignore: decorator
 @inline function forwardAndDerivative64<K>(x: usize, derivativeOut: usize, out: usize, n: i32, alpha: f64): void {
   const k = changetype<K>(0);
-  for (let at: usize = 0, end = <usize>n << 2; at < end; at += 16) {
-    const v = v128.load(x + at);
-    const low = low64(v);
-    const high = high64(v);
-    v128.store(out + at, join32(k.forward64(low, alpha), k.forward64(high, alpha)));
-    v128.store(derivativeOut + at, join32(k.derivative64(low, alpha), k.derivative64(high, alpha)));
+  for (let at: usize = 0, end = <usize>n << 2; at < end; at += 8) {
+    const v = load64(x + at);
+    store64(out + at, k.forward64(v, alpha));
+    store64(derivativeOut + at, k.derivative64(v, alpha));
   }
 }
 // sigmoid's value and derivative from one float32 exp
