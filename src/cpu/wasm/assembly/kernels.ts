@@ -787,6 +787,10 @@ let lastMinimum: f32 = 0;
  * for row_minimum: a row whose values all lie within 87 of its max takes the unchecked exp loop.
  */
 export function row_max(x: usize, n: i32): f32 {
+  return rowMax(x, n);
+}
+// @ts-ignore: decorator
+@inline function rowMax(x: usize, n: i32): f32 {
   // pmax (a plain maxps) skips NaN; NaN is noted on the side. f32x4.max's NaN rules cost 4x as much.
   let m = splat(-Infinity);
   let low = splat(Infinity);
@@ -866,6 +870,10 @@ export function row_minimum(): f32 {
  * Between, the two-sum loop without range checks; else the checked loop.
  */
 export function softmax_exp_sum(x: usize, out: usize, n: i32, maximum: f32, minimum: f32): f64 {
+  return expSum(x, out, n, maximum, minimum);
+}
+// @ts-ignore: decorator
+@inline function expSum(x: usize, out: usize, n: i32, maximum: f32, minimum: f32): f64 {
   const m = splat(maximum);
   const negativeM = splat(-maximum);
   let low = splat64(0);
@@ -912,6 +920,10 @@ export function softmax_exp_sum(x: usize, out: usize, n: i32, maximum: f32, mini
 
 /** out = x * factor, the product in float64 rounded once (softmax: exp(x - max) / sum as exp * (1 / sum)). */
 export function scale(x: usize, out: usize, n: i32, factor: f64): void {
+  scaleBy(x, out, n, factor);
+}
+// @ts-ignore: decorator
+@inline function scaleBy(x: usize, out: usize, n: i32, factor: f64): void {
   const f = splat64(factor);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
@@ -926,16 +938,41 @@ export function scale(x: usize, out: usize, n: i32, factor: f64): void {
   }
 }
 
-/** softmax of `rows` rows of `cols` from x to out; returns the first row left to the host, or rows. */
+/** Rows the row kernels take in one group: their per-row statistics fit the scratch below. */
+const ROW_GROUP: i32 = 1024;
+const rowMaxima = memory.data(ROW_GROUP << 2, 16);
+const rowMinima = memory.data(ROW_GROUP << 2, 16);
+const rowFactors = memory.data(ROW_GROUP << 3, 16);
+
+/**
+ * softmax of `rows` rows of `cols` from x to out; returns the first row left to the host, or rows.
+ * A group of rows goes through each pass before the next pass starts (every max, then every sum,
+ * then every scaling), so that the rows' chains of dependent steps (max, exps, sum, division, scaling:
+ * about 90 cycles of latency) overlap: a row at a time, rows of 16 took 1.7 ns an element, 1.2 for 1024.
+ */
 export function softmax_rows(x: usize, out: usize, rows: i32, cols: i32): i32 {
   const rowBytes = <usize>cols << 2;
-  for (let r = 0; r < rows; r++) {
-    const from = x + <usize>r * rowBytes;
-    const to = out + <usize>r * rowBytes;
-    const m = row_max(from, cols);
-    if (!isFinite(m)) return r;
-    const sum = softmax_exp_sum(from, to, cols, m, lastMinimum);
-    scale(to, to, cols, 1 / sum);
+  for (let first = 0; first < rows; first += ROW_GROUP) {
+    const count = min(ROW_GROUP, rows - first);
+    const from = x + <usize>first * rowBytes;
+    const to = out + <usize>first * rowBytes;
+    let ready = 0;
+    for (; ready < count; ready++) {
+      const m = rowMax(from + <usize>ready * rowBytes, cols);
+      if (!isFinite(m)) break;
+      store<f32>(rowMaxima + (<usize>ready << 2), m);
+      store<f32>(rowMinima + (<usize>ready << 2), lastMinimum);
+    }
+    for (let r = 0; r < ready; r++) {
+      const offset = <usize>r * rowBytes;
+      const sum = expSum(from + offset, to + offset, cols, load<f32>(rowMaxima + (<usize>r << 2)), load<f32>(rowMinima + (<usize>r << 2)));
+      store<f64>(rowFactors + (<usize>r << 3), 1 / sum);
+    }
+    for (let r = 0; r < ready; r++) {
+      const offset = <usize>r * rowBytes;
+      scaleBy(to + offset, to + offset, cols, load<f64>(rowFactors + (<usize>r << 3)));
+    }
+    if (ready < count) return first + ready;
   }
   return rows;
 }
