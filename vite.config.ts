@@ -24,7 +24,8 @@ export default defineConfig(async ({ mode }): Promise<ViteUserConfig> => {
     preview: { host: '127.0.0.1', headers: ISOLATION_HEADERS },
     build:
       mode === 'bench'
-        ? { outDir: 'dist-bench', emptyOutDir: true, target: 'es2022' }
+        ? // unminified: TF.js wasm's threaded build makes its workers from a function's source text
+          { outDir: 'dist-bench', emptyOutDir: true, target: 'es2022', minify: false }
         : {
             outDir: 'dist',
             emptyOutDir: true,

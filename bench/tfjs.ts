@@ -33,7 +33,8 @@ async function start(name: TensorFlowBackendName, wasmThreads: number): Promise<
       });
       setThreadsCount(wasmThreads);
       // One thread: the plain SIMD build, no worker pool. (The threaded build's workers are made from the
-      // factory's source text, which the page's minified bundle breaks: 'e is not defined'.)
+      // factory's source text, which a minified bundle breaks, 'e is not defined': the page is built
+      // unminified, vite.config.ts.)
       if (wasmThreads === 1) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     }
     if (!(await tf.setBackend(name))) {
