@@ -90,6 +90,11 @@ function load(): WasmKernels | undefined {
   const base = exports.buffer_base();
   const blockBytes = BLOCK_ELEMENTS * 4;
   const memory = exports.memory.buffer;
+  if (base + 3 * blockBytes > memory.byteLength) {
+    // The module's static data grew into the buffers' room (scripts/build-wasm.mjs sets the memory size).
+    implementation = { name: 'js', reason: `the WebAssembly module's memory (${memory.byteLength} bytes) has no room for its buffers` };
+    return undefined;
+  }
   const cache = new Map<string, ElementwiseExport | undefined>();
   implementation = { name: 'wasm-simd', reason: 'the CPU path runs WebAssembly SIMD kernels (f32x4, float64 where rounding needs it)' };
   return {
