@@ -1,5 +1,13 @@
 // WebAssembly SIMD kernels of the CPU path, in AssemblyScript (compiled by `npm run build:wasm` into
-// src/cpu/wasm/binary.ts). See src/cpu/wasm/README.md for the memory layout and the numerical design.
+// src/cpu/wasm/binary.ts; a test checks the two agree). The host (src/cpu/wasm/elementwise.ts, rows.ts)
+// copies arrays in blocks into three buffers that start at buffer_base() (x, dy, out: 16384 float32
+// each) in the module's fixed 256 KiB memory and calls the exports below on byte addresses.
+//
+// Numerics: the shaders' (shaders/common.wgsl, src/ops/elementwise.ts), in float32 lanes (f32x4) where
+// the result stays within 2.5e-7 of float64, in float64 lanes (f64x2) where float32 rounding of the
+// combination would not: exp by Cody-Waite reduction and Cephes expf's polynomial in either width;
+// Cody's erf/erfc for gelu; the shaders' expansions about the derivatives' zeros. Special values are
+// the JavaScript loops' (src/cpu/loops.ts), which tests/node/cpu-wasm.test.ts compares on every edge.
 
 // ---------------------------------------------------------------------------------------------------
 // Vector helpers.
