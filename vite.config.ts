@@ -7,6 +7,7 @@ import { CHROMIUM_ARGS, requireBrowser } from './scripts/browser.mjs';
 import { findSwiftShaderDriver } from './scripts/dawn.mjs';
 
 const root = import.meta.dirname;
+const ISOLATION_HEADERS = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 
 // One file for the three jobs Vite does here:
 //   `vite build`                 the library: dist/webgpu-activations.js (ESM; types come from tsc)
@@ -28,11 +29,13 @@ export default defineConfig(async ({ mode }): Promise<ViteUserConfig> => {
     // Tests in the browser cannot read process.env: hand them the two variables they use.
     define: testing ? { __TEST_ENVIRONMENT__: JSON.stringify({ CI: process.env.CI ?? '', TEST_SEED: process.env.TEST_SEED ?? '' }) } : {},
     resolve: { alias: { 'webgpu-activations': resolve(root, 'src/index.ts') } },
-    server: { host: '127.0.0.1' },
-    preview: { host: '127.0.0.1' },
+    // The benchmark page cross-origin isolated (as scripts/bench.mjs serves it), so TF.js wasm may run threads.
+    server: { host: '127.0.0.1', ...(testing ? {} : { headers: ISOLATION_HEADERS }) },
+    preview: { host: '127.0.0.1', headers: ISOLATION_HEADERS },
     build:
       mode === 'bench'
-        ? { outDir: 'dist-bench', emptyOutDir: true, target: 'es2022' }
+        ? // unminified: TF.js wasm's threaded build makes its workers from a function's source text
+          { outDir: 'dist-bench', emptyOutDir: true, target: 'es2022', minify: false }
         : {
             outDir: 'dist',
             emptyOutDir: true,

@@ -20,6 +20,11 @@ export interface BenchConfig {
   readonly autorun: boolean;
   /** The row kernels' strategy for our engines and the resident timing: `auto` (the library's choice) or one forced. */
   readonly rowStrategy: RowStrategy;
+  /**
+   * Threads of TF.js's wasm backend (XNNPACK's pool): 1 by default, the thread count of our CPU path, so
+   * that the two compare like for like; more take effect only on a cross-origin isolated page.
+   */
+  readonly tensorFlowWasmThreads: number;
 }
 
 /**
@@ -82,7 +87,7 @@ function isFlagOn(value: string | null): boolean {
 }
 
 /**
- * The configuration in a URL query: `?ops=sigmoid,softmax&sizes=256,4096&shapes=1x4096,64x64&reps=3&budget=200&quick=1&autorun=1&rowStrategy=split`.
+ * The configuration in a URL query: `?ops=sigmoid,softmax&sizes=256,4096&shapes=1x4096,64x64&reps=3&budget=200&quick=1&autorun=1&rowStrategy=split&tfjsThreads=1`.
  * Unknown op ids are dropped; anything left out takes the default (or the quick default with `quick=1`;
  * for ops: {@link DEFAULT_OPS}, or every op with `quick=1`).
  */
@@ -104,6 +109,7 @@ export function configFromQuery(search: string): BenchConfig {
     quick,
     autorun: isFlagOn(query.get('autorun')),
     rowStrategy: ROW_STRATEGIES.find((strategy) => strategy === query.get('rowStrategy')) ?? 'auto',
+    tensorFlowWasmThreads: parsePositiveIntegers(query.get('tfjsThreads'))?.[0] ?? 1,
   };
 }
 

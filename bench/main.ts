@@ -74,6 +74,7 @@ function configFromControls(base: BenchConfig): BenchConfig {
   query.set('budget', controls.budget.value);
   if (base.quick) query.set('quick', '1');
   query.set('rowStrategy', base.rowStrategy);
+  query.set('tfjsThreads', String(base.tensorFlowWasmThreads));
   const config = configFromQuery(`?${query}`);
   return { ...config, ops: ops.length > 0 ? config.ops : [] };
 }

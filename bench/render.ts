@@ -44,6 +44,7 @@ const BACKEND_COLORS: Record<string, string> = {
   js: '#7f7f7f',
   'tfjs-webgpu': '#ff7f0e',
   'tfjs-cpu': '#2ca02c',
+  'tfjs-wasm': '#8c564b',
 };
 
 /** The header: adapter, whether it is software, the features and limits that matter, the copy bandwidth. */

@@ -14,6 +14,7 @@ export const BACKENDS = [
   { id: 'js', label: 'plain JS loop', ours: false },
   { id: 'tfjs-webgpu', label: 'TF.js webgpu', ours: false },
   { id: 'tfjs-cpu', label: 'TF.js cpu', ours: false },
+  { id: 'tfjs-wasm', label: 'TF.js wasm', ours: false },
 ] as const;
 
 export type BackendId = (typeof BACKENDS)[number]['id'];

@@ -83,8 +83,9 @@ async function callFor(
     case 'js':
       return () => op.plainJs(inputs);
     case 'tfjs-webgpu':
-    case 'tfjs-cpu': {
-      const name: TensorFlowBackendName = backend === 'tfjs-webgpu' ? 'webgpu' : 'cpu';
+    case 'tfjs-cpu':
+    case 'tfjs-wasm': {
+      const name: TensorFlowBackendName = backend === 'tfjs-webgpu' ? 'webgpu' : backend === 'tfjs-cpu' ? 'cpu' : 'wasm';
       const notReady = tensorFlowReady[name];
       if (notReady !== null) return { unavailable: notReady };
       const tf = await useTensorFlow(name);
@@ -173,14 +174,18 @@ export async function runBenchmark(
     }
     step('starting TF.js');
 
-    const tensorFlow = await startTensorFlow();
+    const tensorFlow = await startTensorFlow({ wasmThreads: config.tensorFlowWasmThreads });
     const version = TENSORFLOW_VERSION;
     results.tfjs = { version, ...tensorFlow };
     const tensorFlowReady: Record<TensorFlowBackendName, string | null> = {
       webgpu: tensorFlow.webgpu.available ? null : tensorFlow.webgpu.reason,
       cpu: tensorFlow.cpu.available ? null : tensorFlow.cpu.reason,
+      wasm: tensorFlow.wasm.available ? null : tensorFlow.wasm.reason,
     };
-    console.log(`[bench] TF.js ${version}: webgpu ${tensorFlowReady.webgpu ?? 'ok'}; cpu ${tensorFlowReady.cpu ?? 'ok'}`);
+    const detail = (status: (typeof tensorFlow)['wasm']) => (status.available ? status.detail : status.reason);
+    console.log(
+      `[bench] TF.js ${version}: webgpu ${tensorFlowReady.webgpu ?? 'ok'}; cpu ${tensorFlowReady.cpu ?? 'ok'}; wasm ${detail(tensorFlow.wasm)}`,
+    );
     step('edge cases');
 
     for (const op of ops) {

@@ -1,15 +1,19 @@
-// TF.js as the comparison point: its webgpu and cpu backends, initialised once, switched per cell.
+// TF.js as the comparison point: its webgpu, cpu and wasm backends, initialised once, switched per cell.
 // A backend that fails to start (TF.js webgpu on some software adapters) is reported, not fatal.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgpu';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import plainWasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import simdWasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import threadedSimdWasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { BufferUsage, MapMode } from '../src/gpu/flags.ts';
 import { maxRelativeError } from './accuracy.ts';
 import { type BenchOp, type OpInputs, type TensorFlowModule, tensorFlowInputs } from './ops.ts';
 import { type GpuTiming, sampleRepeats } from './resident.ts';
 
-export type TensorFlowBackendName = 'webgpu' | 'cpu';
+export type TensorFlowBackendName = 'webgpu' | 'cpu' | 'wasm';
 
 export type TensorFlowBackendStatus =
   | { readonly available: true; readonly detail: string }
@@ -19,8 +23,21 @@ export const TENSORFLOW_VERSION: string = tf.version_core;
 
 let statuses: Promise<Record<TensorFlowBackendName, TensorFlowBackendStatus>> | undefined;
 
-async function start(name: TensorFlowBackendName): Promise<TensorFlowBackendStatus> {
+async function start(name: TensorFlowBackendName, wasmThreads: number): Promise<TensorFlowBackendStatus> {
   try {
+    if (name === 'wasm') {
+      // The .wasm files come from the npm package, served by our own server (Vite emits them as assets).
+      setWasmPaths({
+        'tfjs-backend-wasm.wasm': plainWasmUrl,
+        'tfjs-backend-wasm-simd.wasm': simdWasmUrl,
+        'tfjs-backend-wasm-threaded-simd.wasm': threadedSimdWasmUrl,
+      });
+      setThreadsCount(wasmThreads);
+      // One thread: the plain SIMD build, no worker pool. (The threaded build's workers are made from the
+      // factory's source text, which a minified bundle breaks, 'e is not defined': the page is built
+      // unminified, vite.config.ts.)
+      if (wasmThreads === 1) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    }
     if (!(await tf.setBackend(name))) {
       return { available: false, reason: `tf.setBackend('${name}') returned false (TF.js logs why on the console)` };
     }
@@ -30,15 +47,30 @@ async function start(name: TensorFlowBackendName): Promise<TensorFlowBackendStat
     const [value] = await probe.data();
     probe.dispose();
     if (value !== 0.5) return { available: false, reason: `sigmoid(0) gave ${value}` };
+    if (name === 'wasm') {
+      const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+      const isolated = globalThis.crossOriginIsolated === true;
+      return {
+        available: true,
+        detail: `TF.js ${TENSORFLOW_VERSION} wasm backend: ${getThreadsCount()} thread(s) (${wasmThreads} asked), SIMD ${simd ? 'on' : 'off'}, page ${isolated ? '' : 'not '}cross-origin isolated`,
+      };
+    }
     return { available: true, detail: `TF.js ${TENSORFLOW_VERSION} ${tf.getBackend()} backend` };
   } catch (error) {
     return { available: false, reason: error instanceof Error ? error.message : String(error) };
   }
 }
 
-/** Starts both TF.js backends (once per page) and says which can be used. */
-export function startTensorFlow(): Promise<Record<TensorFlowBackendName, TensorFlowBackendStatus>> {
-  statuses ??= (async () => ({ webgpu: await start('webgpu'), cpu: await start('cpu') }))();
+/**
+ * Starts the TF.js backends (once per page) and says which can be used. The wasm backend runs
+ * `wasmThreads` threads where the page is cross-origin isolated (one otherwise, whatever is asked).
+ */
+export function startTensorFlow(options: { wasmThreads: number }): Promise<Record<TensorFlowBackendName, TensorFlowBackendStatus>> {
+  statuses ??= (async () => ({
+    webgpu: await start('webgpu', options.wasmThreads),
+    cpu: await start('cpu', options.wasmThreads),
+    wasm: await start('wasm', options.wasmThreads),
+  }))();
   return statuses;
 }
 

@@ -9,6 +9,7 @@
 //                          [--reps N] [--budget MS] [--quick] [--out DIR]
 //                          [--row-strategy auto|thread|workgroup|split]   (the row kernels, forced)
 //                          [--node [--adapter NAME] [--dawn FLAG ...]]    (Node on Dawn; Dawn's flags)
+//                          [--tfjs-threads N]   (TF.js wasm's threads; default 1, as our CPU path)
 import { createReadStream } from 'node:fs';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -32,6 +33,12 @@ const CONTENT_TYPES = {
   '.png': 'image/png',
   '.wasm': 'application/wasm',
 };
+
+/**
+ * Cross-origin isolation (COOP + COEP), so that the page may share memory with workers: TF.js's wasm
+ * backend runs its threaded build there (with the thread count asked, --tfjs-threads; 1 by default).
+ */
+export const ISOLATION_HEADERS = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
 
 /**
  * Builds the page with Vite (`--mode bench`) into `outDir` (default dist-bench/).
@@ -72,7 +79,7 @@ export async function serveDirectory(directory) {
     }
     try {
       if (!(await stat(file)).isFile()) throw new Error('not a file');
-      response.writeHead(200, { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' });
+      response.writeHead(200, { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', ...ISOLATION_HEADERS });
       createReadStream(file).pipe(response);
     } catch {
       response.writeHead(404).end();
@@ -101,6 +108,7 @@ const BACKEND_COLUMNS = [
   ['js', 'js loop'],
   ['tfjs-webgpu', 'tf-webgpu'],
   ['tfjs-cpu', 'tf-cpu'],
+  ['tfjs-wasm', 'tf-wasm'],
 ];
 
 /** @param {unknown} value */
@@ -130,6 +138,11 @@ function formatError(error) {
   if (typeof error === 'string') return error === 'Infinity' ? 'inf' : error;
   if (typeof error !== 'number') return String(error);
   return error === 0 ? '0' : error.toExponential(1);
+}
+
+/** How many times faster `ours` is than `other` end to end (other's ms / ours): `3.10x`, or n/a. */
+function speedup(other, ours) {
+  return isAvailable(other) && isAvailable(ours) ? `${(other.msPerCall / ours.msPerCall).toFixed(2)}x` : 'n/a';
 }
 
 /** @param {string[][]} rows */
@@ -208,6 +221,9 @@ export function formatTable(results) {
     'err ours',
     'err tf-gpu',
     'err tf-cpu',
+    'err tf-wasm',
+    'cpu x js',
+    'cpu x tf-wasm',
   ];
   const rows = [header];
   for (const cell of results.cells) {
@@ -243,6 +259,9 @@ export function formatTable(results) {
       `${formatError(worst)}${cell.ourMismatch ? ' MISMATCH' : ''}`,
       tfError('tfjs-webgpu'),
       tfError('tfjs-cpu'),
+      tfError('tfjs-wasm'),
+      speedup(e2e.js, e2e.cpu),
+      speedup(e2e['tfjs-wasm'], e2e.cpu),
     ]);
   }
   lines.push(alignColumns(rows));
@@ -335,6 +354,7 @@ function queryFrom(values) {
   if (values.reps) query.set('reps', values.reps);
   if (values.budget) query.set('budget', values.budget);
   if (values['row-strategy']) query.set('rowStrategy', values['row-strategy']);
+  if (values['tfjs-threads']) query.set('tfjsThreads', values['tfjs-threads']);
   return query;
 }
 
@@ -347,6 +367,7 @@ async function main() {
       reps: { type: 'string' },
       budget: { type: 'string' },
       'row-strategy': { type: 'string' },
+      'tfjs-threads': { type: 'string' },
       quick: { type: 'boolean', default: false },
       out: { type: 'string', default: root },
       node: { type: 'boolean', default: false },

@@ -10,6 +10,7 @@
  * @packageDocumentation
  */
 export { type CpuFunctions, type CpuOptions, type CpuOptionsOrOut, cpu } from './cpu/index.ts';
+export type { CpuImplementation } from './cpu/wasm/module.ts';
 // The default engine's ops: softmax and its family, and the elementwise ops (sigmoid, reluBackward,
 // geluWithDerivative, ...) destructured from one object built from the activation table;
 // tests/node/exports.test.ts checks that every table entry has its four exports.

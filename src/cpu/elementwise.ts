@@ -1,10 +1,13 @@
 import type { ElementwiseActivation } from '../ops/elementwise.ts';
 import type { ElementwiseKernel } from '../ops/kernels.ts';
 import { type ActivationLoops, loopsFor } from './loops.ts';
+import { runElementwiseWasm, runForwardAndDerivativeWasm } from './wasm/elementwise.ts';
+import { wasmKernels } from './wasm/module.ts';
 
 /**
- * Runs one elementwise kernel of `activation` on the CPU, in float64, rounding each result to float32
- * on store. `out` may be `x` or `dy` (in place): every element is read before it is written.
+ * Runs one elementwise kernel of `activation` on the CPU: the WebAssembly SIMD kernels where they load
+ * (built-in activations), else the JavaScript loops (float64, each result rounded to float32 on store).
+ * `out` may be `x` or `dy` (in place): every element is read before it is written.
  * Inputs are trusted (validated at the public boundary).
  */
 export function runElementwiseCpu(
@@ -15,6 +18,8 @@ export function runElementwiseCpu(
   alpha: number,
   out: Float32Array,
 ): Float32Array {
+  const kernels = wasmKernels();
+  if (kernels && runElementwiseWasm(kernels, activation, kernel, x, dy, alpha, out)) return out;
   const loops = loopsFor(activation);
   switch (kernel) {
     case 'forward':
@@ -43,6 +48,8 @@ export function runForwardAndDerivativeCpu(
   forwardOut: Float32Array,
   derivativeOut: Float32Array,
 ): void {
+  const kernels = wasmKernels();
+  if (kernels && runForwardAndDerivativeWasm(kernels, activation, x, alpha, forwardOut, derivativeOut)) return;
   const loops = loopsFor(activation);
   loops.forward(x, forwardOut, alpha);
   loops.derivative(x, derivativeOut, alpha);

@@ -13,6 +13,7 @@ import {
 } from '../validate.ts';
 import { runElementwiseCpu, runForwardAndDerivativeCpu } from './elementwise.ts';
 import { runRowsCpu } from './softmax.ts';
+import { type CpuImplementation, cpuImplementation } from './wasm/module.ts';
 
 /** Options of the CPU functions: the op's options plus `out`, a Float32Array of the input's length to write into (it may be the input itself, for in-place). */
 export type CpuOptions<Options> = Options & { out?: Float32Array };
@@ -50,6 +51,13 @@ export type CpuFunctions = ElementwiseOperations<Float32Array, [Float32Array, Fl
     logSoftmax(x: NumericInput, options?: CpuOptionsOrOut<RowOptions>): Float32Array;
     /** dx = y * (dy - sum(dy * y)) along each row; see `Activations.softmaxBackward`. */
     softmaxBackward(y: NumericInput, dy: NumericInput, options?: CpuOptionsOrOut<RowOptions>): Float32Array;
+    /**
+     * Which implementation these functions (and the CPU backend) run: `{ name: 'wasm-simd' }`, the
+     * WebAssembly SIMD kernels, wherever WebAssembly SIMD compiles; `{ name: 'js' }`, the JavaScript
+     * loops, elsewhere (or under a Content-Security-Policy without `'wasm-unsafe-eval'`), with the reason.
+     * @example `console.log(cpu.implementation.name, cpu.implementation.reason);`
+     */
+    readonly implementation: CpuImplementation;
   };
 
 // A row op on validated inputs (x, or y and dy), with the shape and `out` from the options.
@@ -126,10 +134,12 @@ const operations = {
 };
 // Bound to `operations`, so that a function taken off the namespace (`const { sigmoid } = cpu`) works.
 addNamedMethods(operations, operations);
+Object.defineProperty(operations, 'implementation', { get: cpuImplementation, enumerable: true });
 
 /**
- * The CPU path: the same functions as an engine, synchronous, on `Float32Array`, computed in float64
- * and rounded once to float32. Each writes into `out` when given (which may be the input itself, for
+ * The CPU path: the same functions as an engine, synchronous, on `Float32Array`: WebAssembly SIMD
+ * kernels where WebAssembly SIMD compiles, else JavaScript loops in float64 rounded once to float32
+ * (`cpu.implementation` says which). Each writes into `out` when given (which may be the input itself, for
  * in-place) and otherwise allocates only the result. Named methods exist for every built-in
  * activation (`sigmoid`, `sigmoidDerivative`, `sigmoidBackward`, `sigmoidWithDerivative`, ...).
  *

@@ -34,15 +34,16 @@ afterAll(() => {
   if (directory) rmSync(directory, { recursive: true, force: true });
 });
 
-it('runs on WebGPU under a strict Content-Security-Policy with no violation', async () => {
+/** Serves the built bundle and `main` under `policy`, runs the page in Chromium, and returns what it put in window.result. */
+async function runPage(policy: string, main: string): Promise<{ result: Record<string, unknown>; errors: string[] }> {
   const files: Record<string, [string, string]> = {
     '/': [PAGE, 'text/html'],
-    '/main.js': [MAIN, 'text/javascript'],
+    '/main.js': [main, 'text/javascript'],
     '/webgpu-activations.js': [readFileSync(join(directory, 'webgpu-activations.js'), 'utf8'), 'text/javascript'],
   };
   const server = createServer((request, response) => {
     const file = files[request.url ?? ''];
-    response.writeHead(file ? 200 : 404, { 'content-type': file?.[1] ?? 'text/plain', 'content-security-policy': POLICY });
+    response.writeHead(file ? 200 : 404, { 'content-type': file?.[1] ?? 'text/plain', 'content-security-policy': policy });
     response.end(file?.[0] ?? '');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -55,17 +56,51 @@ it('runs on WebGPU under a strict Content-Security-Policy with no violation', as
       if (message.type() === 'error') errors.push(message.text());
     });
     await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-    const result = await page.waitForFunction(() => (window as unknown as { result?: unknown }).result, null, { timeout: 60_000 });
-    const { backend, y, p, violations } = (await result.jsonValue()) as { backend: string; y: number[]; p: number[]; violations: string[] };
-    expect(errors).toEqual([]);
-    expect(violations).toEqual([]);
-    expect(backend).toBe('webgpu');
-    expect(y).toEqual([0.5, 1, 0]);
-    expect(p).toEqual([0.5, 0.5, 0.5, 0.5]);
+    const handle = await page.waitForFunction(() => (window as unknown as { result?: unknown }).result, null, { timeout: 60_000 });
+    return { result: (await handle.jsonValue()) as Record<string, unknown>, errors };
   } finally {
     await browser.close();
     server.close();
   }
+}
+
+it('runs on WebGPU under a strict Content-Security-Policy with no violation', async () => {
+  const { result, errors } = await runPage(POLICY, MAIN);
+  expect(errors).toEqual([]);
+  expect(result.violations).toEqual([]);
+  expect(result.backend).toBe('webgpu');
+  expect(result.y).toEqual([0.5, 1, 0]);
+  expect(result.p).toEqual([0.5, 0.5, 0.5, 0.5]);
+}, 120_000);
+
+// The CPU path compiles WebAssembly on first use: 'wasm-unsafe-eval' allows it; without it the
+// JavaScript loops run, with the same results, and cpu.implementation says why.
+const CPU_MAIN = `
+import { cpu } from '/webgpu-activations.js';
+const violations = [];
+document.addEventListener('securitypolicyviolation', (e) => violations.push(e.violatedDirective));
+const y = cpu.sigmoid(new Float32Array([0, 1e6, -1e6]));
+const p = cpu.softmax(new Float32Array([1, 1, 1, 1]), { cols: 2 });
+await new Promise((resolve) => setTimeout(resolve, 100)); // violation events are dispatched asynchronously
+window.result = { implementation: cpu.implementation, y: Array.from(y), p: Array.from(p), violations };
+`;
+
+it("runs the WebAssembly CPU kernels under a strict policy that has 'wasm-unsafe-eval', with no violation", async () => {
+  const { result, errors } = await runPage(POLICY.replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'"), CPU_MAIN);
+  expect(errors).toEqual([]);
+  expect(result.violations).toEqual([]);
+  expect((result.implementation as { name: string }).name).toBe('wasm-simd');
+  expect(result.y).toEqual([0.5, 1, 0]);
+  expect(result.p).toEqual([0.5, 0.5, 0.5, 0.5]);
+}, 120_000);
+
+it("falls back to the JavaScript loops where the policy lacks 'wasm-unsafe-eval', and says why", async () => {
+  const { result } = await runPage(POLICY, CPU_MAIN);
+  const implementation = result.implementation as { name: string; reason: string };
+  expect(implementation.name).toBe('js');
+  expect(implementation.reason).toMatch(/wasm-unsafe-eval/);
+  expect(result.y).toEqual([0.5, 1, 0]);
+  expect(result.p).toEqual([0.5, 0.5, 0.5, 0.5]);
 }, 120_000);
 
 it('has no eval or Function constructor in its sources', () => {
