@@ -246,7 +246,7 @@ const TANH_P3: f64 = 0.13332769736976327;
 const TANH_P4: f64 = -0.33333328944134255;
 
 /**
- * tanh in float64: x + x^3 P(x^2) for |x| < 0.625 (shaders' minimax polynomial, 1.7e-8 in float64),
+ * tanh in float64: x (1 + x^2 P(x^2)) for |x| < 0.625 (shaders' minimax polynomial, 1.7e-8 in float64),
  * else sign(x) (1 - e) / (1 + e), e = exp(-2|x|). Derivative 4e / (1 + e)^2, 0 beyond |x| = 60 as in
  * the JavaScript loops; from the output, 1 - y^2.
  */
@@ -259,7 +259,8 @@ class Tanh {
     p = f64x2.add(f64x2.mul(p, z), splat64(TANH_P2));
     p = f64x2.add(f64x2.mul(p, z), splat64(TANH_P3));
     p = f64x2.add(f64x2.mul(p, z), splat64(TANH_P4));
-    const small = f64x2.add(v, f64x2.mul(f64x2.mul(v, z), p));
+    // x (1 + x^2 P), not x + x^3 P: at x = -0 the latter is -0 + (+0) = +0 (P < 0); tanh(-0) is -0.
+    const small = f64x2.mul(v, f64x2.add(splat64(1), f64x2.mul(z, p)));
     const e = exp64(f64x2.mul(splat64(-2), a));
     const t = f64x2.div(f64x2.sub(splat64(1), e), f64x2.add(splat64(1), e));
     const signed = v128.or(t, v128.and(v, splat64(-0.0)));
