@@ -23,14 +23,21 @@ export const TENSORFLOW_VERSION: string = tf.version_core;
 
 let statuses: Promise<Record<TensorFlowBackendName, TensorFlowBackendStatus>> | undefined;
 
+// The directory Node runs the benchmark from (the repository's root, where npm run bench starts it).
+function nodeRoot(): string {
+  return (globalThis as { process?: { cwd(): string } }).process?.cwd() ?? '';
+}
+
 async function start(name: TensorFlowBackendName, wasmThreads: number): Promise<TensorFlowBackendStatus> {
   try {
     if (name === 'wasm') {
       // The .wasm files come from the npm package, served by our own server (Vite emits them as assets).
+      // In Node (bench --node) TF.js reads them with fs: the same paths, from the repository's root.
+      const local = (url: string) => (typeof document === 'undefined' && url.startsWith('/') ? `${nodeRoot()}${url}` : url);
       setWasmPaths({
-        'tfjs-backend-wasm.wasm': plainWasmUrl,
-        'tfjs-backend-wasm-simd.wasm': simdWasmUrl,
-        'tfjs-backend-wasm-threaded-simd.wasm': threadedSimdWasmUrl,
+        'tfjs-backend-wasm.wasm': local(plainWasmUrl),
+        'tfjs-backend-wasm-simd.wasm': local(simdWasmUrl),
+        'tfjs-backend-wasm-threaded-simd.wasm': local(threadedSimdWasmUrl),
       });
       setThreadsCount(wasmThreads);
       // One thread: the plain SIMD build, no worker pool. (The threaded build's workers are made from the
