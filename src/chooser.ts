@@ -6,7 +6,7 @@
  * measurement can be wrong for the page's whole life (taken while other GPU work was in flight it
  * read a GPU cost of 0 ns per element, and a 4M softmax then ran 9x slower on the GPU), so every
  * real call's time corrects it: per op (`gelu.forward`, `softmax`, ...), per size class (half an
- * octave of element counts), the chooser keeps for each backend the median of its last WINDOW ratios
+ * octave of element counts), the chooser keeps for each backend the least of its last WINDOW ratios
  * of measured to modelled time, and picks the backend whose corrected estimate is lower. The other backend is tried now and
  * then where it could win, so that a choice that was wrong from the start, or became wrong, shows:
  * - where it has not run at this size or near it (within 4x in size), once, at the size class's
@@ -35,7 +35,7 @@ export interface FamilyCosts {
 }
 
 /**
- * Measurements kept per backend and size class; the ratio is their median, so that one outlier (a
+ * Measurements kept per backend and size class; the ratio is their least, so that one outlier (a
  * collection, another tab's work: a 2 us call once read 5 ms) neither flips a choice nor sticks.
  */
 const WINDOW = 5;
@@ -62,7 +62,7 @@ const TINY_CALL_MS = 0.01;
 // Size classes 0 .. 2 log2(2^53).
 const SIZE_CLASSES = 107;
 
-/** What the chooser knows of one op: per side and size class, the ratio of measured to modelled time (NaN: not measured yet), the measurements it is the median of, and the batch being measured. */
+/** What the chooser knows of one op: per side and size class, the ratio of measured to modelled time (NaN: not measured yet), the measurements it is the least of, and the batch being measured. */
 class OpState {
   readonly ratio = { gpu: new Float64Array(SIZE_CLASSES).fill(Number.NaN), cpu: new Float64Array(SIZE_CLASSES).fill(Number.NaN) };
   /** The last WINDOW measured ratios per size class (a ring), and how many were measured in all. */
@@ -179,9 +179,11 @@ export class BackendChooser {
     const count = (measured[size] as number) + 1;
     measured[size] = count;
     window[size * WINDOW + ((count - 1) % WINDOW)] = ratio;
-    // The median of the window (the lower middle of an even count: timing noise only adds time).
-    const kept = Array.from(window.subarray(size * WINDOW, size * WINDOW + Math.min(count, WINDOW))).sort((a, b) => a - b);
-    state.ratio[side][size] = kept[Math.floor((kept.length - 1) / 2)] as number;
+    // The least of the window: timing noise only adds time (a collection, another tab, a page fault),
+    // and on large arrays it is not rare: a 64 MiB result's collection landed on one CPU call in a few,
+    // which kept a median above the GPU's and auto on a GPU 3x slower (benchmark, 2^24 elements).
+    const kept = window.subarray(size * WINDOW, size * WINDOW + Math.min(count, WINDOW));
+    state.ratio[side][size] = Math.min(...kept);
   }
 
   // The latest op's state is kept at hand: a call's choose and record ask for the same one.
