@@ -127,7 +127,8 @@ export function renderTableHead(thead: HTMLElement): void {
       ),
       element('th', {}, 'resident ms'),
       element('th', {}, 'resident GB/s'),
-      element('th', {}, '% of copy'),
+      element('th', { title: 'resident GB/s over copyBufferToBuffer GB/s' }, '% of copy'),
+      element('th', { title: 'resident GB/s over the vec4 copy kernel GB/s: the ceiling of a compute kernel' }, '% of copy kernel'),
       element('th', { 'data-tf-resident': 'ms' }, 'TF.js webgpu resident ms'),
       element('th', { 'data-tf-resident': 'gbps' }, 'TF.js resident GB/s'),
       element('th', { 'data-tf-resident': 'ratio', title: 'our resident GB/s over TF.js webgpu resident GB/s' }, 'ours ÷ TF.js'),
@@ -158,7 +159,7 @@ export function appendCellRow(tbody: HTMLElement, cell: CellResult): void {
   });
   const resident = cell.resident;
   const residentCells = isUnavailable(resident)
-    ? [element('td', { class: 'unavailable', colspan: '3', title: resident.unavailable, 'data-resident': 'n/a' }, 'n/a')]
+    ? [element('td', { class: 'unavailable', colspan: '4', title: resident.unavailable, 'data-resident': 'n/a' }, 'n/a')]
     : [
         element(
           'td',
@@ -171,6 +172,11 @@ export function appendCellRow(tbody: HTMLElement, cell: CellResult): void {
         ),
         element('td', { 'data-resident': 'gbps' }, formatGigabytesPerSecond(resident.gigabytesPerSecond)),
         element('td', { 'data-resident': 'percent' }, formatPercent(resident.fractionOfCopy)),
+        element(
+          'td',
+          { 'data-resident': 'kernel-percent' },
+          resident.fractionOfKernelCopy === undefined ? 'n/a' : formatPercent(resident.fractionOfKernelCopy),
+        ),
       ];
   const tf = cell.tfjsResident;
   const tensorFlowCells = isUnavailable(tf)

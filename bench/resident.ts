@@ -32,8 +32,13 @@ export interface ResidentTiming extends GpuTiming {
   readonly gigabytesPerSecond: number;
   /** Of the kernel's output after timing, against the float64 reference: proves the dispatch computed the op. */
   readonly maxRelativeError: number;
-  /** gigabytesPerSecond over the copy bandwidth. */
+  /** gigabytesPerSecond over the copy bandwidth (copyBufferToBuffer). */
   readonly fractionOfCopy: number;
+  /**
+   * gigabytesPerSecond over the vec4 copy kernel's bandwidth, where it was measured: the ceiling a
+   * compute kernel can reach (SwiftShader runs copyBufferToBuffer as a memcpy, 10x a copy kernel).
+   */
+  readonly fractionOfKernelCopy?: number;
 }
 
 /** How long a bracket of repeated work should last: far above the 100 µs timestamp quantum and timer noise. */

@@ -272,6 +272,10 @@ export async function runBenchmark(
             signal,
             errorScale,
           });
+          const kernelCopy = results.kernelCopyBandwidth;
+          if (!('unavailable' in kernelCopy)) {
+            resident = { ...resident, fractionOfKernelCopy: resident.gigabytesPerSecond / kernelCopy.gigabytesPerSecond };
+          }
           if (!(resident.maxRelativeError <= OUR_TOLERANCE)) {
             ourMismatch = true;
             ourError(`${op.id} ${shapeLabel} resident kernel: max relative error ${resident.maxRelativeError} exceeds ${OUR_TOLERANCE}`);

@@ -215,6 +215,7 @@ export function formatTable(results) {
     'resident ms',
     'GB/s',
     '%copy',
+    '%kcopy',
     'tf res ms',
     'tf GB/s',
     'x tf',
@@ -238,8 +239,9 @@ export function formatTable(results) {
           formatMs(resident.ms),
           figure(resident.gigabytesPerSecond, (v) => v.toPrecision(3)),
           figure(resident.fractionOfCopy, (v) => `${(v * 100).toFixed(1)}%`),
+          resident.fractionOfKernelCopy === undefined ? 'n/a' : figure(resident.fractionOfKernelCopy, (v) => `${(v * 100).toFixed(1)}%`),
         ]
-      : ['n/a', 'n/a', 'n/a'];
+      : ['n/a', 'n/a', 'n/a', 'n/a'];
     const tf = cell.tfjsResident;
     const tensorFlowColumns = isAvailable(tf)
       ? [
