@@ -3,7 +3,7 @@
 // buffers in compute passes, so this is the ceiling they meet; copyBufferToBuffer may take another
 // path in the driver (a DMA engine, a memcpy on SwiftShader).
 import { BufferUsage, ShaderStage } from '../src/gpu/flags.ts';
-import type { CopyBandwidth, GpuTimer } from './resident.ts';
+import { type CopyBandwidth, type GpuTimer, measureCopy } from './resident.ts';
 
 const KERNEL_COPY_BYTES = 64 * 1024 * 1024;
 const WORKGROUP_SIZE = 256;
@@ -24,7 +24,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) g
 `;
 
 /** The bandwidth of a vec4 copy kernel over 64 MiB (or the largest binding allowed), bytes read plus written. */
-export async function measureKernelCopyBandwidth(
+export function measureKernelCopyBandwidth(
   timer: GpuTimer,
   device: GPUDevice,
   maxSamples: number,
@@ -37,46 +37,41 @@ export async function measureKernelCopyBandwidth(
   const workgroups = Math.ceil(vectors / WORKGROUP_SIZE);
   const gridX = Math.min(workgroups, WORKGROUPS_PER_ROW);
   const gridY = Math.ceil(workgroups / gridX);
-  const usage = BufferUsage.STORAGE | BufferUsage.COPY_DST;
-  const source = device.createBuffer({ label: 'bench.copy-kernel.source', size: copyBytes, usage });
-  const destination = device.createBuffer({ label: 'bench.copy-kernel.destination', size: copyBytes, usage });
-  try {
-    const layout = device.createBindGroupLayout({
-      label: 'bench.copy-kernel.layout',
-      entries: [
-        { binding: 0, visibility: ShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } },
-        { binding: 1, visibility: ShaderStage.COMPUTE, buffer: { type: 'storage' } },
-      ],
-    });
-    const pipeline = await device.createComputePipelineAsync({
-      label: 'bench.copy-kernel.pipeline',
-      layout: device.createPipelineLayout({ label: 'bench.copy-kernel.pipeline-layout', bindGroupLayouts: [layout] }),
-      compute: { module: device.createShaderModule({ label: 'bench.copy-kernel.shader', code: SHADER }), entryPoint: 'main' },
-    });
-    const bindGroup = device.createBindGroup({
-      label: 'bench.copy-kernel.bind-group',
-      layout,
-      entries: [
-        { binding: 0, resource: { buffer: source } },
-        { binding: 1, resource: { buffer: destination } },
-      ],
-    });
-    const timing = await timer.time(
-      (encoder, repeats) => {
+  return measureCopy(
+    timer,
+    device,
+    'bench.copy-kernel',
+    copyBytes,
+    BufferUsage.STORAGE | BufferUsage.COPY_DST,
+    async (source, destination) => {
+      const layout = device.createBindGroupLayout({
+        label: 'bench.copy-kernel.layout',
+        entries: [
+          { binding: 0, visibility: ShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } },
+          { binding: 1, visibility: ShaderStage.COMPUTE, buffer: { type: 'storage' } },
+        ],
+      });
+      const pipeline = await device.createComputePipelineAsync({
+        label: 'bench.copy-kernel.pipeline',
+        layout: device.createPipelineLayout({ label: 'bench.copy-kernel.pipeline-layout', bindGroupLayouts: [layout] }),
+        compute: { module: device.createShaderModule({ label: 'bench.copy-kernel.shader', code: SHADER }), entryPoint: 'main' },
+      });
+      const bindGroup = device.createBindGroup({
+        label: 'bench.copy-kernel.bind-group',
+        layout,
+        entries: [
+          { binding: 0, resource: { buffer: source } },
+          { binding: 1, resource: { buffer: destination } },
+        ],
+      });
+      return (encoder, repeats) => {
         const pass = encoder.beginComputePass({ label: 'bench.copy-kernel.pass' });
         pass.setPipeline(pipeline);
         pass.setBindGroup(0, bindGroup);
         for (let i = 0; i < repeats; i++) pass.dispatchWorkgroups(gridX, gridY);
         pass.end();
-      },
-      maxSamples,
-      budgetMs,
-      signal,
-    );
-    const bytes = 2 * copyBytes;
-    return { ...timing, bytes, gigabytesPerSecond: bytes / (timing.ms * 1e6) };
-  } finally {
-    source.destroy();
-    destination.destroy();
-  }
+      };
+    },
+    { maxSamples, budgetMs, signal },
+  );
 }

@@ -48,7 +48,7 @@ const MIN_SAMPLES = 3;
 const COPY_BYTES = 64 * 1024 * 1024;
 
 /** Records the work `repeats` times into an encoder (outside any pass). */
-type EncodeWork = (encoder: GPUCommandEncoder, repeats: number) => void;
+export type EncodeWork = (encoder: GPUCommandEncoder, repeats: number) => void;
 
 /**
  * Times one repetition of some GPU work, given a way to time `repeats` repetitions of it: calibrates how
@@ -156,8 +156,34 @@ export class GpuTimer {
   }
 }
 
+/**
+ * Times one copy of `copyBytes` from one new buffer to another, recorded by `prepare`'s encoder (it gets
+ * the two buffers; it may build a pipeline), and returns the bandwidth, bytes read plus written. Both
+ * ceilings of the benchmark are measured this way: copyBufferToBuffer, and a copy kernel (copy-kernel.ts).
+ */
+export async function measureCopy(
+  timer: GpuTimer,
+  device: GPUDevice,
+  label: string,
+  copyBytes: number,
+  usage: GPUBufferUsageFlags,
+  prepare: (source: GPUBuffer, destination: GPUBuffer) => EncodeWork | Promise<EncodeWork>,
+  options: { maxSamples: number; budgetMs: number; signal: AbortSignal },
+): Promise<CopyBandwidth> {
+  const source = device.createBuffer({ label: `${label}.source`, size: copyBytes, usage });
+  const destination = device.createBuffer({ label: `${label}.destination`, size: copyBytes, usage });
+  try {
+    const timing = await timer.time(await prepare(source, destination), options.maxSamples, options.budgetMs, options.signal);
+    const bytes = 2 * copyBytes;
+    return { ...timing, bytes, gigabytesPerSecond: bytes / (timing.ms * 1e6) };
+  } finally {
+    source.destroy();
+    destination.destroy();
+  }
+}
+
 /** The device's buffer-copy bandwidth: a 64 MiB copyBufferToBuffer (or the largest buffer allowed), bytes read plus written. */
-export async function measureCopyBandwidth(
+export function measureCopyBandwidth(
   timer: GpuTimer,
   device: GPUDevice,
   maxSamples: number,
@@ -166,23 +192,17 @@ export async function measureCopyBandwidth(
 ): Promise<CopyBandwidth> {
   const copyBytes = Math.min(COPY_BYTES, Math.floor(device.limits.maxBufferSize / 16) * 16);
   const usage = BufferUsage.COPY_SRC | BufferUsage.COPY_DST | BufferUsage.STORAGE;
-  const source = device.createBuffer({ label: 'bench.copy.source', size: copyBytes, usage });
-  const destination = device.createBuffer({ label: 'bench.copy.destination', size: copyBytes, usage });
-  try {
-    const timing = await timer.time(
-      (encoder, repeats) => {
-        for (let i = 0; i < repeats; i++) encoder.copyBufferToBuffer(source, 0, destination, 0, copyBytes);
-      },
-      maxSamples,
-      budgetMs,
-      signal,
-    );
-    const bytes = 2 * copyBytes;
-    return { ...timing, bytes, gigabytesPerSecond: bytes / (timing.ms * 1e6) };
-  } finally {
-    source.destroy();
-    destination.destroy();
-  }
+  return measureCopy(
+    timer,
+    device,
+    'bench.copy',
+    copyBytes,
+    usage,
+    (source, destination) => (encoder, repeats) => {
+      for (let i = 0; i < repeats; i++) encoder.copyBufferToBuffer(source, 0, destination, 0, copyBytes);
+    },
+    { maxSamples, budgetMs, signal },
+  );
 }
 
 /**

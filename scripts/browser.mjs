@@ -60,7 +60,8 @@ export async function requireBrowser() {
   return found;
 }
 
-function canInstallWithApt() {
+/** Whether this process can install Debian packages: Linux, root, apt-get on the PATH (used by dawn.mjs too). */
+export function canInstallWithApt() {
   if (process.platform !== 'linux' || process.getuid?.() !== 0) return false;
   try {
     execFileSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' });

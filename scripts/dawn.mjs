@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { canInstallWithApt } from './browser.mjs';
 
 const LOADER_DIRECTORIES = [
   '/usr/lib/x86_64-linux-gnu',
@@ -101,16 +102,6 @@ export function describeMissingVulkan() {
     );
   }
   return problems.length > 0 ? problems.join('; ') : undefined;
-}
-
-function canInstallWithApt() {
-  if (process.platform !== 'linux' || process.getuid?.() !== 0) return false;
-  try {
-    execFileSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Installs libvulkan1 when the loader is missing (as root with apt-get); throws with what to do otherwise. */

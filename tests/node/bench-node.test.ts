@@ -2,24 +2,13 @@
 // network. The browser finder is pointed at a file that does not exist, so a run that looked for
 // Chromium would fail. Also: what it says, and that it exits non-zero, when Dawn has no driver.
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatShape, QUICK_SHAPES, QUICK_SIZES } from '../../bench/config.ts';
+import { temporaryDirectory } from '../support/temporary.ts';
 
 const root = resolve(import.meta.dirname, '../..');
-const temporaryDirectories: string[] = [];
-
-async function temporaryDirectory(prefix: string): Promise<string> {
-  const directory = await mkdtemp(join(tmpdir(), prefix));
-  temporaryDirectories.push(directory);
-  return directory;
-}
-
-afterAll(async () => {
-  for (const directory of temporaryDirectories) await rm(directory, { recursive: true, force: true });
-});
 
 /** The environment a user's shell has: this process's, less what Vitest adds (vite.config.ts reads VITEST). */
 const userEnvironment = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('VITEST') && name !== 'TEST'));

@@ -3,30 +3,19 @@
 // `node scripts/bench.mjs --quick` is run as `npm run bench -- --quick` runs it.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Browser } from 'playwright';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatShape, QUICK_SHAPES, QUICK_SIZES } from '../../bench/config.ts';
 import { formatMs } from '../../bench/format.ts';
 import { BENCH_OPS } from '../../bench/ops.ts';
 import { BACKENDS } from '../../bench/results.ts';
 // @ts-expect-error: a plain ESM script shared with `npm run bench`; it has no type declarations.
 import { buildPage, launchBrowser, serveDirectory } from '../../scripts/bench.mjs';
+import { temporaryDirectory } from '../support/temporary.ts';
 
 const root = resolve(import.meta.dirname, '../..');
-const temporaryDirectories: string[] = [];
-
-async function temporaryDirectory(prefix: string): Promise<string> {
-  const directory = await mkdtemp(join(tmpdir(), prefix));
-  temporaryDirectories.push(directory);
-  return directory;
-}
-
-afterAll(async () => {
-  for (const directory of temporaryDirectories) await rm(directory, { recursive: true, force: true });
-});
 
 interface JsonCell {
   op: string;
