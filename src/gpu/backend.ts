@@ -3,24 +3,11 @@ import type { ElementwiseActivation } from '../ops/elementwise.ts';
 import type { ElementwiseKernel, RowKernel } from '../ops/kernels.ts';
 import type { Shape } from '../validate.ts';
 import type { BufferPool, PoolStats } from './buffer-pool.ts';
-import { type BufferView, type ExecutorOptions, GpuExecutor, type Recording, type RowPlan } from './executor.ts';
+import { type BufferView, type ExecutorOptions, GpuExecutor, type Recording } from './executor.ts';
 import { BufferUsage, MapMode } from './flags.ts';
 import { padded } from './layout.ts';
 
-export {
-  elementwiseParams,
-  grid,
-  isSoftwareAdapter,
-  NEGATIVE_INFINITY_BITS,
-  POISON_VALUE,
-  planRows,
-  QUIET_NAN_BITS,
-  type RowPlan,
-  type RowStrategy,
-  rowParams,
-  SHORT_ROW_COLS,
-  threadsPerRowFor,
-} from './executor.ts';
+export { isSoftwareAdapter, type RowPlan, type RowStrategy } from './executor.ts';
 
 /** Settings of a GPU backend: those of its executor. */
 export type GpuBackendOptions = ExecutorOptions;
@@ -54,11 +41,6 @@ export class GpuBackend {
   /** The adapter's description, when this backend's device was requested by the library. */
   get adapterInfo(): GPUAdapterInfo | undefined {
     return this.executor.adapterInfo;
-  }
-
-  /** A CPU-emulated adapter (see planRows). */
-  get softwareAdapter(): boolean {
-    return this.executor.softwareAdapter;
   }
 
   /** One elementwise kernel of `activation` over x (and dy for the backward kernels). */
@@ -132,11 +114,6 @@ export class GpuBackend {
 
   stats(): PoolStats {
     return this.executor.stats();
-  }
-
-  /** The row kernel for a shape on this device, under the backend's row strategy. */
-  planRows(kernel: RowKernel, rows: number, cols: number): RowPlan {
-    return this.executor.planRows(kernel, rows, cols);
   }
 
   /** Whether the device is lost, waiting briefly for a `lost` promise that may not have settled yet. */
