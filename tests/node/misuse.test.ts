@@ -85,7 +85,7 @@ describe('options of the ops', () => {
   it('refuse an unknown key, suggesting the nearest one', async () => {
     expect(() => cpu.softmax(x, { col: 10 } as never)).toThrow(ArgumentTypeError);
     expect(() => cpu.softmax(x, { col: 10 } as never)).toThrow(
-      /^options\.col: is not an option here \(expected one of rows, cols, out\); did you mean cols\?/,
+      /^options\.col: is not an option here \(expected one of rows, cols, out, dtype\); did you mean cols\?/,
     );
     expect(() => cpu.leakyRelu(x, { alpah: 0.1 } as never)).toThrow(/^options\.alpah: .*did you mean alpha\?/);
     const act = await createActivations({ backend: 'cpu' });
