@@ -94,7 +94,7 @@ export const {
 export async function softmax<X extends ArrayInput, O extends ArrayOptions<RowOptions> = ArrayOptions<RowOptions>>(
   x: X,
   options?: O,
-): Promise<ArrayResult<X, O>> {
+): Promise<ArrayResult<X, NoInfer<O>>> {
   return (await getDefaultActivations()).softmax(x, options);
 }
 
@@ -105,7 +105,7 @@ export async function softmax<X extends ArrayInput, O extends ArrayOptions<RowOp
 export async function logSoftmax<X extends ArrayInput, O extends ArrayOptions<RowOptions> = ArrayOptions<RowOptions>>(
   x: X,
   options?: O,
-): Promise<ArrayResult<X, O>> {
+): Promise<ArrayResult<X, NoInfer<O>>> {
   return (await getDefaultActivations()).logSoftmax(x, options);
 }
 
@@ -117,6 +117,6 @@ export async function softmaxBackward<X extends ArrayInput, O extends ArrayOptio
   y: X,
   dy: ArrayInput,
   options?: O,
-): Promise<ArrayResult<X, O>> {
+): Promise<ArrayResult<X, NoInfer<O>>> {
   return (await getDefaultActivations()).softmaxBackward(y, dy, options);
 }

@@ -178,7 +178,7 @@ export interface Activations
   softmax<X extends ArrayInput, O extends ArrayOptions<RowOptions> = ArrayOptions<RowOptions>>(
     x: X,
     options?: O,
-  ): Promise<ArrayResult<X, O>>;
+  ): Promise<ArrayResult<X, NoInfer<O>>>;
   /**
    * log(softmax(x)) along each row, computed as x - max - log(sum(exp(x - max))): exact where
    * log(softmax) would underflow, never -Infinity for a finite entry unless its probability is below
@@ -188,7 +188,7 @@ export interface Activations
   logSoftmax<X extends ArrayInput, O extends ArrayOptions<RowOptions> = ArrayOptions<RowOptions>>(
     x: X,
     options?: O,
-  ): Promise<ArrayResult<X, O>>;
+  ): Promise<ArrayResult<X, NoInfer<O>>>;
   /**
    * Backpropagation through softmax: dx = y * (dy - sum(dy * y)) along each row.
    * @param y - softmax outputs from the forward pass. @param dy - gradient with respect to y, same shape.
@@ -199,7 +199,7 @@ export interface Activations
     y: X,
     dy: ArrayInput,
     options?: O,
-  ): Promise<ArrayResult<X, O>>;
+  ): Promise<ArrayResult<X, NoInfer<O>>>;
   // forward, derivative, backward and forwardWithDerivative come from ArrayElementwiseOperations: f(x)
   // for any elementwise activation (a built-in, or one from defineActivation()), f'(x) (from y with
   // `{ from: 'output' }`), dy * f'(x), and [f(x), f'(x)] from one pass; the named methods call them.

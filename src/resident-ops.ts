@@ -41,23 +41,23 @@ export interface ResidentElementwiseOperations {
     activation: ElementwiseActivation,
     x: T,
     options?: O,
-  ): ResidentResult<T, O>;
+  ): ResidentResult<T, NoInfer<O>>;
   derivative<T extends Tensor, O extends ResidentElementwiseOptions = ResidentElementwiseOptions>(
     activation: ElementwiseActivation,
     x: T,
     options?: O,
-  ): ResidentResult<T, O>;
+  ): ResidentResult<T, NoInfer<O>>;
   backward<T extends Tensor, O extends ResidentElementwiseOptions = ResidentElementwiseOptions>(
     activation: ElementwiseActivation,
     input: T,
     dy: Tensor,
     options?: O,
-  ): ResidentResult<T, O>;
+  ): ResidentResult<T, NoInfer<O>>;
   forwardWithDerivative<T extends Tensor, O extends ResidentElementwiseOptions = ResidentElementwiseOptions>(
     activation: ElementwiseActivation,
     x: T,
     options?: O,
-  ): ResidentPairResult<T, O>;
+  ): ResidentPairResult<T, NoInfer<O>>;
 }
 
 /** The named ops of every built-in activation on tensors (`sigmoid`, `sigmoidDerivative`, `sigmoidBackward`, `sigmoidWithDerivative`, ...). */
@@ -66,26 +66,26 @@ export type NamedResidentMethods = {
   [K in ActivationName]: <T extends Tensor, O extends ResidentElementwiseOptions = ResidentElementwiseOptions>(
     x: T,
     options?: O,
-  ) => ResidentResult<T, O>;
+  ) => ResidentResult<T, NoInfer<O>>;
 } & {
   /** f'(x) from x, or from y = f(x) with `{ from: 'output' }`. */
   [K in ActivationName as `${K}Derivative`]: <T extends Tensor, O extends ResidentElementwiseOptions = ResidentElementwiseOptions>(
     x: T,
     options?: O,
-  ) => ResidentResult<T, O>;
+  ) => ResidentResult<T, NoInfer<O>>;
 } & {
   /** dy * f'(x); the first argument is x (y for sigmoid, or with `{ from: 'output' }`). */
   [K in ActivationName as `${K}Backward`]: <T extends Tensor, O extends ResidentElementwiseOptions = ResidentElementwiseOptions>(
     input: T,
     dy: Tensor,
     options?: O,
-  ) => ResidentResult<T, O>;
+  ) => ResidentResult<T, NoInfer<O>>;
 } & {
   /** `[f(x), f'(x)]` from one pass. */
   [K in ActivationName as `${K}WithDerivative`]: <T extends Tensor, O extends ResidentElementwiseOptions = ResidentElementwiseOptions>(
     x: T,
     options?: O,
-  ) => ResidentPairResult<T, O>;
+  ) => ResidentPairResult<T, NoInfer<O>>;
 };
 
 /**
@@ -100,15 +100,15 @@ export type ResidentOperations = ResidentElementwiseOperations &
      * Row-wise softmax of a tensor (float16 tensors widened exactly, maxima and sums in float32).
      * @throws {RangeError} on WebGPU, one row too long for a storage binding (the array API splits it).
      */
-    softmax<T extends Tensor, O extends ResidentRowOptions = ResidentRowOptions>(x: T, options?: O): ResidentResult<T, O>;
+    softmax<T extends Tensor, O extends ResidentRowOptions = ResidentRowOptions>(x: T, options?: O): ResidentResult<T, NoInfer<O>>;
     /** Row-wise log-softmax of a tensor. */
-    logSoftmax<T extends Tensor, O extends ResidentRowOptions = ResidentRowOptions>(x: T, options?: O): ResidentResult<T, O>;
+    logSoftmax<T extends Tensor, O extends ResidentRowOptions = ResidentRowOptions>(x: T, options?: O): ResidentResult<T, NoInfer<O>>;
     /** y * (dy - sum(dy * y)) per row, on tensors. */
     softmaxBackward<T extends Tensor, O extends ResidentRowOptions = ResidentRowOptions>(
       y: T,
       dy: Tensor,
       options?: O,
-    ): ResidentResult<T, O>;
+    ): ResidentResult<T, NoInfer<O>>;
     /**
      * The same ops, recorded into `encoder`, a GPUCommandEncoder of the engine's device that the caller
      * owns and submits: nothing runs before the caller's `queue.submit([encoder.finish()])`, and the

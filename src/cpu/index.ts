@@ -59,18 +59,18 @@ export type CpuFunctions = ArrayElementwiseOperations<CpuOptionsOrOut<Elementwis
     softmax<X extends ArrayInput, O extends CpuOptionsOrOut<RowOptions> = CpuOptionsOrOut<RowOptions>>(
       x: X,
       options?: O,
-    ): ArrayResult<X, O>;
+    ): ArrayResult<X, NoInfer<O>>;
     /** log(softmax(x)) along each row, as x - max - log(sum(exp(x - max))); see `Activations.logSoftmax`. */
     logSoftmax<X extends ArrayInput, O extends CpuOptionsOrOut<RowOptions> = CpuOptionsOrOut<RowOptions>>(
       x: X,
       options?: O,
-    ): ArrayResult<X, O>;
+    ): ArrayResult<X, NoInfer<O>>;
     /** dx = y * (dy - sum(dy * y)) along each row; see `Activations.softmaxBackward`. */
     softmaxBackward<X extends ArrayInput, O extends CpuOptionsOrOut<RowOptions> = CpuOptionsOrOut<RowOptions>>(
       y: X,
       dy: ArrayInput,
       options?: O,
-    ): ArrayResult<X, O>;
+    ): ArrayResult<X, NoInfer<O>>;
     /**
      * Which implementation these functions (and the CPU backend) run: `{ name: 'wasm-simd' }`, the
      * WebAssembly SIMD kernels, wherever WebAssembly SIMD compiles; `{ name: 'js' }`, the JavaScript

@@ -189,46 +189,49 @@ export interface ArrayElementwiseOperations<Options, Sync extends boolean> {
     activation: ElementwiseActivation,
     x: X,
     options?: O,
-  ): Returned<Sync, ArrayResult<X, O>>;
+  ): Returned<Sync, ArrayResult<X, NoInfer<O>>>;
   derivative<X extends ArrayInput, O extends Options = Options>(
     activation: ElementwiseActivation,
     x: X,
     options?: O,
-  ): Returned<Sync, ArrayResult<X, O>>;
+  ): Returned<Sync, ArrayResult<X, NoInfer<O>>>;
   backward<X extends ArrayInput, O extends Options = Options>(
     activation: ElementwiseActivation,
     input: X,
     dy: ArrayInput,
     options?: O,
-  ): Returned<Sync, ArrayResult<X, O>>;
+  ): Returned<Sync, ArrayResult<X, NoInfer<O>>>;
   forwardWithDerivative<X extends ArrayInput, O extends Options = Options>(
     activation: ElementwiseActivation,
     x: X,
     options?: O,
-  ): Returned<Sync, [ArrayResult<X, Omit<O, 'out'>>, ArrayResult<X, Omit<O, 'out'>>]>;
+  ): Returned<Sync, [ArrayResult<X, Omit<NoInfer<O>, 'out'>>, ArrayResult<X, Omit<NoInfer<O>, 'out'>>]>;
 }
 
 /** The named methods of every built-in activation on arrays (see {@link NamedElementwiseMethods}), typed as {@link ArrayElementwiseOperations}. */
 export type NamedArrayMethods<Options, Sync extends boolean> = {
   /** f(x), elementwise. @example `const y = await act.relu(x);` */
-  [K in ActivationName]: <X extends ArrayInput, O extends Options = Options>(x: X, options?: O) => Returned<Sync, ArrayResult<X, O>>;
+  [K in ActivationName]: <X extends ArrayInput, O extends Options = Options>(
+    x: X,
+    options?: O,
+  ) => Returned<Sync, ArrayResult<X, NoInfer<O>>>;
 } & {
   /** f'(x) from x, or from y = f(x) with `{ from: 'output' }` where the activation has that form. @example `const d = await act.tanhDerivative(x);` */
   [K in ActivationName as `${K}Derivative`]: <X extends ArrayInput, O extends Options = Options>(
     x: X,
     options?: O,
-  ) => Returned<Sync, ArrayResult<X, O>>;
+  ) => Returned<Sync, ArrayResult<X, NoInfer<O>>>;
 } & {
   /** dy * f'(x), the backpropagation step; the first argument is x (y for sigmoid, or with `{ from: 'output' }`). @example `const dx = await act.siluBackward(x, dy);` */
   [K in ActivationName as `${K}Backward`]: <X extends ArrayInput, O extends Options = Options>(
     input: X,
     dy: ArrayInput,
     options?: O,
-  ) => Returned<Sync, ArrayResult<X, O>>;
+  ) => Returned<Sync, ArrayResult<X, NoInfer<O>>>;
 } & {
   /** `[f(x), f'(x)]` from one pass. @example `const [y, dydx] = await act.geluWithDerivative(x);` */
   [K in ActivationName as `${K}WithDerivative`]: <X extends ArrayInput, O extends Options = Options>(
     x: X,
     options?: O,
-  ) => Returned<Sync, [ArrayResult<X, Omit<O, 'out'>>, ArrayResult<X, Omit<O, 'out'>>]>;
+  ) => Returned<Sync, [ArrayResult<X, Omit<NoInfer<O>, 'out'>>, ArrayResult<X, Omit<NoInfer<O>, 'out'>>]>;
 };
