@@ -1,8 +1,10 @@
 // The elementwise kernels where an input or an output is stored as float16. Built as
 //   common.wgsl + float16.wgsl + the activation's WGSL + elementwise_checked.wgsl
 //   + the storage declarations (src/gpu/shaders.ts) + this file:
-// the host declares the four bindings with their element type (array<u32> of half pairs for float16,
-// array<f32> for float32) and the accessors this file calls, each over the four elements of group i:
+// the host declares the four bindings with their element type and the accessors this file calls, each
+// over the four elements of group i: for the body of a range, whole groups (array<vec2<u32>> of four
+// halves for float16, array<vec4<f32>> for float32); for its last one to three elements, the tail
+// variant, word by word (array<u32>, array<f32>), dispatched as one group from params.first_group:
 //   load_input_a(i), load_input_b(i), load_output_a(i) -> vec4<f32>   (exact: a half widens exactly)
 //   store_output_a(i, v), store_output_b(i, v)                         (a float16 store rounds once)
 // The math is elementwise_checked.wgsl's map_* functions, the float32 kernels' own, on float32 lanes.
@@ -12,19 +14,19 @@
 // params.count are computed from whatever the clamped loads gave and never stored.
 
 struct HalfParams {
-  count: u32,     // elements in the range
-  alpha: f32,     // the activation's scalar parameter, read by its WGSL as params.alpha
+  count: u32,        // elements in the range (the body's: whole groups)
+  alpha: f32,        // the activation's scalar parameter, read by its WGSL as params.alpha
+  first_group: u32,  // the group the dispatch starts at (the tail's: the body's group count)
   _pad0: u32,
-  _pad1: u32,
 }
 
 @group(0) @binding(4) var<uniform> params: HalfParams;
 
 override WORKGROUP_SIZE: u32 = 256u;
 
-// The group of four elements this thread handles, or params.count when there is none.
+// The group of four elements this thread handles.
 fn group_index(workgroup_id: vec3<u32>, local_index: u32, workgroups: vec3<u32>) -> u32 {
-  return (workgroup_id.x + workgroup_id.y * workgroups.x) * WORKGROUP_SIZE + local_index;
+  return params.first_group + (workgroup_id.x + workgroup_id.y * workgroups.x) * WORKGROUP_SIZE + local_index;
 }
 
 fn in_range(i: u32) -> bool {

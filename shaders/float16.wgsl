@@ -10,35 +10,34 @@
 // The float16 bits (in the low 16 bits of each lane) nearest to each lane of v.
 fn f16_bits_from_f32x4(v: vec4<f32>) -> vec4<u32> {
   let bits = bitcast<vec4<u32>>(v);
-  let sign = (bits >> vec4<u32>(16u)) & vec4<u32>(0x8000u);
   let magnitude = bits & vec4<u32>(0x7fffffffu);
-  // Normal halves: rebias (127 -> 15) and round the 13 dropped bits to nearest even; a carry bumps the
-  // exponent, and from 65520 on the result is capped at Infinity's bits.
-  let normal = min((magnitude - vec4<u32>(0x37fff001u) + ((magnitude >> vec4<u32>(13u)) & vec4<u32>(1u))) >> vec4<u32>(13u),
+  // Normal halves: rebias (127 -> 15) and round the 13 dropped bits to nearest even (0xc8000fff is
+  // 0xfff - (112 << 23), wrapping); a carry bumps the exponent, and from 65520 on the result is capped
+  // at Infinity's bits.
+  let normal = min((magnitude + vec4<u32>(0xc8000fffu) + ((magnitude >> vec4<u32>(13u)) & vec4<u32>(1u))) >> vec4<u32>(13u),
                    vec4<u32>(0x7c00u));
-  // Subnormal halves and zero: the significand with its implicit bit, shifted right by 14 to 25 places
-  // (126 - exponent, capped where all is shifted out), rounded to nearest even.
-  let shift = min(vec4<u32>(126u) - (magnitude >> vec4<u32>(23u)), vec4<u32>(25u));
-  let significand = (magnitude & vec4<u32>(0x7fffffu)) | vec4<u32>(0x800000u);
-  let subnormal = (significand + (vec4<u32>(1u) << (shift - vec4<u32>(1u))) - vec4<u32>(1u) + ((significand >> shift) & vec4<u32>(1u))) >> shift;
+  // Subnormal halves and zero, below 2^-14: |v| * 2^24 in units of the least subnormal, exact (a power
+  // of two scales it), rounded to the nearest integer, ties to even, by round(), which is exact in
+  // WGSL. A float32 subnormal that a device flushes to 0 rounds to 0 either way.
+  let subnormal = vec4<u32>(round(bitcast<vec4<f32>>(magnitude) * 16777216.0));
   let nan = vec4<u32>(0x7e00u) | ((magnitude >> vec4<u32>(13u)) & vec4<u32>(0x3ffu));
   let finite = select(normal, subnormal, magnitude < vec4<u32>(0x38800000u));
-  return select(finite, nan, magnitude > vec4<u32>(0x7f800000u)) | sign;
+  return select(finite, nan, magnitude > vec4<u32>(0x7f800000u)) | ((bits >> vec4<u32>(16u)) & vec4<u32>(0x8000u));
 }
 
 // The float32 values of four halves (each in the low 16 bits of a lane), exactly.
 fn f32x4_from_f16_bits(half: vec4<u32>) -> vec4<f32> {
-  let sign = (half & vec4<u32>(0x8000u)) << vec4<u32>(16u);
-  let exponent = (half >> vec4<u32>(10u)) & vec4<u32>(0x1fu);
-  let significand = half & vec4<u32>(0x3ffu);
-  let normal = ((exponent + vec4<u32>(112u)) << vec4<u32>(23u)) | (significand << vec4<u32>(13u));
-  let special = vec4<u32>(0x7f800000u) | (significand << vec4<u32>(13u));
-  // A subnormal half, significand * 2^-24, is a normal float32: normalise by its leading bit.
-  let leading = firstLeadingBit(significand);
-  let subnormal = select(((leading + vec4<u32>(103u)) << vec4<u32>(23u)) | ((significand << (vec4<u32>(23u) - leading)) & vec4<u32>(0x7fffffu)),
-                         vec4<u32>(0u), significand == vec4<u32>(0u));
-  let magnitude = select(select(normal, special, exponent == vec4<u32>(31u)), subnormal, exponent == vec4<u32>(0u));
-  return bitcast<vec4<f32>>(magnitude | sign);
+  // Exponent and significand moved into place and rebiased (15 -> 127); Infinity and NaN rebiased
+  // once more, to float32's all-ones exponent.
+  let shifted = (half & vec4<u32>(0x7fffu)) << vec4<u32>(13u);
+  let exponent = shifted & vec4<u32>(0x0f800000u);
+  let normal = shifted + vec4<u32>(0x38000000u);
+  let wide = select(normal, normal + vec4<u32>(0x38000000u), exponent == vec4<u32>(0x0f800000u));
+  // A subnormal half (or zero): 2^-14 * (1 + m / 1024) - 2^-14 = m * 2^-24, a subtraction of two
+  // normal floats within a factor of two of each other, which is exact (Sterbenz).
+  let subnormal = bitcast<vec4<u32>>(bitcast<vec4<f32>>(normal + vec4<u32>(0x00800000u)) - vec4<f32>(6.103515625e-05));
+  let magnitude = select(wide, subnormal, exponent == vec4<u32>(0u));
+  return bitcast<vec4<f32>>(magnitude | ((half & vec4<u32>(0x8000u)) << vec4<u32>(16u)));
 }
 
 // Two float32 values rounded to float16 and packed into one word (v.x in the low half).

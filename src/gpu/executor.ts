@@ -288,7 +288,9 @@ export class GpuExecutor {
     return Math.max(128, Math.floor(this.chunkElements / 128) * 128);
   }
 
-  // One dispatch of elementwise_half.wgsl over `count` elements of each view.
+  // elementwise_half.wgsl over `count` elements of each view: the body kernel over the whole groups of
+  // four, bound at exactly their bytes, and the tail kernel over the last one to three elements (one
+  // thread, word by word: the other half of a half-used last word stays as it was).
   private halfSlice(
     recording: Recording,
     label: string,
@@ -300,29 +302,43 @@ export class GpuExecutor {
     alpha: number,
     storage: ElementwiseStorage,
   ): void {
-    const ranges: BufferRange[] = [
+    const ranges = (elements: number, params: ArrayBuffer): BufferRange[] => [
       ...inputs.map((view, i) => ({
         binding: i,
         buffer: view.buffer,
         offset: view.byteOffset,
-        size: bindingBytes(viewDtype(view), count),
+        size: bindingBytes(viewDtype(view), elements),
       })),
       ...outputs.map((view, i) => ({
         binding: 2 + i,
         buffer: view.buffer,
         offset: view.byteOffset,
-        size: bindingBytes(viewDtype(view), count),
+        size: bindingBytes(viewDtype(view), elements),
       })),
-      { binding: 4, buffer: this.uniform(halfParams(count, alpha), recording.callerOwned), offset: 0, size: UNIFORM_BYTES },
+      { binding: 4, buffer: this.uniform(params, recording.callerOwned), offset: 0, size: UNIFORM_BYTES },
     ];
-    this.dispatch(
-      recording,
-      `${label}.half`,
-      this.pipelines.elementwise(activation, kernel, 'half', storage),
-      elementwiseBindingShape(kernel),
-      ranges,
-      Math.ceil(Math.ceil(count / 4) / WORKGROUP_SIZE),
-    );
+    const shape = elementwiseBindingShape(kernel);
+    const body = count - (count % 4);
+    if (body > 0) {
+      this.dispatch(
+        recording,
+        `${label}.half`,
+        this.pipelines.elementwise(activation, kernel, 'half', storage),
+        shape,
+        ranges(body, halfParams(body, alpha, 0)),
+        Math.ceil(body / 4 / WORKGROUP_SIZE),
+      );
+    }
+    if (body < count) {
+      this.dispatch(
+        recording,
+        `${label}.half.tail`,
+        this.pipelines.elementwise(activation, kernel, 'half_tail', storage),
+        shape,
+        ranges(count, halfParams(count, alpha, body / 4)),
+        1,
+      );
+    }
   }
 
   /**
@@ -816,11 +832,13 @@ export function elementwiseParams(count: number, alpha: number): ArrayBuffer {
   return params;
 }
 
-// The uniform of the float16-storage kernels (elementwise_half.wgsl's HalfParams): elements, not vec4s.
-function halfParams(count: number, alpha: number): ArrayBuffer {
+// The uniform of the float16-storage kernels (elementwise_half.wgsl's HalfParams): elements, not
+// groups, and the group a dispatch starts at.
+function halfParams(count: number, alpha: number, firstGroup: number): ArrayBuffer {
   const params = new ArrayBuffer(UNIFORM_BYTES);
   new Uint32Array(params, 0, 1)[0] = count;
   new Float32Array(params, 4, 1)[0] = alpha;
+  new Uint32Array(params, 8, 1)[0] = firstGroup;
   return params;
 }
 

@@ -17,9 +17,10 @@ export type BindingShape = 'unary' | 'binary' | 'dual_output' | 'in_place' | 'un
 
 /**
  * The vec4 kernels of elementwise.wgsl, the scalar ones of elementwise_tail.wgsl for a buffer's last
- * elements, or elementwise_half.wgsl's where a side is stored as float16.
+ * elements, or elementwise_half.wgsl's where a side is stored as float16 (whole groups of four, and
+ * the word-by-word tail of a range).
  */
-export type ElementwiseVariant = 'vec4' | 'tail' | 'half';
+export type ElementwiseVariant = 'vec4' | 'tail' | 'half' | 'half_tail';
 
 /** Pipelines and layouts for one device. Everything is built on first use and kept until the device goes. */
 export interface DevicePipelines {
@@ -92,7 +93,7 @@ function createDevicePipelines(device: GPUDevice): DevicePipelines {
         byKernel = new Map();
         elementwisePipelines.set(activation, byKernel);
       }
-      const moduleKey = variant === 'half' ? `half:${storage.input}:${storage.output}` : variant;
+      const moduleKey = variant.startsWith('half') ? `${variant}:${storage.input}:${storage.output}` : variant;
       const key = `${moduleKey}:${kernel}`;
       let pipeline = byKernel.get(key);
       if (!pipeline) {

@@ -27,22 +27,25 @@ export interface ElementwiseStorage {
  * The WGSL module for one elementwise activation: common helpers, its formulas, the NaN gate, and the
  * kernel entry points: the vec4 kernels, or (`'tail'`) their scalar twins for the last elements of a
  * buffer that ends on its last element, or (`'half'`) the kernels where `storage` has a float16 side,
- * which load halves exactly and round once on store around the same gated functions.
+ * which load halves exactly and round once on store around the same gated functions, over whole
+ * groups of four (8-byte float16 and 16-byte float32 accesses), and (`'half_tail'`) their twins for
+ * a range's last one to three elements, word by word, merging a half-used last word.
  */
 export function elementwiseShaderSource(
   activation: ElementwiseActivation,
-  variant: 'vec4' | 'tail' | 'half' = 'vec4',
+  variant: 'vec4' | 'tail' | 'half' | 'half_tail' = 'vec4',
   storage: ElementwiseStorage = { input: 'float32', output: 'float32' },
 ): string {
   const fromOutput = activation.derivativeFromOutput ? '' : NO_DERIVATIVE_FROM_OUTPUT;
   const backward = /fn\s+activation_backward_from_output\b/.test(activation.wgsl) ? '' : PLAIN_BACKWARD_FROM_OUTPUT;
   const formulas = `// ---- activation: ${activation.name}\n${activation.wgsl}${fromOutput}${backward}\n${elementwiseCheckedWgsl}`;
-  if (variant === 'half') {
+  if (variant === 'half' || variant === 'half_tail') {
+    const declare = variant === 'half' ? groupDeclarations : storageDeclarations;
     const bindings = [
-      storageDeclarations('input_a', 0, 'read', storage.input),
-      storageDeclarations('input_b', 1, 'read', storage.input),
-      storageDeclarations('output_a', 2, 'read_write', storage.output),
-      storageDeclarations('output_b', 3, 'read_write', storage.output),
+      declare('input_a', 0, 'read', storage.input),
+      declare('input_b', 1, 'read', storage.input),
+      declare('output_a', 2, 'read_write', storage.output),
+      declare('output_b', 3, 'read_write', storage.output),
     ].join('');
     return `${commonWgsl}\n${float16Wgsl}\n${formulas}\n// ---- storage: ${storage.input} in, ${storage.output} out${bindings}\n${elementwiseHalfWgsl}`;
   }
@@ -51,9 +54,36 @@ export function elementwiseShaderSource(
 }
 
 /**
- * A binding of elementwise_half.wgsl and its accessors over the four elements of group i: float16 as
- * pairs of halves in u32 words (the last word of an odd range merged with what is there), float32 as
- * scalars. Loads clamp their index to the binding; stores write only elements below params.count.
+ * A binding of elementwise_half.wgsl's body kernels and its accessors over the four elements of group
+ * i, whole: float16 as one vec2<u32> (four halves), float32 as one vec4<f32>. The host binds whole groups.
+ */
+function groupDeclarations(name: string, binding: number, access: 'read' | 'read_write', dtype: Dtype): string {
+  const writable = access === 'read_write';
+  if (dtype === 'float16') {
+    return `
+@group(0) @binding(${binding}) var<storage, ${access}> ${name}: array<vec2<u32>>;
+fn load_${name}(i: u32) -> vec4<f32> { return unpack_f16x4(${name}[i]); }${
+      writable
+        ? `
+fn store_${name}(i: u32, v: vec4<f32>) { ${name}[i] = pack_f16x4(v); }`
+        : ''
+    }`;
+  }
+  return `
+@group(0) @binding(${binding}) var<storage, ${access}> ${name}: array<vec4<f32>>;
+fn load_${name}(i: u32) -> vec4<f32> { return ${name}[i]; }${
+    writable
+      ? `
+fn store_${name}(i: u32, v: vec4<f32>) { ${name}[i] = v; }`
+      : ''
+  }`;
+}
+
+/**
+ * A binding of elementwise_half.wgsl's tail kernels and its accessors over the four elements of group
+ * i: float16 as pairs of halves in u32 words (the last word of an odd range merged with what is
+ * there), float32 as scalars. Loads clamp their index to the binding; stores write only elements below
+ * params.count.
  */
 function storageDeclarations(name: string, binding: number, access: 'read' | 'read_write', dtype: Dtype): string {
   const writable = access === 'read_write';
