@@ -160,5 +160,5 @@ describe('the published types', () => {
       rmSync(project, { recursive: true, force: true });
     }
     expect(output, 'tsc errors in the declarations or the consumer').toBe('');
-  });
+  }, 60_000);
 });
