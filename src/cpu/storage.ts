@@ -4,7 +4,7 @@ import type { ElementwiseActivation } from '../ops/elementwise.ts';
 import type { ElementwiseKernel, RowKernel } from '../ops/kernels.ts';
 import { runElementwiseCpu, runForwardAndDerivativeCpu } from './elementwise.ts';
 import { runRowsCpu } from './softmax.ts';
-import { runElementwiseWasmHalf, runForwardAndDerivativeWasmHalf } from './wasm/elementwise.ts';
+import { roundToHalvesWasm, runElementwiseWasmHalf, runForwardAndDerivativeWasmHalf, widenHalvesWasm } from './wasm/elementwise.ts';
 import { wasmKernels } from './wasm/module.ts';
 
 /**
@@ -92,14 +92,19 @@ export function runForwardAndDerivativeStorage(
  * kernels (maxima and sums in float32 or better), a float16 output rounded once. `out` may be an input.
  */
 export function runRowsStorage(kernel: RowKernel, x: Storage, dy: Storage | undefined, rows: number, cols: number, out: Storage): Storage {
+  const kernels = wasmKernels();
   const toFloat32 = (source: Storage): Float32Array => {
     if (source instanceof Float32Array) return source;
     const widened = new Float32Array(source.length);
-    float16ToFloat32(source, widened);
+    if (kernels) widenHalvesWasm(kernels, source, widened);
+    else float16ToFloat32(source, widened);
     return widened;
   };
   const target = out instanceof Float32Array ? out : new Float32Array(out.length);
   runRowsCpu(kernel, toFloat32(x), dy ? toFloat32(dy) : undefined, rows, cols, target);
-  if (out instanceof Uint16Array) float32ToFloat16(target, out);
+  if (out instanceof Uint16Array) {
+    if (kernels) roundToHalvesWasm(kernels, target, out);
+    else float32ToFloat16(target, out);
+  }
   return out;
 }

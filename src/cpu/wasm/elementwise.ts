@@ -164,3 +164,21 @@ export function runForwardAndDerivativeWasmHalf(
   }
   return true;
 }
+
+/** Widens float16 bits into float32 through the module's SIMD conversion, a block at a time. */
+export function widenHalvesWasm(kernels: WasmKernels, source: Uint16Array, target: Float32Array): void {
+  for (let start = 0; start < source.length; start += BLOCK_ELEMENTS) {
+    const count = Math.min(BLOCK_ELEMENTS, source.length - start);
+    loadBlock(kernels, source, start, count, kernels.xAddress, kernels.xBuffer, kernels.xHalves);
+    target.set(kernels.xBuffer.subarray(0, count), start);
+  }
+}
+
+/** Rounds float32 values to float16 bits through the module's SIMD conversion, a block at a time. */
+export function roundToHalvesWasm(kernels: WasmKernels, source: Float32Array, target: Uint16Array): void {
+  for (let start = 0; start < source.length; start += BLOCK_ELEMENTS) {
+    const count = Math.min(BLOCK_ELEMENTS, source.length - start);
+    kernels.outBuffer.set(source.subarray(start, start + count));
+    storeBlock(kernels, target, start, count, kernels.outAddress, kernels.outBuffer, kernels.outHalves);
+  }
+}
