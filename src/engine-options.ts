@@ -1,6 +1,6 @@
 import type { BackendChoice, CreateActivationsOptions } from './engine.ts';
 import { ArgumentRangeError, ArgumentTypeError } from './errors.ts';
-import type { RowStrategy } from './gpu/backend.ts';
+import type { RowStrategy } from './gpu/row-plan.ts';
 import { checkKnownKeys, checkOneOf, checkOptionsObject, describe } from './validate.ts';
 
 /** The options of {@link createActivations} after validation, defaults not yet applied where a default depends on the device. */

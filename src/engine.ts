@@ -3,12 +3,13 @@ import { runElementwiseCpu, runForwardAndDerivativeCpu } from './cpu/elementwise
 import { runRowsCpu } from './cpu/softmax.ts';
 import { resolveEngineOptions } from './engine-options.ts';
 import { ArgumentRangeError, ArgumentTypeError, EngineDestroyedError, WebGPUError } from './errors.ts';
-import { GpuBackend, type RowStrategy } from './gpu/backend.ts';
+import { GpuBackend } from './gpu/backend.ts';
 import type { PoolStats } from './gpu/buffer-pool.ts';
 import { type Calibration, calibrate, describeCalibration } from './gpu/calibrate.ts';
 import { describeAdapter, requestDevice } from './gpu/device.ts';
 import { BufferUsage } from './gpu/flags.ts';
 import { ResidentQueue } from './gpu/resident.ts';
+import type { RowStrategy } from './gpu/row-plan.ts';
 import { addNamedMethods, type ElementwiseOperations, type NamedElementwiseMethods, namedMethodNames, resolveCall } from './ops/calls.ts';
 import type { ElementwiseActivation, ElementwiseOptions } from './ops/elementwise.ts';
 import type { ElementwiseKernel, RowKernel } from './ops/kernels.ts';

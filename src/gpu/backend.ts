@@ -7,8 +7,6 @@ import { type BufferView, type ExecutorOptions, GpuExecutor, type Recording } fr
 import { BufferUsage, MapMode } from './flags.ts';
 import { padded } from './layout.ts';
 
-export { isSoftwareAdapter, type RowPlan, type RowStrategy } from './executor.ts';
-
 /** Settings of a GPU backend: those of its executor. */
 export type GpuBackendOptions = ExecutorOptions;
 

@@ -1,17 +1,13 @@
-import { ArgumentRangeError, WebGPUError } from '../errors.ts';
+import { WebGPUError } from '../errors.ts';
 import type { ElementwiseActivation } from '../ops/elementwise.ts';
-import {
-  type ElementwiseEntryPoint,
-  type ElementwiseKernel,
-  isTwoInputRowKernel,
-  type RowByThreadKernel,
-  type RowKernel,
-} from '../ops/kernels.ts';
+import { type ElementwiseEntryPoint, type ElementwiseKernel, isTwoInputRowKernel, type RowKernel } from '../ops/kernels.ts';
 import type { Shape } from '../validate.ts';
 import { BufferPool, type PoolStats } from './buffer-pool.ts';
 import { BufferUsage, MapMode } from './flags.ts';
-import { padded, splitParts, UNIFORM_BYTES } from './layout.ts';
+import { padded, UNIFORM_BYTES } from './layout.ts';
 import { type BindingShape, type DevicePipelines, elementwiseBindingShape, pipelinesFor, WORKGROUP_SIZE } from './pipelines.ts';
+import { planRows, type RowPlan, type RowStrategy, rowsPerSlice, splitParts } from './row-plan.ts';
+import { isSoftwareAdapter } from './software-adapter.ts';
 import { uploadSource } from './upload-source.ts';
 
 /** `length` float32 values of a GPU buffer from `byteOffset` (a multiple of the device's storage offset alignment). */
@@ -221,23 +217,9 @@ export class GpuExecutor {
     }
   }
 
-  /**
-   * Rows per slice of a row op on this device: all of them when the batch fits one binding, else a
-   * multiple of the rows whose elements fill whole 64-float blocks (so each slice starts 256-byte aligned).
-   * @throws {RangeError} a row too long for such a slice.
-   */
+  /** Rows per slice of a row op on this device (see the function rowsPerSlice). */
   rowsPerSlice(kernel: RowKernel, shape: Shape): number {
-    const { rows, cols } = shape;
-    if (rows * cols <= this.chunkElements) return rows;
-    const alignedStep = 64 / greatestCommonDivisor(cols, 64);
-    const rowsPerSlice = Math.floor(Math.floor(this.chunkElements / Math.max(1, cols)) / alignedStep) * alignedStep;
-    if (rowsPerSlice === 0) {
-      throw new ArgumentRangeError(
-        'x',
-        `a resident ${kernel} row of ${cols} elements cannot be sliced into storage bindings of ${this.chunkElements} elements at aligned offsets; pass an array instead, which splits any row`,
-      );
-    }
-    return rowsPerSlice;
+    return rowsPerSlice(kernel, shape, this.chunkElements);
   }
 
   /**
@@ -601,10 +583,6 @@ function exactRanges(views: readonly BufferView[], first: number): BufferRange[]
   return views.map((view, i) => ({ binding: first + i, buffer: view.buffer, offset: view.byteOffset, size: Math.max(4, view.length * 4) }));
 }
 
-function greatestCommonDivisor(a: number, b: number): number {
-  return b === 0 ? a : greatestCommonDivisor(b, a % b);
-}
-
 /** The uniform of the row kernels (softmax.wgsl's Params); `parts` threads share a row in the split kernels. */
 export function rowParams(rows: number, cols: number, length: number, parts = 1): ArrayBuffer {
   const params = new ArrayBuffer(UNIFORM_BYTES);
@@ -633,71 +611,4 @@ export function grid(workgroups: number, maxPerDimension: number): [number, numb
   if (workgroups <= maxPerDimension) return [workgroups, 1];
   const y = Math.ceil(workgroups / maxPerDimension);
   return [Math.ceil(workgroups / y), y];
-}
-
-/** How row ops choose their kernel; see {@link planRows}. */
-export type RowStrategy = 'auto' | 'thread' | 'workgroup' | 'split';
-
-/**
- * How a row op runs for a shape: which entry point, how many threads share a row, rows per workgroup;
- * `parts` > 1 for the split form (three passes: partials of `parts` threads a row, a merge, the outputs).
- */
-export interface RowPlan {
-  readonly kernel: RowKernel | RowByThreadKernel;
-  readonly threadsPerRow: number;
-  readonly rowsPerWorkgroup: number;
-  readonly parts: number;
-}
-
-/** Rows up to this long get a thread each on every device: their statistics need no merging. */
-export const SHORT_ROW_COLS = 32;
-
-/**
- * Picks the row kernel for a shape. Short rows get one thread each (no workgroup memory, no barrier).
- * Longer rows share a workgroup-wide reduction on a hardware adapter; on a software adapter they get
- * one thread each once there are 16 rows or more (64 for rows of 32768 or more), because there a workgroup that
- * holds a barrier costs about 0.8 ms whatever its work (SwiftShader: 1024 x 1024 took 1007 ms with 256
- * threads a row, 82 ms with one).
- */
-export function planRows(kernel: RowKernel, rows: number, cols: number, softwareAdapter: boolean, strategy: RowStrategy = 'auto'): RowPlan {
-  const chosen = strategy === 'auto' ? automaticRowStrategy(rows, cols, softwareAdapter) : strategy;
-  if (chosen === 'thread') return { kernel: `${kernel}_by_thread`, threadsPerRow: 1, rowsPerWorkgroup: WORKGROUP_SIZE, parts: 1 };
-  if (chosen === 'split') return { kernel, threadsPerRow: 1, rowsPerWorkgroup: WORKGROUP_SIZE, parts: splitParts(cols) };
-  const threadsPerRow = threadsPerRowFor(cols);
-  return { kernel, threadsPerRow, rowsPerWorkgroup: WORKGROUP_SIZE / threadsPerRow, parts: 1 };
-}
-
-// Short rows: a thread each, everywhere. Few long rows: split across many threads (one workgroup a
-// row would leave most of the device idle, and on a software adapter a thread a row runs serially).
-// Otherwise a workgroup a row on hardware, a thread a row on a software adapter (no barriers).
-function automaticRowStrategy(rows: number, cols: number, softwareAdapter: boolean): Exclude<RowStrategy, 'auto'> {
-  if (cols <= SHORT_ROW_COLS) return 'thread';
-  // On a software adapter the split form measured no faster than a workgroup a row (16 x 65536: 81
-  // against 78 ms; two cores leave nothing to parallelise, the exact exp is the cost), so it is kept
-  // for hardware. A thread a row runs at one rate whatever the shape there (0.11 GB/s resident from
-  // 16 x 4096 to 256 x 1024); a workgroup a row beats it only on very long rows (16 x 65536: 0.17
-  // GB/s; 64 x 16384: 0.12; 32 x 8192: 0.09) and loses to barriers on many rows (256 x 1024: 0.02).
-  if (softwareAdapter) return rows < 16 || (rows < 64 && cols >= 32768) ? 'workgroup' : 'thread';
-  return rows < 64 && cols >= 8192 ? 'split' : 'workgroup';
-}
-
-/** Whether a device runs on a software adapter (SwiftShader, WARP, ...), from what the device or adapter reports. */
-export function isSoftwareAdapter(device: GPUDevice, adapterInfo: GPUAdapterInfo | undefined): boolean {
-  const info = adapterInfo ?? (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
-  if (!info) return false;
-  const fallback = (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
-  return (
-    fallback ||
-    /swiftshader|llvmpipe|lavapipe|software|warp/i.test(`${info.vendor} ${info.architecture} ${info.description} ${info.device}`)
-  );
-}
-
-/**
- * Threads that share one row in the workgroup-reduction kernels: a power of two near cols / 4, up
- * to a whole workgroup.
- */
-export function threadsPerRowFor(cols: number): number {
-  let threads = 1;
-  while (threads < WORKGROUP_SIZE && threads * 4 < cols) threads *= 2;
-  return threads;
 }

@@ -5,10 +5,3 @@ export const UNIFORM_BYTES = 32;
 export function padded(count: number): number {
   return Math.ceil((count * 4) / 16) * 16;
 }
-
-/** Threads that share a row in the split form: about 1024 elements each, a power of two from 2 to 1024. */
-export function splitParts(cols: number): number {
-  let parts = 2;
-  while (parts < 1024 && parts * 1024 < cols) parts *= 2;
-  return parts;
-}
