@@ -191,7 +191,7 @@ export class GpuBackend {
         const validation = device.popErrorScope();
         const outOfMemory = device.popErrorScope();
         scopes = Promise.all([validation, outOfMemory]);
-        executor.collectRetired();
+        executor.uniforms.collectRetired();
       }
       // Only the bytes written: a pooled buffer may be a size class larger, and a map copies what it covers.
       const mappedBytes = outputs.map((output) => padded(Math.max(1, output.length)));
