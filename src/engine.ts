@@ -52,8 +52,8 @@ export const DEFAULT_MIN_GPU_ELEMENTS = 65536;
 
 /**
  * Under `auto` without a given threshold, arrays of at most this many elements always run on the CPU:
- * there a call takes a few microseconds (0.5-5 us measured, 16-1024 elements), and a GPU round trip
- * never less than tens of them.
+ * there a call takes a few microseconds, and a GPU round trip never less than tens of them (see
+ * bench/NOTES.md, "auto: arrays of 1024 elements or fewer stay on the CPU").
  */
 const ALWAYS_CPU_ELEMENTS = 1024;
 

@@ -77,7 +77,7 @@ export class GpuExecutor {
   readonly pipelines: DevicePipelines;
   /** Largest number of float32 elements in one dispatch (a multiple of 64: slices start 256-byte aligned). */
   readonly chunkElements: number;
-  /** A CPU-emulated adapter: the row kernels avoid barriers there (see planRows). */
+  /** A CPU-emulated adapter: the row kernels are planned for it (mostly a thread a row, no barriers; see planRows). */
   readonly softwareAdapter: boolean;
   private readonly maxWorkgroupsPerDimension: number;
   /** The uniform buffers of every recording (immutable, shared; see UniformCache). */
