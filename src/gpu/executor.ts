@@ -4,6 +4,7 @@ import { type ElementwiseEntryPoint, type ElementwiseKernel, isTwoInputRowKernel
 import type { Shape } from '../validate.ts';
 import { BufferPool, type PoolStats } from './buffer-pool.ts';
 import { BufferUsage, MapMode } from './flags.ts';
+import { grid } from './grid.ts';
 import { padded } from './layout.ts';
 import { type BindingShape, type DevicePipelines, elementwiseBindingShape, pipelinesFor, WORKGROUP_SIZE } from './pipelines.ts';
 import { OutputPoisoner } from './poison.ts';
@@ -514,11 +515,4 @@ function slices(views: readonly BufferView[], start: number, count: number): Buf
 // Bindings from `first` on, each of a view's exact size (the row kernels read scalars, bounded by params.length).
 function exactRanges(views: readonly BufferView[], first: number): BufferRange[] {
   return views.map((view, i) => ({ binding: first + i, buffer: view.buffer, offset: view.byteOffset, size: Math.max(4, view.length * 4) }));
-}
-
-/** Splits a workgroup count over x and y when it exceeds the per-dimension limit (65535 by default). */
-export function grid(workgroups: number, maxPerDimension: number): [number, number] {
-  if (workgroups <= maxPerDimension) return [workgroups, 1];
-  const y = Math.ceil(workgroups / maxPerDimension);
-  return [Math.ceil(workgroups / y), y];
 }
