@@ -36,7 +36,7 @@ export interface RunHooks {
 }
 
 const SEED = 0x5eed;
-/** TF.js's resident timing gets this share of a cell's budget (it keeps a full run within ~20% of its time without it). */
+/** TF.js's resident timing gets this share of a cell's budget (what that adds to a full run: see bench/NOTES.md, "Resident against TF.js webgpu"). */
 const TENSORFLOW_RESIDENT_BUDGET_FRACTION = 0.25;
 
 /** Calls of auto at each size before it is timed: its first three may probe the other backend. */
