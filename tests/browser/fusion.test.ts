@@ -238,7 +238,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   });
 
   it('refuses an unknown name and a prefix that is no identifier', () => {
-    expect(() => wgslFunctions(['softplus' as WgslFunctionName])).toThrow(/^names\[0\]: expected one of 'sigmoid'/);
+    expect(() => wgslFunctions(['mish' as WgslFunctionName])).toThrow(/^names\[0\]: expected one of .*'sigmoid'/);
     expect(() => wgslFunctions(['gelu'], { prefix: '9x' })).toThrow(RangeError);
     expect(() => wgslFunctions(['gelu'], { prefix: '__x' })).toThrow(/^options.prefix/);
     expect(() => wgslFunctions('gelu' as unknown as WgslFunctionName[])).toThrow(TypeError);
