@@ -52,3 +52,31 @@ export function wgslHorner(coefficients: readonly number[], v: string): string {
   for (const c of coefficients.slice(1)) expression = `(${expression} * ${v} + ${wgslFloat(c)})`;
   return expression;
 }
+
+/** 1/(n+1)! for n = 10 down to 0: expm1(x) / x = sum x^n / (n+1)!, highest degree first. */
+const EXPM1_OVER_X = Array.from({ length: 11 }, (_, i) => {
+  let factorial = 1;
+  for (let k = 2; k <= 11 - i; k++) factorial *= k;
+  return 1 / factorial;
+});
+
+/**
+ * WGSL helper `act_expm1(x)`: e^x - 1 for any x, to about two ulp, exact near 0: x Q(x) (Q the Taylor
+ * series of expm1(x) / x to degree 10, 6e-10 at |x| = ln 2) for |x| < ln 2, where e^x - 1 would cancel,
+ * with x's sign (expm1(-0) = -0); else exp(x) - 1, which is at least 1/2 in size there. -1 below -104 and
+ * at -Infinity, +Infinity above 88.72 (made from x's bits: an infinite constant is a shader-creation error).
+ */
+export const EXPM1_WGSL = /* wgsl */ `
+fn act_expm1(x: f32) -> f32 {
+  if (abs(x) < 0.693147) {
+    return with_sign_of(x * ${wgslHorner(EXPM1_OVER_X, 'x')}, x);
+  }
+  if (x < 0.0) {
+    return exp_nonpositive(x) - 1.0;
+  }
+  if (x > 88.72283935546875 || is_positive_infinity(x)) {
+    return bitcast<f32>(0x7f800000u | (bitcast<u32>(x) & 0u));
+  }
+  return exp_reduced(x) - 1.0;
+}
+`;

@@ -222,7 +222,7 @@ it('keeps its memory fixed over 10,000 calls of mixed sizes and ops', () => {
   }
   expect(memory.buffer.byteLength).toBe(bytes);
   expect(memory.buffer).toBe(kernels?.exports.memory.buffer);
-});
+}, 60_000); // about 100 million elements: seconds, more on a loaded machine
 
 it('runs the JavaScript loops where asked, with the same results within float32 rounding', () => {
   useJavaScriptLoops(true);

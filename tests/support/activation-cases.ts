@@ -85,9 +85,16 @@ export function variantsOf(cases: ActivationCases): ActivationVariant[] {
   return [{ label: '', options: {} }, ...(cases.variants ?? [])];
 }
 
+/** `x` with about one element in 25 replaced by one of the activation's own edge inputs (kinks, zeros of f'). */
+function withEdges(random: () => number, x: Float32Array, edges: readonly number[]): Float32Array {
+  if (edges.length === 0) return x;
+  for (let i = 0; i < x.length; i++) if (random() < 0.04) x[i] = edges[Math.floor(random() * edges.length)] as number;
+  return x;
+}
+
 /** f of random inputs, rounded to float32, with the random inputs' edge values mixed in. */
-function defaultOutputs(f: (x: number) => number): (random: () => number, length: number) => Float32Array {
-  return (random, length) => Float32Array.from(randomFloat32Array(random, length), (v) => f(v));
+function defaultOutputs(f: (x: number) => number, edges: readonly number[]): (random: () => number, length: number) => Float32Array {
+  return (random, length) => Float32Array.from(withEdges(random, randomFloat32Array(random, length), edges), (v) => f(v));
 }
 
 /**
@@ -110,7 +117,7 @@ export function activationOpCases(cases: ActivationCases): OpCase[] {
     const { tolerance } = cases;
     const backwardTolerance: Tolerance =
       cases.maxDerivative && cases.maxDerivative > 1 ? { ...tolerance, absolute: FLOAT32_MIN_NORMAL * cases.maxDerivative } : tolerance;
-    const random1 = (random: () => number, length: number) => [randomFloat32Array(random, length)];
+    const random1 = (random: () => number, length: number) => [withEdges(random, randomFloat32Array(random, length), cases.edges)];
     result.push({
       name: label,
       tolerance,
@@ -131,7 +138,7 @@ export function activationOpCases(cases: ActivationCases): OpCase[] {
       {
         name: `${label} backward (from input)`,
         tolerance: backwardTolerance,
-        inputs: (random, length) => backwardInputs(random, length, df),
+        inputs: (random, length) => backwardInputs(random, length, df, cases.edges),
         run: (act, [x, dy]) => call(act, `${name}Backward`)(x, dy, { ...options, ...inputFrom }) as Promise<Float32Array>,
         reference: ([x, dy]) => map64Binary(x as Float32Array, dy as Float32Array, (u, g) => overflowToInfinity(g * df(u))),
       },
@@ -159,7 +166,7 @@ export function activationOpCases(cases: ActivationCases): OpCase[] {
     const fromOutput = reference.derivativeFromOutput;
     if (!fromOutput || !hasFromOutput(cases, variant)) continue;
     const dfy = (y: number) => fromOutput(y, alpha);
-    const outputs = cases.outputs ?? defaultOutputs(f);
+    const outputs = cases.outputs ?? defaultOutputs(f, cases.edges);
     const outputFrom = activation.backwardFrom === 'output' ? {} : { from: 'output' as const };
     result.push(
       {
@@ -190,8 +197,8 @@ export function activationOpCases(cases: ActivationCases): OpCase[] {
  * threshold, whether the result is the float32 maximum or Infinity is decided by the last ulp of
  * f'(x): such a dy is halved.
  */
-export function backwardInputs(random: () => number, length: number, df: (x: number) => number): Float32Array[] {
-  const x = randomFloat32Array(random, length);
+export function backwardInputs(random: () => number, length: number, df: (x: number) => number, edges: readonly number[]): Float32Array[] {
+  const x = withEdges(random, randomFloat32Array(random, length), edges);
   const dy = randomFloat32Array(random, length);
   for (let i = 0; i < length; i++) {
     const d = Math.abs(df(x[i] as number));

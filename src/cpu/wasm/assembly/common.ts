@@ -160,6 +160,30 @@ export const ROUNDER_64_BITS: i64 = 0x4338000000000000;
   return i64x2.add(expPolynomial64(r), i64x2.shl(shifted, 52));
 }
 
+/**
+ * expm1(v) = e^v - 1 in float64, exact near 0: v Q(v) (the Taylor series of expm1(v) / v to degree 10,
+ * relative error 6e-10 at |v| = ln 2, with v's sign: expm1(-0) = -0) for |v| < ln 2, else exp64(v) - 1
+ * (at least 1/2 in size there, so exp64's 1.1e-9 stays relative). -1 at -Infinity; beyond 709 a finite
+ * value above float32's range (the callers round to float32, where it is Infinity).
+ */
+// @ts-ignore: decorator
+@inline export function expm164(v: v128): v128 {
+  let q = splat64(1.0 / 39916800.0);
+  q = f64x2.add(f64x2.mul(q, v), splat64(1.0 / 3628800.0));
+  q = f64x2.add(f64x2.mul(q, v), splat64(1.0 / 362880.0));
+  q = f64x2.add(f64x2.mul(q, v), splat64(1.0 / 40320.0));
+  q = f64x2.add(f64x2.mul(q, v), splat64(1.0 / 5040.0));
+  q = f64x2.add(f64x2.mul(q, v), splat64(1.0 / 720.0));
+  q = f64x2.add(f64x2.mul(q, v), splat64(1.0 / 120.0));
+  q = f64x2.add(f64x2.mul(q, v), splat64(1.0 / 24.0));
+  q = f64x2.add(f64x2.mul(q, v), splat64(1.0 / 6.0));
+  q = f64x2.add(f64x2.mul(q, v), splat64(0.5));
+  q = f64x2.add(f64x2.mul(q, v), splat64(1.0));
+  const small = f64x2.mul(v, q);
+  const large = f64x2.sub(exp64(v), splat64(1));
+  return v128.bitselect(small, large, f64x2.lt(f64x2.abs(v), splat64(0.6931471805599453)));
+}
+
 // ---------------------------------------------------------------------------------------------------
 // The generic loops. Every elementwise export takes (x, dy, out, n, alpha): byte addresses of float32 arrays in
 // this module's memory, n a multiple of 4, alpha the op's scalar (float64, as the JavaScript loops use
