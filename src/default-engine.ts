@@ -64,6 +64,7 @@ export const { leakyRelu, leakyReluDerivative, leakyReluBackward, leakyReluWithD
 export const { tanh, tanhDerivative, tanhBackward, tanhWithDerivative } = defaultElementwise;
 export const { gelu, geluDerivative, geluBackward, geluWithDerivative } = defaultElementwise;
 export const { silu, siluDerivative, siluBackward, siluWithDerivative } = defaultElementwise;
+export const { elu, eluDerivative, eluBackward, eluWithDerivative } = defaultElementwise;
 
 /**
  * Row-wise softmax on the default engine. See {@link Activations.softmax}.

@@ -2,6 +2,7 @@
 // Everything else (the engine's and `cpu`'s named methods, the WebAssembly kernels' names, wgslFunctions,
 // the test and benchmark tables) is derived from this list; tests/node/registry.test.ts checks that each
 // entry has every piece.
+export { elu } from './elu.ts';
 export { gelu } from './gelu.ts';
 export { leakyRelu } from './leakyRelu.ts';
 export { relu } from './relu.ts';
