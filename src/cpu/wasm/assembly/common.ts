@@ -163,8 +163,8 @@ export const ROUNDER_64_BITS: i64 = 0x4338000000000000;
 /**
  * expm1(v) = e^v - 1 in float64, exact near 0: v Q(v) (the Taylor series of expm1(v) / v to degree 10,
  * relative error 6e-10 at |v| = ln 2, with v's sign: expm1(-0) = -0) for |v| < ln 2, else exp64(v) - 1
- * (at least 1/2 in size there, so exp64's 1.1e-9 stays relative). -1 at -Infinity; beyond 709 a finite
- * value above float32's range (the callers round to float32, where it is Infinity).
+ * (at least 1/2 in size there, so exp64's 1.1e-9 stays relative). -1 at -Infinity, +Infinity above 709
+ * (as Math.expm1: 0 * expm1(Infinity) must be NaN, not 0).
  */
 // @ts-ignore: decorator
 @inline export function expm164(v: v128): v128 {
@@ -180,7 +180,8 @@ export const ROUNDER_64_BITS: i64 = 0x4338000000000000;
   q = f64x2.add(f64x2.mul(q, v), splat64(0.5));
   q = f64x2.add(f64x2.mul(q, v), splat64(1.0));
   const small = f64x2.mul(v, q);
-  const large = f64x2.sub(exp64(v), splat64(1));
+  // exp64 stops at exp(709): above, +Infinity (an overflow in float64 too)
+  const large = v128.bitselect(splat64(Infinity), f64x2.sub(exp64(v), splat64(1)), f64x2.gt(v, splat64(709)));
   return v128.bitselect(small, large, f64x2.lt(f64x2.abs(v), splat64(0.6931471805599453)));
 }
 
