@@ -47,6 +47,15 @@ fn activation_derivative_from_output(y: f32) -> f32 {
     return bitcast<f32>((bitcast<u32>(y) & 0x80000000u) | 0xff800000u);
   }
   return (1.0 - a) * (1.0 + a);
+}
+// dy (1 - y^2) as float64 has it: where 1 - y^2 overflows float32 (|y| >= 2^64, no tanh output), dy is
+// multiplied in first, so that dy = 0 gives a signed 0 (not 0 * Infinity = NaN) and others overflow.
+fn activation_backward_from_output(y: f32, dy: f32) -> f32 {
+  let a = abs(y);
+  if (a >= 1.8446744073709552e19) {
+    return (dy * (1.0 - a)) * (1.0 + a);
+  }
+  return dy * ((1.0 - a) * (1.0 + a));
 }`,
   forward: (x) => Math.tanh(x),
   derivative: (x) => {
