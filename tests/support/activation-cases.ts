@@ -182,7 +182,10 @@ export function activationOpCases(cases: ActivationCases): OpCase[] {
       {
         name: `${label} backward (from output${activation.backwardFrom === 'output' ? ', the default' : ''})`,
         tolerance: backwardTolerance,
-        inputs: (random, length) => [outputs(random, length), randomFloat32Array(random, length)],
+        inputs: (random, length) =>
+          [outputs(random, length), randomFloat32Array(random, length)].map((input, i, [y, dy]) =>
+            i === 0 ? input : safeGradients(random, y as Float32Array, dy as Float32Array, dfy),
+          ),
         run: (act, [y, dy]) => call(act, `${name}Backward`)(y, dy, { ...options, ...outputFrom }) as Promise<Float32Array>,
         reference: ([y, dy]) => map64Binary(y as Float32Array, dy as Float32Array, (u, g) => overflowToInfinity(g * dfy(u))),
       },
@@ -196,18 +199,25 @@ export function activationOpCases(cases: ActivationCases): OpCase[] {
  * device may flush a subnormal f'(x) to 0 (SwiftShader does): where 0 < |f'(x)| < 2^-126 the product is
  * then off by up to |dy| * 2^-126, which for a huge or infinite dy is no float32 accuracy question but
  * the kernel's float32 product. Those few elements get a dy in [-1, 1]; everywhere else dy spans
- * float32 with its edge values. Likewise, where |dy f'(x)| lies within 1e-6 of float32's overflow
+ * float32 with its edge values; so does a subnormal dy where |f'| > 1, which a flush would magnify. Likewise, where |dy f'(x)| lies within 1e-6 of float32's overflow
  * threshold, whether the result is the float32 maximum or Infinity is decided by the last ulp of
  * f'(x): such a dy is halved.
  */
 export function backwardInputs(random: () => number, length: number, df: (x: number) => number, edges: readonly number[]): Float32Array[] {
   const x = withEdges(random, randomFloat32Array(random, length), edges);
-  const dy = randomFloat32Array(random, length);
-  for (let i = 0; i < length; i++) {
+  return [x, safeGradients(random, x, randomFloat32Array(random, length), df)];
+}
+
+/** `dy` made safe as {@link backwardInputs} says, for the data argument `x` (an input, or an output y) and its f'. */
+function safeGradients(random: () => number, x: Float32Array, dy: Float32Array, df: (x: number) => number): Float32Array {
+  for (let i = 0; i < x.length; i++) {
     const d = Math.abs(df(x[i] as number));
     if (d > 0 && d < FLOAT32_MIN_NORMAL) dy[i] = random() * 2 - 1;
+    // a subnormal dy, flushed, against |f'| > 1 (tanh's from an out-of-range y): an error |dy f'| beyond 2^-126
+    const g = Math.abs(dy[i] as number);
+    if (g > 0 && g < FLOAT32_MIN_NORMAL && d > 1) dy[i] = random() * 2 - 1;
     const product = Math.abs((dy[i] as number) * d);
     if (Math.abs(product / FLOAT32_OVERFLOW - 1) < 1e-6) dy[i] = (dy[i] as number) / 2;
   }
-  return [x, dy];
+  return dy;
 }
