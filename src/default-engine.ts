@@ -65,6 +65,7 @@ export const { tanh, tanhDerivative, tanhBackward, tanhWithDerivative } = defaul
 export const { gelu, geluDerivative, geluBackward, geluWithDerivative } = defaultElementwise;
 export const { silu, siluDerivative, siluBackward, siluWithDerivative } = defaultElementwise;
 export const { elu, eluDerivative, eluBackward, eluWithDerivative } = defaultElementwise;
+export const { softplus, softplusDerivative, softplusBackward, softplusWithDerivative } = defaultElementwise;
 
 /**
  * Row-wise softmax on the default engine. See {@link Activations.softmax}.

@@ -8,4 +8,5 @@ export { leakyRelu } from './leakyRelu.ts';
 export { relu } from './relu.ts';
 export { sigmoid } from './sigmoid.ts';
 export { silu } from './silu.ts';
+export { softplus } from './softplus.ts';
 export { tanh } from './tanh.ts';
