@@ -66,6 +66,7 @@ export const { gelu, geluDerivative, geluBackward, geluWithDerivative } = defaul
 export const { silu, siluDerivative, siluBackward, siluWithDerivative } = defaultElementwise;
 export const { elu, eluDerivative, eluBackward, eluWithDerivative } = defaultElementwise;
 export const { softplus, softplusDerivative, softplusBackward, softplusWithDerivative } = defaultElementwise;
+export const { hardSigmoid, hardSigmoidDerivative, hardSigmoidBackward, hardSigmoidWithDerivative } = defaultElementwise;
 
 /**
  * Row-wise softmax on the default engine. See {@link Activations.softmax}.

@@ -4,6 +4,7 @@
 // entry has every piece.
 export { elu } from './elu.ts';
 export { gelu } from './gelu.ts';
+export { hardSigmoid } from './hardSigmoid.ts';
 export { leakyRelu } from './leakyRelu.ts';
 export { relu } from './relu.ts';
 export { sigmoid } from './sigmoid.ts';
