@@ -67,6 +67,7 @@ export const { silu, siluDerivative, siluBackward, siluWithDerivative } = defaul
 export const { elu, eluDerivative, eluBackward, eluWithDerivative } = defaultElementwise;
 export const { softplus, softplusDerivative, softplusBackward, softplusWithDerivative } = defaultElementwise;
 export const { hardSigmoid, hardSigmoidDerivative, hardSigmoidBackward, hardSigmoidWithDerivative } = defaultElementwise;
+export const { hardSwish, hardSwishDerivative, hardSwishBackward, hardSwishWithDerivative } = defaultElementwise;
 
 /**
  * Row-wise softmax on the default engine. See {@link Activations.softmax}.

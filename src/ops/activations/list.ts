@@ -5,6 +5,7 @@
 export { elu } from './elu.ts';
 export { gelu } from './gelu.ts';
 export { hardSigmoid } from './hardSigmoid.ts';
+export { hardSwish } from './hardSwish.ts';
 export { leakyRelu } from './leakyRelu.ts';
 export { relu } from './relu.ts';
 export { sigmoid } from './sigmoid.ts';
