@@ -83,7 +83,7 @@ function missingPieces(name: string, activation: ElementwiseActivation): string[
     }
     for (const row of [name, `${name} derivative (from input)`, `${name} backward (from input)`, `${name}WithDerivative`]) {
       if (!OP_CASES.some((op) => op.name === row))
-        missing.push(`${name}: no row ${JSON.stringify(row)} in the test table (tests/support/op-cases.ts)`);
+        missing.push(`${name}: no row ${JSON.stringify(row)} in the test table (made from ${caseFile})`);
     }
   }
   return missing;

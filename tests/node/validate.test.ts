@@ -141,6 +141,12 @@ describe('options of the elementwise ops', () => {
       expect(error, label).toBeInstanceOf(TypeError);
       expect((error as Error).message, label).toMatch(expected[option] as RegExp);
     }
+    // elu's derivative from the output exists for alpha > 0 only: refused otherwise, naming from and the rule
+    expect(() => cpu.eluDerivative([0.5], { from: 'output', alpha: 0 })).toThrow(ArgumentRangeError);
+    expect(() => cpu.eluBackward([0.5], [1], { from: 'output', alpha: -1 })).toThrow(
+      /^options\.from: elu has a derivative from its output only for alpha > 0/,
+    );
+    expect(cpu.eluDerivative([-0.5, 2], { from: 'output', alpha: 2 })).toEqual(new Float32Array([1.5, 1]));
     // What each call does take still works
     expect(cpu.leakyRelu([-1], { alpha: 0.5 })[0]).toBe(-0.5);
     expect(cpu.tanhDerivative([0], { from: 'output' })[0]).toBe(1);
