@@ -85,6 +85,7 @@ async function callFor(
     case 'tfjs-webgpu':
     case 'tfjs-cpu':
     case 'tfjs-wasm': {
+      if (!op.tfjs) return { unavailable: 'TF.js has no such op' };
       const name: TensorFlowBackendName = backend === 'tfjs-webgpu' ? 'webgpu' : backend === 'tfjs-cpu' ? 'cpu' : 'wasm';
       const notReady = tensorFlowReady[name];
       if (notReady !== null) return { unavailable: notReady };
@@ -295,6 +296,7 @@ export async function runBenchmark(
       // TF.js webgpu on the same data kept on the GPU: a comparison point, so its failures are reported, not errors of ours.
       let tfjsResident: CellResult['tfjsResident'];
       if (tensorFlowReady.webgpu !== null) tfjsResident = { unavailable: tensorFlowReady.webgpu };
+      else if (!op.tfjs) tfjsResident = { unavailable: 'TF.js has no such op' };
       else {
         hooks.onProgress(done, total, `${op.label} ${shapeLabel}: TF.js webgpu resident`);
         try {

@@ -393,23 +393,17 @@ class Engine extends EventTarget implements Activations {
   }
 
   async forward(activation: ElementwiseActivation, x: NumericInput, options?: ElementwiseOptions): Promise<Float32Array> {
-    const call = resolveCall(activation, options, 'input');
-    const input = toFloat32Array(x, 'x');
-    this.checkAlive(call.activation.name);
+    const call = resolveCall(activation, options, 'forward');
+    const input = toFloat32Array(x, call.input);
+    this.checkAlive(call.label);
     return this.elementwise(call.activation, 'forward', input, undefined, call.alpha);
   }
 
   async derivative(activation: ElementwiseActivation, x: NumericInput, options?: ElementwiseOptions): Promise<Float32Array> {
-    const call = resolveCall(activation, options, 'input');
-    const input = toFloat32Array(x, call.from === 'output' ? 'y' : 'x');
-    this.checkAlive(`${call.activation.name}Derivative`);
-    return this.elementwise(
-      call.activation,
-      call.from === 'output' ? 'derivative_from_output' : 'derivative',
-      input,
-      undefined,
-      call.alpha,
-    );
+    const call = resolveCall(activation, options, 'derivative');
+    const input = toFloat32Array(x, call.input);
+    this.checkAlive(call.label);
+    return this.elementwise(call.activation, call.kernel, input, undefined, call.alpha);
   }
 
   async backward(
@@ -418,13 +412,12 @@ class Engine extends EventTarget implements Activations {
     dy: NumericInput,
     options?: ElementwiseOptions,
   ): Promise<Float32Array> {
-    const call = resolveCall(activation, options, activation?.backwardFrom ?? 'input');
-    const name = call.from === 'output' ? 'y' : 'x';
-    const input = toFloat32Array(a, name);
+    const call = resolveCall(activation, options, 'backward');
+    const input = toFloat32Array(a, call.input);
     const gradient = toFloat32Array(dy, 'dy');
-    checkSameLength(gradient, 'dy', input.length, name);
-    this.checkAlive(`${call.activation.name}Backward`);
-    return this.elementwise(call.activation, call.from === 'output' ? 'backward_from_output' : 'backward', input, gradient, call.alpha);
+    checkSameLength(gradient, 'dy', input.length, call.input);
+    this.checkAlive(call.label);
+    return this.elementwise(call.activation, call.kernel, input, gradient, call.alpha);
   }
 
   async forwardWithDerivative(
@@ -432,9 +425,9 @@ class Engine extends EventTarget implements Activations {
     x: NumericInput,
     options?: ElementwiseOptions,
   ): Promise<[Float32Array, Float32Array]> {
-    const call = resolveCall(activation, options, 'input');
-    const input = toFloat32Array(x, 'x');
-    this.checkAlive(`${call.activation.name}WithDerivative`);
+    const call = resolveCall(activation, options, 'forwardWithDerivative');
+    const input = toFloat32Array(x, call.input);
+    this.checkAlive(call.label);
     return this.onBackend(
       input.length,
       opKey(call.activation, 'forward_and_derivative'),
