@@ -13,9 +13,9 @@ import {
   type Storage,
   toForm,
 } from './dtype.ts';
-import { resolveEngineOptions } from './engine-options.ts';
+import { type CreateActivationsOptions, resolveEngineOptions } from './engine-options.ts';
 import { ArgumentRangeError, ArgumentTypeError, EngineDestroyedError, WebGPUError } from './errors.ts';
-import { GpuBackend, type RowStrategy } from './gpu/backend.ts';
+import { GpuBackend } from './gpu/backend.ts';
 import type { PoolStats } from './gpu/buffer-pool.ts';
 import { type Calibration, calibrate, describeCalibration } from './gpu/calibrate.ts';
 import { describeAdapter, requestDevice } from './gpu/device.ts';
@@ -26,6 +26,8 @@ import {
   type ArrayInput,
   type ArrayResult,
   addNamedMethods,
+  type ElementwiseOperation,
+  type KernelOf,
   type NamedArrayMethods,
   namedMethodNames,
   type ResolvedCall,
@@ -47,47 +49,6 @@ import {
   resolveShape,
   toFloat32Array,
 } from './validate.ts';
-
-/** Which backend an engine uses: `'auto'` picks WebGPU when a device is granted, and the CPU for small arrays. */
-export type BackendChoice = 'auto' | 'webgpu' | 'cpu';
-
-/** Options of {@link createActivations}. */
-export interface CreateActivationsOptions {
-  /** `'auto'` (default), `'webgpu'` (fail if WebGPU cannot be had; every call on the GPU), or `'cpu'`. */
-  backend?: BackendChoice;
-  /** Use this device instead of requesting one. The engine never destroys a device it was given. */
-  device?: GPUDevice;
-  /**
-   * Where to request an adapter from, instead of `navigator.gpu` (in Node: the `webgpu` package, imported
-   * when installed). For example Dawn with flags: `create(['adapter=NVIDIA ...'])` from `webgpu`.
-   */
-  gpu?: GPU;
-  /**
-   * With `backend: 'auto'`, arrays with fewer elements than this run on the CPU, where a GPU round trip
-   * (upload, dispatch, map, copy back) costs more than the work. By default the engine measures it
-   * when it starts (a few milliseconds, once per adapter per page; see `act.calibration`).
-   */
-  minGpuElements?: number;
-  /** Largest slice of an array in one dispatch, in bytes, at least 16 (default: the device's binding limit). Lower it to test splitting. */
-  maxChunkBytes?: number;
-  /**
-   * Testing aid, not for production use: a cap on workgroups per grid dimension below the device's
-   * limit (an integer >= 1), so that small arrays exercise 2D grids.
-   */
-  maxWorkgroupsPerDimension?: number;
-  /**
-   * Row kernels (softmax family): `'auto'` (default) picks by row length and adapter; `'thread'` forces
-   * a thread per row, `'workgroup'` a workgroup-wide reduction per row.
-   */
-  rowStrategy?: RowStrategy;
-  /** Bound on idle GPU buffer bytes kept for reuse (default 256 MiB). */
-  maxPooledBytes?: number;
-  /**
-   * Testing aid, not for production use (it costs a write per output buffer): fill GPU output buffers
-   * with a poison value (-1.2345e30) before each dispatch, so that elements a kernel leaves unwritten show.
-   */
-  poisonOutputs?: boolean;
-}
 
 /** Options of `act.wrap`. */
 export interface WrapOptions {
@@ -132,8 +93,8 @@ export const DEFAULT_MIN_GPU_ELEMENTS = 65536;
 
 /**
  * Under `auto` without a given threshold, arrays of at most this many elements always run on the CPU:
- * there a call takes a few microseconds (0.5-5 us measured, 16-1024 elements), and a GPU round trip
- * never less than tens of them.
+ * there a call takes a few microseconds, and a GPU round trip never less than tens of them (see
+ * bench/NOTES.md, "auto: arrays of 1024 elements or fewer stay on the CPU").
  */
 const ALWAYS_CPU_ELEMENTS = 1024;
 
@@ -284,11 +245,6 @@ function opKey(activation: ElementwiseActivation, kernel: string): string {
 
 // The options of the array methods besides the op's own.
 const STORAGE_KEYS = ['dtype', 'out'] as const;
-
-// `options.from` as given (validated later by resolveCall), to name the data argument.
-function fromOption(options: unknown): unknown {
-  return options !== null && typeof options === 'object' ? (options as { from?: unknown }).from : undefined;
-}
 
 // The engine's methods other than the named ones, bound to each engine like those.
 const GENERIC_METHODS = [
@@ -488,36 +444,33 @@ class Engine extends EventTarget {
   }
 
   async forward(activation: ElementwiseActivation, x: unknown, options?: unknown): Promise<FloatArray> {
-    const { call, args } = this.resolve(activation, options, 'input', [[x, 'x']]);
-    this.checkAlive(call.activation.name);
-    return this.elementwise(call.activation, 'forward', args, call.alpha);
+    const { call, args } = this.resolve(activation, options, 'forward', [[x, null]]);
+    this.checkAlive(call.label);
+    return this.elementwise(call.activation, call.kernel, args, call.alpha);
   }
 
   async derivative(activation: ElementwiseActivation, x: unknown, options?: unknown): Promise<FloatArray> {
-    const from = fromOption(options);
-    const { call, args } = this.resolve(activation, options, 'input', [[x, from === 'output' ? 'y' : 'x']]);
-    this.checkAlive(`${call.activation.name}Derivative`);
-    return this.elementwise(call.activation, call.from === 'output' ? 'derivative_from_output' : 'derivative', args, call.alpha);
+    const { call, args } = this.resolve(activation, options, 'derivative', [[x, null]]);
+    this.checkAlive(call.label);
+    return this.elementwise(call.activation, call.kernel, args, call.alpha);
   }
 
   async backward(activation: ElementwiseActivation, a: unknown, dy: unknown, options?: unknown): Promise<FloatArray> {
-    const from = fromOption(options) ?? (activation as Partial<ElementwiseActivation> | undefined)?.backwardFrom ?? 'input';
-    const name = from === 'output' ? 'y' : 'x';
-    const { call, args } = this.resolve(activation, options, activation?.backwardFrom ?? 'input', [
-      [a, name],
+    const { call, args } = this.resolve(activation, options, 'backward', [
+      [a, null],
       [dy, 'dy'],
     ]);
     const [input, gradient] = args.inputs as [Storage, Storage];
-    checkSameLength(gradient, 'dy', input.length, name);
-    this.checkAlive(`${call.activation.name}Backward`);
-    return this.elementwise(call.activation, call.from === 'output' ? 'backward_from_output' : 'backward', args, call.alpha);
+    checkSameLength(gradient, 'dy', input.length, call.input);
+    this.checkAlive(call.label);
+    return this.elementwise(call.activation, call.kernel, args, call.alpha);
   }
 
   async forwardWithDerivative(activation: ElementwiseActivation, x: unknown, options?: unknown): Promise<[FloatArray, FloatArray]> {
-    const { call, args } = this.resolve(activation, options, 'input', [[x, 'x']]);
+    const { call, args } = this.resolve(activation, options, 'forwardWithDerivative', [[x, null]]);
     if (args.out) throw new ArgumentTypeError('options.out', 'the WithDerivative methods return two new arrays and take no out');
     const input = args.inputs[0] as Storage;
-    this.checkAlive(`${call.activation.name}WithDerivative`);
+    this.checkAlive(call.label);
     const [values, derivatives] = await this.onBackend(
       input.length,
       opKey(call.activation, 'forward_and_derivative'),
@@ -553,15 +506,17 @@ class Engine extends EventTarget {
   }
 
   // Validates an elementwise call: its options (the op's, dtype and out) and its data arguments.
-  private resolve(
+  private resolve<Operation extends ElementwiseOperation>(
     activation: ElementwiseActivation,
     options: unknown,
-    defaultFrom: 'input' | 'output',
-    values: readonly (readonly [unknown, string])[],
-  ): { call: ResolvedCall; args: ResolvedArguments } {
-    const call = resolveCall(activation, options, defaultFrom, STORAGE_KEYS);
+    operation: Operation,
+    values: readonly (readonly [unknown, string | null])[],
+  ): { call: ResolvedCall<KernelOf[Operation]>; args: ResolvedArguments } {
+    const call = resolveCall(activation, options, operation, STORAGE_KEYS);
     const given = checkOptionsObject(options);
-    return { call, args: resolveArguments(values, given.out, given.dtype, 'options.out') };
+    // The data argument (null above) is named as the call reads it: x, or y from the output.
+    const named = values.map(([value, name]) => [value, name ?? call.input] as const);
+    return { call, args: resolveArguments(named, given.out, given.dtype, 'options.out') };
   }
 
   stats(): PoolStats {

@@ -21,14 +21,13 @@ export {
   type ActivationsEventMap,
   type ArrayOptions,
   type BackendChange,
-  type BackendChoice,
-  type CreateActivationsOptions,
   createActivations,
   DEFAULT_MIN_GPU_ELEMENTS,
   describeAdapter,
   type UploadOptions,
   type WrapOptions,
 } from './engine.ts';
+export type { BackendChoice, CreateActivationsOptions } from './engine-options.ts';
 export { ArgumentRangeError, ArgumentTypeError, EngineDestroyedError, WebGPUError } from './errors.ts';
 export type { PoolStats } from './gpu/buffer-pool.ts';
 export type { Calibration } from './gpu/calibrate.ts';

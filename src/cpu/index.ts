@@ -93,43 +93,39 @@ function rows(kernel: RowKernel, values: readonly (readonly [unknown, string])[]
 const operations = {
   forward(activation: ElementwiseActivation, x: unknown, optionsOrOut?: unknown): FloatArray {
     const { options, out, dtype } = splitOut(optionsOrOut);
-    const call = resolveCall(activation, options, 'input', CPU_KEYS);
-    const args = resolveArguments([[x, 'x']], out, dtype);
+    const call = resolveCall(activation, options, 'forward', CPU_KEYS);
+    const args = resolveArguments([[x, call.input]], out, dtype);
     const input = args.inputs[0] as Storage;
-    return result(args, runElementwiseStorage(call.activation, 'forward', input, undefined, call.alpha, outputFor(args, input.length)));
+    return result(args, runElementwiseStorage(call.activation, call.kernel, input, undefined, call.alpha, outputFor(args, input.length)));
   },
   derivative(activation: ElementwiseActivation, x: unknown, optionsOrOut?: unknown): FloatArray {
     const { options, out, dtype } = splitOut(optionsOrOut);
-    const call = resolveCall(activation, options, 'input', CPU_KEYS);
-    const name = call.from === 'output' ? 'y' : 'x';
-    const args = resolveArguments([[x, name]], out, dtype);
+    const call = resolveCall(activation, options, 'derivative', CPU_KEYS);
+    const args = resolveArguments([[x, call.input]], out, dtype);
     const input = args.inputs[0] as Storage;
-    const kernel = call.from === 'output' ? 'derivative_from_output' : 'derivative';
-    return result(args, runElementwiseStorage(call.activation, kernel, input, undefined, call.alpha, outputFor(args, input.length)));
+    return result(args, runElementwiseStorage(call.activation, call.kernel, input, undefined, call.alpha, outputFor(args, input.length)));
   },
   backward(activation: ElementwiseActivation, a: unknown, dy: unknown, optionsOrOut?: unknown): FloatArray {
     const { options, out, dtype } = splitOut(optionsOrOut);
-    const call = resolveCall(activation, options, activation?.backwardFrom ?? 'input', CPU_KEYS);
-    const name = call.from === 'output' ? 'y' : 'x';
+    const call = resolveCall(activation, options, 'backward', CPU_KEYS);
     const args = resolveArguments(
       [
-        [a, name],
+        [a, call.input],
         [dy, 'dy'],
       ],
       out,
       dtype,
     );
     const [input, gradient] = args.inputs as [Storage, Storage];
-    checkSameLength(gradient, 'dy', input.length, name);
-    const kernel = call.from === 'output' ? 'backward_from_output' : 'backward';
-    return result(args, runElementwiseStorage(call.activation, kernel, input, gradient, call.alpha, outputFor(args, input.length)));
+    checkSameLength(gradient, 'dy', input.length, call.input);
+    return result(args, runElementwiseStorage(call.activation, call.kernel, input, gradient, call.alpha, outputFor(args, input.length)));
   },
   forwardWithDerivative(activation: ElementwiseActivation, x: unknown, optionsOrOut?: unknown): [FloatArray, FloatArray] {
     const { options, out, dtype } = splitOut(optionsOrOut);
     // Two results cannot go into one out: refuse it rather than ignore it.
     if (out !== undefined) throw new ArgumentTypeError('out', 'the WithDerivative functions return two new arrays and take no out');
-    const call = resolveCall(activation, options, 'input', CPU_KEYS);
-    const args = resolveArguments([[x, 'x']], undefined, dtype);
+    const call = resolveCall(activation, options, 'forwardWithDerivative', CPU_KEYS);
+    const args = resolveArguments([[x, call.input]], undefined, dtype);
     const input = args.inputs[0] as Storage;
     const values = allocate(args.dtype, input.length);
     const derivatives = allocate(args.dtype, input.length);

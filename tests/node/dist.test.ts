@@ -127,38 +127,42 @@ describe('the published types', () => {
   it.each([
     ['ES2023 (no Float16Array)', ['ES2023', 'DOM'], [FLOAT16_CONSUMER]],
     ['ESNext (with Float16Array)', ['ESNext', 'DOM'], [FLOAT16_CONSUMER, WITH_FLOAT16_ARRAY]],
-  ] as const)('compile in a project whose lib is %s, declarations checked', (_, lib, sources) => {
-    const project = join(root, 'node_modules/.cache', `float16-types-${process.pid}-${lib[0]}`);
-    mkdirSync(project, { recursive: true });
-    sources.forEach((source, i) => {
-      writeFileSync(join(project, `consumer-${i}.ts`), source);
-    });
-    writeFileSync(
-      join(project, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          target: 'ES2022',
-          module: 'ESNext',
-          moduleResolution: 'bundler',
-          lib,
-          // The DOM lib of this TypeScript has the WebGPU types: @webgpu/types on top would clash once checked.
-          types: [],
-          strict: true,
-          noEmit: true,
-          skipLibCheck: false,
-          paths: { 'webgpu-activations': [join(directory, 'dist/index.d.ts')] },
-        },
-        files: sources.map((_, i) => `consumer-${i}.ts`),
-      }),
-    );
-    let output = '';
-    try {
-      execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', join(project, 'tsconfig.json')], { cwd: project, stdio: 'pipe' });
-    } catch (failure) {
-      output = String((failure as { stdout?: Buffer }).stdout ?? failure);
-    } finally {
-      rmSync(project, { recursive: true, force: true });
-    }
-    expect(output, 'tsc errors in the declarations or the consumer').toBe('');
-  }, 60_000);
+  ] as const)(
+    'compile in a project whose lib is %s, declarations checked',
+    (_, lib, sources) => {
+      const project = join(root, 'node_modules/.cache', `float16-types-${process.pid}-${lib[0]}`);
+      mkdirSync(project, { recursive: true });
+      sources.forEach((source, i) => {
+        writeFileSync(join(project, `consumer-${i}.ts`), source);
+      });
+      writeFileSync(
+        join(project, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            target: 'ES2022',
+            module: 'ESNext',
+            moduleResolution: 'bundler',
+            lib,
+            // The DOM lib of this TypeScript has the WebGPU types: @webgpu/types on top would clash once checked.
+            types: [],
+            strict: true,
+            noEmit: true,
+            skipLibCheck: false,
+            paths: { 'webgpu-activations': [join(directory, 'dist/index.d.ts')] },
+          },
+          files: sources.map((_, i) => `consumer-${i}.ts`),
+        }),
+      );
+      let output = '';
+      try {
+        execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', join(project, 'tsconfig.json')], { cwd: project, stdio: 'pipe' });
+      } catch (failure) {
+        output = String((failure as { stdout?: Buffer }).stdout ?? failure);
+      } finally {
+        rmSync(project, { recursive: true, force: true });
+      }
+      expect(output, 'tsc errors in the declarations or the consumer').toBe('');
+    },
+    60_000,
+  );
 });

@@ -1,44 +1,16 @@
 // The exhaustive float16 op table: every elementwise op of every activation in the registry
-// (ACTIVATIONS, and gelu's tanh form) - forward, derivative from the input, from the output where the
-// activation offers it, backward with several dy from the input and from the output - over all 65536
-// float16 inputs, scored against the float64 value rounded once to float16 by the tests' own rounding
-// (tests/support/float16.ts). An activation added to the registry joins by itself; its float64
-// reference is the independent one of tests/support/reference.ts where there is one, else its own twin.
+// (ACTIVATIONS, and each approximation: gelu's tanh form) - forward, derivative from the input, from
+// the output where the activation offers it, backward with several dy from the input and from the
+// output - over all 65536 float16 inputs, scored against the float64 value rounded once to float16 by
+// the tests' own rounding (tests/support/float16.ts). The float64 references are the activations' test
+// cases (tests/activations/<name>.ts): an activation added to the registry with its cases joins by itself.
 
-import { ACTIVATIONS, type ElementwiseActivation } from '../../src/ops/elementwise.ts';
+import type { ElementwiseActivation } from '../../src/ops/activation.ts';
+import { ACTIVATIONS } from '../../src/ops/elementwise.ts';
 import type { ElementwiseKernel } from '../../src/ops/kernels.ts';
+import type { ActivationReference } from './activation-cases.ts';
 import { float16UlpDistance, float16Value, isFloat16NaN, roundToFloat16Bits } from './float16.ts';
-import {
-  gelu64,
-  geluDerivative64,
-  geluTanh64,
-  geluTanhDerivative64,
-  leakyRelu64,
-  leakyReluDerivative64,
-  relu64,
-  reluDerivative64,
-  sigmoid64,
-  sigmoidDerivative64,
-  sigmoidDerivativeFromOutput64,
-  silu64,
-  siluDerivative64,
-  tanh64,
-  tanhDerivative64,
-  tanhDerivativeFromOutput64,
-} from './reference.ts';
-
-type Reference = (x: number, alpha: number) => number;
-
-// Independent float64 references by activation name: forward, derivative, derivative from the output.
-const INDEPENDENT: Record<string, [Reference, Reference, Reference?]> = {
-  sigmoid: [sigmoid64, sigmoidDerivative64, sigmoidDerivativeFromOutput64],
-  relu: [relu64, reluDerivative64, (y) => (Number.isNaN(y) ? y : y > 0 ? 1 : 0)],
-  leakyRelu: [leakyRelu64, leakyReluDerivative64],
-  tanh: [tanh64, tanhDerivative64, tanhDerivativeFromOutput64],
-  gelu: [gelu64, geluDerivative64],
-  gelu_tanh: [geluTanh64, geluTanhDerivative64],
-  silu: [silu64, siluDerivative64],
-};
+import { casesOf } from './op-cases.ts';
 
 /** The dy of the backward ops: float16 values (exact), of both signs and several scales. */
 export const BACKWARD_DY: readonly number[] = [1, -0.5, 3.140625, 0.0010004043579101562];
@@ -55,46 +27,50 @@ export interface Float16Op {
   reference(x: number): number;
 }
 
-function activationsOfRegistry(): ElementwiseActivation[] {
-  const all: ElementwiseActivation[] = [];
+// Each activation of the registry with its float64 reference: the approximations' from their variant.
+function activationsOfRegistry(): [ElementwiseActivation, ActivationReference][] {
+  const all: [ElementwiseActivation, ActivationReference][] = [];
   for (const activation of Object.values(ACTIVATIONS) as ElementwiseActivation[]) {
-    all.push(activation);
-    if (activation.approximations?.tanh) all.push(activation.approximations.tanh);
+    const cases = casesOf(activation.name);
+    if (!cases) throw new Error(`${activation.name} has no test cases in tests/activations/ to score float16 against`);
+    all.push([activation, cases.reference]);
+    for (const [form, approximation] of Object.entries(activation.approximations ?? {})) {
+      const variant = cases.variants?.find((v) => (v.options as { approximate?: string }).approximate === form);
+      if (!variant?.reference) throw new Error(`${approximation.name} has no reference among ${activation.name}'s variants`);
+      all.push([approximation, variant.reference]);
+    }
   }
   return all;
 }
 
-/** Every elementwise op of every activation of the registry. */
+/** Every elementwise op of every activation of the registry, at each activation's default parameter. */
 export function float16Ops(): Float16Op[] {
   const ops: Float16Op[] = [];
-  for (const activation of activationsOfRegistry()) {
-    const alpha = activation.defaultAlpha ?? 0;
-    const [forward, derivative, fromOutput] = INDEPENDENT[activation.name] ?? [
-      activation.forward,
-      activation.derivative,
-      activation.derivativeFromOutput,
-    ];
-    const derivativeFromOutput = activation.derivativeFromOutput ? (fromOutput ?? activation.derivativeFromOutput) : undefined;
+  for (const [activation, reference] of activationsOfRegistry()) {
+    const alpha = activation.parameters?.alpha?.default ?? 0;
+    const { forward, derivative } = reference;
+    const fromOutputOffered = activation.derivativeFromOutput !== undefined && (activation.derivativeFromOutputWhen?.holds(alpha) ?? true);
+    const fromOutput = fromOutputOffered ? reference.derivativeFromOutput : undefined;
     const name = activation.name;
     ops.push({ name: `${name}.forward`, activation, kernel: 'forward', reference: (x) => forward(x, alpha) });
     ops.push({ name: `${name}.derivative`, activation, kernel: 'derivative', reference: (x) => derivative(x, alpha) });
-    if (derivativeFromOutput) {
+    if (fromOutput) {
       ops.push({
         name: `${name}.derivative(from output)`,
         activation,
         kernel: 'derivative_from_output',
-        reference: (y) => derivativeFromOutput(y, alpha),
+        reference: (y) => fromOutput(y, alpha),
       });
     }
     for (const dy of BACKWARD_DY) {
       ops.push({ name: `${name}.backward(dy=${dy})`, activation, kernel: 'backward', dy, reference: (x) => dy * derivative(x, alpha) });
-      if (derivativeFromOutput) {
+      if (fromOutput) {
         ops.push({
           name: `${name}.backward(from output, dy=${dy})`,
           activation,
           kernel: 'backward_from_output',
           dy,
-          reference: (y) => (Number.isNaN(y) ? y : dy * derivativeFromOutput(y, alpha)),
+          reference: (y) => (Number.isNaN(y) ? y : dy * fromOutput(y, alpha)),
         });
       }
     }
