@@ -115,9 +115,19 @@ export function configFromQuery(search: string): BenchConfig {
     autorun: isFlagOn(query.get('autorun')),
     rowStrategy: ROW_STRATEGIES.find((strategy) => strategy === query.get('rowStrategy')) ?? 'auto',
     tensorFlowWasmThreads: parsePositiveIntegers(query.get('tfjsThreads'))?.[0] ?? 1,
-    float16Sizes:
-      query.get('float16') === '0' ? [] : (parsePositiveIntegers(query.get('float16')) ?? (quick ? [2 ** 20] : [2 ** 20, 2 ** 22])),
+    float16Sizes: float16SizesFrom(query, quick),
   };
+}
+
+// The float16 comparison's sizes: as given (`0`: none); else those of the given sizes from 2^20 on
+// (a run narrowed to small sizes gets none); else 2^20, and 2^22 in a full run.
+function float16SizesFrom(query: URLSearchParams, quick: boolean): number[] {
+  if (query.get('float16') === '0') return [];
+  const given = parsePositiveIntegers(query.get('float16'));
+  if (given) return [...given];
+  const sizes = parsePositiveIntegers(query.get('sizes'));
+  if (sizes) return sizes.filter((size) => size >= 2 ** 20);
+  return quick ? [2 ** 20] : [2 ** 20, 2 ** 22];
 }
 
 /** The shapes one op runs over: its family decides between the elementwise sizes and the row shapes. */
