@@ -25,6 +25,11 @@ export interface BenchConfig {
    * that the two compare like for like; more take effect only on a cross-origin isolated page.
    */
   readonly tensorFlowWasmThreads: number;
+  /**
+   * Element counts of the float16 against float32 comparison (bench/float16.ts; row ops as rows of
+   * 1024): `?float16=1048576,4194304`, `?float16=0` for none. Default 2^20 (and 2^22 in a full run).
+   */
+  readonly float16Sizes?: readonly number[];
 }
 
 /**
@@ -87,7 +92,7 @@ function isFlagOn(value: string | null): boolean {
 }
 
 /**
- * The configuration in a URL query: `?ops=sigmoid,softmax&sizes=256,4096&shapes=1x4096,64x64&reps=3&budget=200&quick=1&autorun=1&rowStrategy=split&tfjsThreads=1`.
+ * The configuration in a URL query: `?ops=sigmoid,softmax&sizes=256,4096&shapes=1x4096,64x64&reps=3&budget=200&quick=1&autorun=1&rowStrategy=split&tfjsThreads=1&float16=1048576`.
  * Unknown op ids are dropped; anything left out takes the default (or the quick default with `quick=1`;
  * for ops: {@link DEFAULT_OPS}, or every op with `quick=1`).
  */
@@ -110,7 +115,19 @@ export function configFromQuery(search: string): BenchConfig {
     autorun: isFlagOn(query.get('autorun')),
     rowStrategy: ROW_STRATEGIES.find((strategy) => strategy === query.get('rowStrategy')) ?? 'auto',
     tensorFlowWasmThreads: parsePositiveIntegers(query.get('tfjsThreads'))?.[0] ?? 1,
+    float16Sizes: float16SizesFrom(query, quick),
   };
+}
+
+// The float16 comparison's sizes: as given (`0`: none); else those of the given sizes from 2^20 on
+// (a run narrowed to small sizes gets none); else 2^20, and 2^22 in a full run.
+function float16SizesFrom(query: URLSearchParams, quick: boolean): number[] {
+  if (query.get('float16') === '0') return [];
+  const given = parsePositiveIntegers(query.get('float16'));
+  if (given) return [...given];
+  const sizes = parsePositiveIntegers(query.get('sizes'));
+  if (sizes) return sizes.filter((size) => size >= 2 ** 20);
+  return quick ? [2 ** 20] : [2 ** 20, 2 ** 22];
 }
 
 /** The shapes one op runs over: its family decides between the elementwise sizes and the row shapes. */

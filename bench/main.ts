@@ -5,7 +5,16 @@
 import { type BenchConfig, configFromQuery, formatShape } from './config.ts';
 import { createEngines, destroyEngines } from './engines.ts';
 import { BENCH_OPS } from './ops.ts';
-import { appendCellRow, appendEdge, element, renderAdapter, renderCharts, renderCrossovers, renderTableHead } from './render.ts';
+import {
+  appendCellRow,
+  appendEdge,
+  element,
+  renderAdapter,
+  renderCharts,
+  renderCrossovers,
+  renderFloat16,
+  renderTableHead,
+} from './render.ts';
 import type { AdapterReport, BenchResults } from './results.ts';
 import { resultsToJson } from './results.ts';
 import { type Engines, runBenchmark } from './run.ts';
@@ -118,6 +127,7 @@ async function run(base: BenchConfig, engines: Engines, adapter: AdapterReport):
     lastResults = results;
     renderAdapter(views.adapter, adapter, results.copyBandwidth, results.uploads, results.kernelCopyBandwidth);
     renderCrossovers(views.crossovers, results.crossovers);
+    views.crossovers.append(renderFloat16(results.float16));
     plots = renderCharts(views.charts, results);
     controls.status.textContent = `${results.state}: ${results.cells.length} cells${results.mismatch ? ', MISMATCH in our results' : ''}`;
     window.__benchResults = JSON.parse(resultsToJson(results));

@@ -1,6 +1,8 @@
 // Everything the page draws from results: the adapter header, the results table, the edge-case table,
 // the crossover summary and the uPlot charts. Built with DOM calls and textContent only (strict-CSP safe).
+
 import uPlot from 'uplot';
+import type { Float16Results } from './float16.ts';
 import 'uplot/dist/uPlot.min.css';
 import { OUR_TOLERANCE } from './accuracy.ts';
 import {
@@ -376,4 +378,42 @@ export function renderCharts(container: HTMLElement, results: BenchResults): uPl
     );
   }
   return plots;
+}
+
+/** The dtype dimension (bench/float16.ts): per op, path and size, float32 and float16 side by side. */
+export function renderFloat16(results: Float16Results | undefined): HTMLElement {
+  if (!results) return element('div');
+  if ('unavailable' in results) return element('p', {}, `float16 vs float32: unavailable (${results.unavailable})`);
+  const header = ['op', 'path', 'elements', 'dtype', 'ms', 'bytes/element', 'Melements/s', '× float32'];
+  return element(
+    'section',
+    { id: 'float16' },
+    element('h3', {}, 'float16 vs float32 (same run)'),
+    element(
+      'table',
+      {},
+      element('thead', {}, element('tr', {}, ...header.map((cell) => element('th', {}, cell)))),
+      element(
+        'tbody',
+        {},
+        ...results.rows.map((row) =>
+          element(
+            'tr',
+            { 'data-op': row.op, 'data-dtype': row.dtype },
+            ...[
+              row.op,
+              row.path,
+              formatCount(row.elements),
+              row.dtype,
+              row.ms.toPrecision(3),
+              String(row.bytesPerElement),
+              (row.elementsPerSecond / 1e6).toPrecision(3),
+              row.overFloat32 === undefined ? '' : formatRatio(row.overFloat32),
+            ].map((cell) => element('td', {}, cell)),
+          ),
+        ),
+      ),
+    ),
+    ...results.notes.map((note) => element('p', {}, note)),
+  );
 }

@@ -1,6 +1,8 @@
 // The shape of one run's results (what the page shows, what "Download JSON" saves, what the headless
 // runner reads from window.__benchResults), and the summaries derived from the measured cells.
+
 import type { BenchConfig } from './config.ts';
+import type { Float16Results } from './float16.ts';
 import type { BenchShape } from './ops.ts';
 import type { CopyBandwidth, ResidentTiming } from './resident.ts';
 import type { TensorFlowBackendStatus, TensorFlowResidentTiming } from './tfjs.ts';
@@ -114,6 +116,8 @@ export interface BenchResults {
   readonly cells: CellResult[];
   readonly edges: EdgeResult[];
   crossovers: Crossover[];
+  /** Float16 against float32 per op, in this run (bench/float16.ts); absent in results from before it. */
+  float16?: Float16Results;
   /** Any of our results off the reference (or failed): the headless runner exits non-zero. */
   mismatch: boolean;
   readonly errors: string[];

@@ -5,6 +5,7 @@ import { createRandom } from '../tests/support/prng.ts';
 import { maxRelativeError, OUR_TOLERANCE } from './accuracy.ts';
 import { type BenchConfig, formatShape, shapesFor } from './config.ts';
 import { measureKernelCopyBandwidth } from './copy-kernel.ts';
+import { measureFloat16 } from './float16.ts';
 import { CancelledError, type Timing, throwIfCancelled, timeCalls, timeInterleaved, yieldToBrowser } from './measure.ts';
 import { type BenchOp, findOp, type OpInputs, tfjsEndToEnd } from './ops.ts';
 import { GpuTimer, measureCopyBandwidth, measureResidentKernel } from './resident.ts';
@@ -330,6 +331,17 @@ export async function runBenchmark(
       results.cells.push(cell);
       hooks.onCell(cell);
       console.log(`[bench] cell ${cellSummary(cell)}`);
+    }
+    // The dtype dimension: every op again in float32 and float16, from 2^20 elements (bench/float16.ts).
+    if ((config.float16Sizes ?? [1]).length > 0) {
+      results.float16 = await measureFloat16(ops, config, engines, timer, random, signal, (status) =>
+        hooks.onProgress(done, total, status),
+      );
+    }
+    if (results.float16 && !('unavailable' in results.float16)) {
+      for (const row of results.float16.rows.filter((r) => r.overFloat32 !== undefined)) {
+        console.log(`[bench] float16 ${row.op} ${row.path} ${row.elements}: ${(row.overFloat32 as number).toFixed(2)}x float32 elements/s`);
+      }
     }
   } catch (error) {
     if (!(error instanceof CancelledError)) throw error;

@@ -10,6 +10,7 @@
 //                          [--row-strategy auto|thread|workgroup|split]   (the row kernels, forced)
 //                          [--node [--adapter NAME] [--dawn FLAG ...]]    (Node on Dawn; Dawn's flags)
 //                          [--tfjs-threads N]   (TF.js wasm's threads; default 1, as our CPU path)
+//                          [--float16 SIZES]    (float16 vs float32 sizes; default 1048576 quick, 1048576,4194304 full; 0: none)
 import { createReadStream } from 'node:fs';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -276,6 +277,7 @@ export function formatTable(results) {
       : '';
     lines.push(`crossover ${item.op}: webgpu beats cpu end to end ${from}; auto chose ${auto}${worst}`);
   }
+  lines.push(...formatFloat16(results.float16));
   for (const edge of results.edges) {
     const errors = Object.entries(edge.maxRelativeError)
       .map(([id, error]) => `${id}=${formatError(error)}`)
@@ -283,6 +285,36 @@ export function formatTable(results) {
     lines.push(`edge ${edge.op}: max rel. error ${errors}${edge.ourMismatch ? ' MISMATCH' : ''}`);
   }
   return lines.join('\n');
+}
+
+/**
+ * The dtype dimension of a run (bench/float16.ts): per op, path (resident kernel time, the CPU engine's
+ * WebAssembly, the array API with Float16Array) and size, float32 and float16 side by side, with
+ * bytes per element, elements per second and float16's ratio to float32.
+ * @returns {string[]} lines for the console (none for results from before the comparison existed)
+ */
+export function formatFloat16(float16) {
+  if (!float16) return [];
+  if (!isAvailable(float16)) return [`float16 vs float32: unavailable (${float16.unavailable})`];
+  const rows = [['op', 'path', 'elements', 'dtype', 'ms', 'B/elem', 'Melem/s', 'x float32']];
+  for (const row of float16.rows) {
+    rows.push([
+      row.op,
+      row.path,
+      String(row.elements),
+      row.dtype,
+      formatMs(row.ms),
+      String(row.bytesPerElement),
+      figure(row.elementsPerSecond / 1e6, (v) => v.toPrecision(3)),
+      row.overFloat32 === undefined ? '' : figure(row.overFloat32, (v) => `${v.toFixed(2)}x`),
+    ]);
+  }
+  return [
+    '',
+    'float16 vs float32, same run (resident: kernel time; cpu-wasm: the CPU engine on tensors; array: end to end, Float16Array in):',
+    alignColumns(rows),
+    ...float16.notes.map((note) => `float16: ${note}`),
+  ];
 }
 
 /**
@@ -357,6 +389,7 @@ function queryFrom(values) {
   if (values.budget) query.set('budget', values.budget);
   if (values['row-strategy']) query.set('rowStrategy', values['row-strategy']);
   if (values['tfjs-threads']) query.set('tfjsThreads', values['tfjs-threads']);
+  if (values.float16) query.set('float16', values.float16);
   return query;
 }
 
@@ -370,6 +403,7 @@ async function main() {
       budget: { type: 'string' },
       'row-strategy': { type: 'string' },
       'tfjs-threads': { type: 'string' },
+      float16: { type: 'string' },
       quick: { type: 'boolean', default: false },
       out: { type: 'string', default: root },
       node: { type: 'boolean', default: false },

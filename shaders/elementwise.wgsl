@@ -35,20 +35,6 @@ fn vec4_index(workgroup_id: vec3<u32>, local_index: u32, workgroups: vec3<u32>) 
   return (workgroup_id.x + workgroup_id.y * workgroups.x) * WORKGROUP_SIZE + local_index;
 }
 
-fn map_forward(v: vec4<f32>) -> vec4<f32> {
-  return vec4<f32>(checked_forward(v.x), checked_forward(v.y), checked_forward(v.z), checked_forward(v.w));
-}
-
-fn map_derivative(v: vec4<f32>) -> vec4<f32> {
-  return vec4<f32>(checked_derivative(v.x), checked_derivative(v.y), checked_derivative(v.z), checked_derivative(v.w));
-}
-
-fn map_derivative_from_output(v: vec4<f32>) -> vec4<f32> {
-  return vec4<f32>(
-    checked_derivative_from_output(v.x), checked_derivative_from_output(v.y),
-    checked_derivative_from_output(v.z), checked_derivative_from_output(v.w));
-}
-
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn forward(@builtin(workgroup_id) workgroup_id: vec3<u32>,
            @builtin(local_invocation_index) local_index: u32,
@@ -93,11 +79,7 @@ fn backward_from_output(@builtin(workgroup_id) workgroup_id: vec3<u32>,
                         @builtin(num_workgroups) workgroups: vec3<u32>) {
   let i = vec4_index(workgroup_id, local_index, workgroups);
   if (i >= params.vec4_count) { return; }
-  let y = input_a[i];
-  let dy = input_b[i];
-  output_a[i] = vec4<f32>(
-    checked_backward_from_output(y.x, dy.x), checked_backward_from_output(y.y, dy.y),
-    checked_backward_from_output(y.z, dy.z), checked_backward_from_output(y.w, dy.w));
+  output_a[i] = map_backward_from_output(input_a[i], input_b[i]);
 }
 
 // f(x) and f'(x) in one pass over x.

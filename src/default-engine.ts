@@ -1,6 +1,7 @@
-import { type Activations, createActivations } from './engine.ts';
-import { type NamedElementwiseMethods, namedMethodNames } from './ops/calls.ts';
-import type { NumericInput, RowOptions } from './validate.ts';
+import { type Activations, type ArrayOptions, createActivations } from './engine.ts';
+import { type ArrayInput, type ArrayResult, type NamedArrayMethods, namedMethodNames } from './ops/calls.ts';
+import type { ElementwiseOptions } from './ops/elementwise.ts';
+import type { RowOptions } from './validate.ts';
 
 // The one documented piece of global state: the engine behind the module-level functions, created on
 // first use with `backend: 'auto'`.
@@ -29,7 +30,7 @@ export function resetDefaultActivations(): void {
   );
 }
 
-type DefaultNamedMethods = NamedElementwiseMethods<Promise<Float32Array>, Promise<[Float32Array, Float32Array]>>;
+type DefaultNamedMethods = NamedArrayMethods<ArrayOptions<ElementwiseOptions>, false>;
 
 // The named methods of every activation of the table, each forwarding to the default engine.
 function defaultNamedMethods(): DefaultNamedMethods {
@@ -73,7 +74,10 @@ export const { hardSwish, hardSwishDerivative, hardSwishBackward, hardSwishWithD
  * Row-wise softmax on the default engine. See {@link Activations.softmax}.
  * @example `const p = await softmax(logits, { rows: 64, cols: 10 });`
  */
-export async function softmax(x: NumericInput, options?: RowOptions): Promise<Float32Array> {
+export async function softmax<X extends ArrayInput, O extends ArrayOptions<RowOptions> = ArrayOptions<RowOptions>>(
+  x: X,
+  options?: O,
+): Promise<ArrayResult<X, NoInfer<O>>> {
   return (await getDefaultActivations()).softmax(x, options);
 }
 
@@ -81,7 +85,10 @@ export async function softmax(x: NumericInput, options?: RowOptions): Promise<Fl
  * Row-wise log-softmax on the default engine. See {@link Activations.logSoftmax}.
  * @example `const logp = await logSoftmax(logits, { cols: 10 });`
  */
-export async function logSoftmax(x: NumericInput, options?: RowOptions): Promise<Float32Array> {
+export async function logSoftmax<X extends ArrayInput, O extends ArrayOptions<RowOptions> = ArrayOptions<RowOptions>>(
+  x: X,
+  options?: O,
+): Promise<ArrayResult<X, NoInfer<O>>> {
   return (await getDefaultActivations()).logSoftmax(x, options);
 }
 
@@ -89,6 +96,10 @@ export async function logSoftmax(x: NumericInput, options?: RowOptions): Promise
  * dx = y * (dy - sum(dy * y)) per row on the default engine. See {@link Activations.softmaxBackward}.
  * @example `const dx = await softmaxBackward(p, dp, { cols: 10 });`
  */
-export async function softmaxBackward(y: NumericInput, dy: NumericInput, options?: RowOptions): Promise<Float32Array> {
+export async function softmaxBackward<X extends ArrayInput, O extends ArrayOptions<RowOptions> = ArrayOptions<RowOptions>>(
+  y: X,
+  dy: ArrayInput,
+  options?: O,
+): Promise<ArrayResult<X, NoInfer<O>>> {
   return (await getDefaultActivations()).softmaxBackward(y, dy, options);
 }

@@ -1,6 +1,18 @@
 import { BackendChooser, type OpFamily, type Side } from './chooser.ts';
-import { runElementwiseCpu, runForwardAndDerivativeCpu } from './cpu/elementwise.ts';
-import { runRowsCpu } from './cpu/softmax.ts';
+import { runElementwiseStorage, runForwardAndDerivativeStorage, runRowsStorage } from './cpu/storage.ts';
+import {
+  allocate,
+  checkDtype,
+  type Dtype,
+  dtypeOfArgument,
+  elementBytes,
+  type Float16ArrayType,
+  type FloatArray,
+  float16Bits,
+  type ResolvedArguments,
+  type Storage,
+  toForm,
+} from './dtype.ts';
 import { type CreateActivationsOptions, resolveEngineOptions } from './engine-options.ts';
 import { ArgumentRangeError, ArgumentTypeError, EngineDestroyedError, WebGPUError } from './errors.ts';
 import { GpuBackend } from './gpu/backend.ts';
@@ -9,17 +21,31 @@ import { type Calibration, calibrate, describeCalibration } from './gpu/calibrat
 import { describeAdapter, requestDevice } from './gpu/device.ts';
 import { BufferUsage } from './gpu/flags.ts';
 import { ResidentQueue } from './gpu/resident.ts';
-import { addNamedMethods, type ElementwiseOperations, type NamedElementwiseMethods, namedMethodNames, resolveCall } from './ops/calls.ts';
+import {
+  type ArrayElementwiseOperations,
+  type ArrayInput,
+  type ArrayResult,
+  addNamedMethods,
+  type ElementwiseOperation,
+  type KernelOf,
+  type NamedArrayMethods,
+  namedMethodNames,
+  type ResolvedCall,
+  resolveCall,
+  type StorageOptions,
+} from './ops/calls.ts';
 import type { ElementwiseActivation, ElementwiseOptions } from './ops/elementwise.ts';
 import type { ElementwiseKernel, RowKernel } from './ops/kernels.ts';
 import { createResidentOperations, type ResidentOperations } from './resident-ops.ts';
 import { Tensor } from './tensor.ts';
 import {
+  checkKnownKeys,
   checkOptionsObject,
   checkSameLength,
   describe,
   type NumericInput,
   type RowOptions,
+  resolveArguments,
   resolveShape,
   toFloat32Array,
 } from './validate.ts';
@@ -28,9 +54,24 @@ import {
 export interface WrapOptions {
   /** Where the tensor starts in the buffer, in bytes: a multiple of the device's `minStorageBufferOffsetAlignment` (256 on most). Default 0. */
   byteOffset?: number;
-  /** Number of float32 values. Default: as many as fit from `byteOffset` to the end of the buffer. */
+  /**
+   * Number of values. Default: as many as fit from `byteOffset` to the end of the buffer. A float16
+   * range may end in the middle of a 32-bit word (its other half is left as it is), but not at the end
+   * of a buffer whose size is not a multiple of 4: WebGPU binds and copies whole words.
+   */
   length?: number;
+  /** How the buffer stores the values: `'float32'` (default) or `'float16'` (halves, two to a word). */
+  dtype?: Dtype;
 }
+
+/** Options of `act.upload`. */
+export interface UploadOptions {
+  /** What x holds: inferred from the array (a Float16Array is float16); `'float16'` for a Uint16Array of float16 bits. */
+  dtype?: Dtype;
+}
+
+/** Options of the engine's array methods: the op's, plus `dtype` and `out` (see {@link StorageOptions}). */
+export type ArrayOptions<Options> = Options & StorageOptions;
 
 /** The detail of a `'backendchange'` event. */
 export interface BackendChange {
@@ -65,8 +106,8 @@ const DEFAULT_MAX_POOLED_BYTES = 256 * 1024 * 1024;
  * release it with `destroy()`.
  */
 export interface Activations
-  extends ElementwiseOperations<Promise<Float32Array>, Promise<[Float32Array, Float32Array]>>,
-    NamedElementwiseMethods<Promise<Float32Array>, Promise<[Float32Array, Float32Array]>> {
+  extends ArrayElementwiseOperations<ArrayOptions<ElementwiseOptions>, false>,
+    NamedArrayMethods<ArrayOptions<ElementwiseOptions>, false> {
   /** The backend in use: `'webgpu'` or `'cpu'`. Under `'auto'`, small arrays still run on the CPU. */
   readonly backend: 'webgpu' | 'cpu';
   /** Why this backend: the adapter granted, or why WebGPU could not be used. */
@@ -95,50 +136,34 @@ export interface Activations
    * @throws {RangeError} rows * cols is not the length; a shape is negative or not an integer.
    * @example `const p = await act.softmax(logits, { rows: 64, cols: 10 });`
    */
-  softmax(x: NumericInput, options?: RowOptions): Promise<Float32Array>;
+  softmax<X extends ArrayInput, O extends ArrayOptions<RowOptions> = ArrayOptions<RowOptions>>(
+    x: X,
+    options?: O,
+  ): Promise<ArrayResult<X, NoInfer<O>>>;
   /**
    * log(softmax(x)) along each row, computed as x - max - log(sum(exp(x - max))): exact where
    * log(softmax) would underflow, never -Infinity for a finite entry unless its probability is below
    * float32's range. Special values as softmax, in log space (log 0 = -Infinity).
    * @example `const logp = await act.logSoftmax(logits, { cols: 10 });`
    */
-  logSoftmax(x: NumericInput, options?: RowOptions): Promise<Float32Array>;
+  logSoftmax<X extends ArrayInput, O extends ArrayOptions<RowOptions> = ArrayOptions<RowOptions>>(
+    x: X,
+    options?: O,
+  ): Promise<ArrayResult<X, NoInfer<O>>>;
   /**
    * Backpropagation through softmax: dx = y * (dy - sum(dy * y)) along each row.
    * @param y - softmax outputs from the forward pass. @param dy - gradient with respect to y, same shape.
    * @throws {RangeError} dy has another length than y; a shape that does not match.
    * @example `const dx = await act.softmaxBackward(p, dLoss_dp, { cols: 10 });`
    */
-  softmaxBackward(y: NumericInput, dy: NumericInput, options?: RowOptions): Promise<Float32Array>;
-  /**
-   * f(x) for any elementwise activation: a built-in (`ACTIVATIONS.tanh`) or one from `defineActivation()`.
-   * The named methods (`act.sigmoid(x)`, `act.reluBackward(x, dy)`, ...) call these four.
-   * @example `const y = await act.forward(ACTIVATIONS.sigmoid, x);`
-   */
-  forward(activation: ElementwiseActivation, x: NumericInput, options?: ElementwiseOptions): Promise<Float32Array>;
-  /**
-   * f'(x) from x, or from y = f(x) with `{ from: 'output' }` (for activations that have that form).
-   * Sigmoid's is s(x) * s(-x), which keeps full float32 precision where s * (1 - s) cancels.
-   * @throws {RangeError} `from: 'output'` for an activation without a derivative from its output.
-   * @example `const d = await act.derivative(ACTIVATIONS.sigmoid, y, { from: 'output' });`
-   */
-  derivative(activation: ElementwiseActivation, x: NumericInput, options?: ElementwiseOptions): Promise<Float32Array>;
-  /**
-   * dy * f'(x), the chain-rule step of backpropagation. `input` is x, or y = f(x) with
-   * `{ from: 'output' }` (sigmoid's default, so `sigmoidBackward(y, dy)` = dy * y * (1 - y)).
-   * @throws {RangeError} dy has another length than input.
-   * @example `const dx = await act.backward(ACTIVATIONS.sigmoid, y, dy);`
-   */
-  backward(activation: ElementwiseActivation, input: NumericInput, dy: NumericInput, options?: ElementwiseOptions): Promise<Float32Array>;
-  /**
-   * `[f(x), f'(x)]` from one pass over x (one GPU dispatch).
-   * @example `const [y, dydx] = await act.sigmoidWithDerivative(x);`
-   */
-  forwardWithDerivative(
-    activation: ElementwiseActivation,
-    x: NumericInput,
-    options?: ElementwiseOptions,
-  ): Promise<[Float32Array, Float32Array]>;
+  softmaxBackward<X extends ArrayInput, O extends ArrayOptions<RowOptions> = ArrayOptions<RowOptions>>(
+    y: X,
+    dy: ArrayInput,
+    options?: O,
+  ): Promise<ArrayResult<X, NoInfer<O>>>;
+  // forward, derivative, backward and forwardWithDerivative come from ArrayElementwiseOperations: f(x)
+  // for any elementwise activation (a built-in, or one from defineActivation()), f'(x) (from y with
+  // `{ from: 'output' }`), dy * f'(x), and [f(x), f'(x)] from one pass; the named methods call them.
   /**
    * Listen for `'backendchange'` (a `CustomEvent<BackendChange>`): the device was lost and the engine
    * moved to the CPU, or a replacement device was granted.
@@ -162,16 +187,20 @@ export interface Activations
    * the ops of `act.resident`. Release it with `t.destroy()`.
    * @example `const t = act.upload(x); const y = act.resident.sigmoid(t); console.log(await y.read());`
    */
-  upload(x: NumericInput): Tensor;
+  upload(x: Float16ArrayType, options?: UploadOptions): Tensor<'float16'>;
+  upload(x: Uint16Array, options: { dtype: 'float16' }): Tensor<'float16'>;
+  upload(x: NumericInput, options?: UploadOptions): Tensor<'float32'>;
   /**
    * A tensor over a caller's GPUBuffer (or a range of it), without a copy, for the ops of
    * `act.resident`: as an input, or as `{ out }` to write into. The buffer stays the caller's: the
    * engine never destroys, pools or resizes it. It must be of the engine's device and have
    * the `STORAGE` usage flag (and `COPY_SRC` for `read()`).
    * @param options - `byteOffset` (default 0; a multiple of the device's
-   * `minStorageBufferOffsetAlignment`) and `length` in floats (default: the rest of the buffer).
+   * `minStorageBufferOffsetAlignment`), `length` in values (default: the rest of the buffer), and
+   * `dtype` (`'float32'`, default, or `'float16'`).
    * @throws {TypeError} not a GPUBuffer, no STORAGE usage, a mapped buffer, a CPU engine.
-   * @throws {RangeError} a misaligned offset, a range outside the buffer.
+   * @throws {RangeError} a misaligned offset, a range outside the buffer, an unknown dtype, a float16
+   * range whose last half would end a buffer whose size is not a multiple of 4 (naming `length`).
    * A buffer of another device makes the tensor's ops and `read()` reject with a TypeError naming `buffer`.
    * @example
    * ```ts
@@ -180,6 +209,8 @@ export interface Activations
    * device.queue.submit([myNextPass(y.buffer)]); // taking y.buffer submitted the sigmoid first
    * ```
    */
+  wrap(buffer: GPUBuffer, options: WrapOptions & { dtype: 'float16' }): Tensor<'float16'>;
+  wrap(buffer: GPUBuffer, options?: WrapOptions & { dtype?: 'float32' }): Tensor<'float32'>;
   wrap(buffer: GPUBuffer, options?: WrapOptions): Tensor;
   /**
    * The engine's ops on tensors, without a round trip: each returns a Tensor at once; on WebGPU the
@@ -212,6 +243,9 @@ function opKey(activation: ElementwiseActivation, kernel: string): string {
   return key;
 }
 
+// The options of the array methods besides the op's own.
+const STORAGE_KEYS = ['dtype', 'out'] as const;
+
 // The engine's methods other than the named ones, bound to each engine like those.
 const GENERIC_METHODS = [
   'forward',
@@ -224,13 +258,11 @@ const GENERIC_METHODS = [
   'upload',
 ];
 
+// Not `implements Activations`: the interface types each method by its arguments (ArrayResult), which the
+// class's one implementation per method cannot state; createActivations hands it out as Activations.
 // The named methods (sigmoid, sigmoidDerivative, ...) are added to the prototype from the activation
-// table by addNamedMethods below; this declaration gives them their types.
-// biome-ignore lint/correctness/noUnusedVariables: it is used, by merging into the class below.
-interface Engine extends NamedElementwiseMethods<Promise<Float32Array>, Promise<[Float32Array, Float32Array]>> {}
-
-// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: see the interface above; the members exist on the prototype.
-class Engine extends EventTarget implements Activations {
+// table by addNamedMethods below.
+class Engine extends EventTarget {
   backend: 'webgpu' | 'cpu';
   reason: string;
   private gpu: GpuBackend | undefined;
@@ -314,8 +346,16 @@ class Engine extends EventTarget implements Activations {
     }
   }
 
-  upload(x: NumericInput): Tensor {
-    const input = toFloat32Array(x, 'x');
+  upload(x: unknown, options?: UploadOptions): Tensor {
+    const given = checkOptionsObject(options);
+    checkKnownKeys(given, ['dtype']);
+    const dtype = checkDtype(given.dtype);
+    const input: Storage =
+      dtypeOfArgument(x, dtype, 'x') === 'float16'
+        ? x instanceof Uint16Array
+          ? x
+          : float16Bits(x as Uint16Array)
+        : toFloat32Array(x, 'x');
     this.checkAlive('upload');
     const queue = this.residentQueue();
     return queue ? new Tensor(this, { queue, data: queue.upload(input) }) : new Tensor(this, input.slice());
@@ -333,11 +373,14 @@ class Engine extends EventTarget implements Activations {
       throw new ArgumentTypeError('buffer', `expected a GPUBuffer, got ${describe(buffer)}`);
     }
     const given = checkOptionsObject(options);
+    checkKnownKeys(given, ['byteOffset', 'length', 'dtype']);
+    const dtype = checkDtype(given.dtype) ?? 'float32';
+    const bytesPerElement = elementBytes(dtype);
     const byteOffset = given.byteOffset ?? 0;
     if (typeof byteOffset !== 'number')
       throw new ArgumentTypeError('options.byteOffset', `expected a number of bytes, got ${describe(byteOffset)}`);
     if (given.length !== undefined && typeof given.length !== 'number') {
-      throw new ArgumentTypeError('options.length', `expected a number of float32 values, got ${describe(given.length)}`);
+      throw new ArgumentTypeError('options.length', `expected a number of ${dtype} values, got ${describe(given.length)}`);
     }
     this.checkAlive('wrap');
     const queue = this.residentQueue();
@@ -358,17 +401,25 @@ class Engine extends EventTarget implements Activations {
     }
     if (byteOffset > buffer.size)
       throw new ArgumentRangeError('options.byteOffset', `${byteOffset} is past the end of the buffer (${buffer.size} bytes)`);
-    const length = given.length ?? Math.floor((buffer.size - byteOffset) / 4);
+    const length = given.length ?? Math.floor((buffer.size - byteOffset) / bytesPerElement);
     if (!Number.isSafeInteger(length) || length < 0) {
       throw new ArgumentRangeError('options.length', `expected a non-negative integer, got ${length}`);
     }
-    if (byteOffset + length * 4 > buffer.size) {
+    const end = byteOffset + length * bytesPerElement;
+    if (end > buffer.size) {
       throw new ArgumentRangeError(
         'options.length',
-        `${length} floats from byte ${byteOffset} end at byte ${byteOffset + length * 4}, past the end of the buffer (${buffer.size} bytes)`,
+        `${length} ${dtype === 'float16' ? 'halves' : 'floats'} from byte ${byteOffset} end at byte ${end}, past the end of the buffer (${buffer.size} bytes)`,
       );
     }
-    return new Tensor(this, { queue, data: queue.wrap({ buffer, byteOffset, length }) });
+    // WebGPU binds and copies whole 4-byte words: a last half that ends the buffer has no word of its own.
+    if (end % 4 !== 0 && end + 2 > buffer.size) {
+      throw new ArgumentRangeError(
+        'options.length',
+        `${length} float16 values from byte ${byteOffset} end at byte ${end}, in the middle of a 32-bit word that the buffer (${buffer.size} bytes, not a multiple of 4) does not hold whole; WebGPU binds and copies whole words: give the buffer a size that is a multiple of 4`,
+      );
+    }
+    return new Tensor(this, { queue, data: queue.wrap({ buffer, byteOffset, length, dtype }) });
   }
 
   /** The resident queue of the current device, made on first use; undefined on the CPU. */
@@ -392,69 +443,80 @@ class Engine extends EventTarget implements Activations {
     return this.gpu ? this.minElements : Number.POSITIVE_INFINITY;
   }
 
-  async forward(activation: ElementwiseActivation, x: NumericInput, options?: ElementwiseOptions): Promise<Float32Array> {
-    const call = resolveCall(activation, options, 'forward');
-    const input = toFloat32Array(x, call.input);
+  async forward(activation: ElementwiseActivation, x: unknown, options?: unknown): Promise<FloatArray> {
+    const { call, args } = this.resolve(activation, options, 'forward', [[x, null]]);
     this.checkAlive(call.label);
-    return this.elementwise(call.activation, 'forward', input, undefined, call.alpha);
+    return this.elementwise(call.activation, call.kernel, args, call.alpha);
   }
 
-  async derivative(activation: ElementwiseActivation, x: NumericInput, options?: ElementwiseOptions): Promise<Float32Array> {
-    const call = resolveCall(activation, options, 'derivative');
-    const input = toFloat32Array(x, call.input);
+  async derivative(activation: ElementwiseActivation, x: unknown, options?: unknown): Promise<FloatArray> {
+    const { call, args } = this.resolve(activation, options, 'derivative', [[x, null]]);
     this.checkAlive(call.label);
-    return this.elementwise(call.activation, call.kernel, input, undefined, call.alpha);
+    return this.elementwise(call.activation, call.kernel, args, call.alpha);
   }
 
-  async backward(
-    activation: ElementwiseActivation,
-    a: NumericInput,
-    dy: NumericInput,
-    options?: ElementwiseOptions,
-  ): Promise<Float32Array> {
-    const call = resolveCall(activation, options, 'backward');
-    const input = toFloat32Array(a, call.input);
-    const gradient = toFloat32Array(dy, 'dy');
+  async backward(activation: ElementwiseActivation, a: unknown, dy: unknown, options?: unknown): Promise<FloatArray> {
+    const { call, args } = this.resolve(activation, options, 'backward', [
+      [a, null],
+      [dy, 'dy'],
+    ]);
+    const [input, gradient] = args.inputs as [Storage, Storage];
     checkSameLength(gradient, 'dy', input.length, call.input);
     this.checkAlive(call.label);
-    return this.elementwise(call.activation, call.kernel, input, gradient, call.alpha);
+    return this.elementwise(call.activation, call.kernel, args, call.alpha);
   }
 
-  async forwardWithDerivative(
-    activation: ElementwiseActivation,
-    x: NumericInput,
-    options?: ElementwiseOptions,
-  ): Promise<[Float32Array, Float32Array]> {
-    const call = resolveCall(activation, options, 'forwardWithDerivative');
-    const input = toFloat32Array(x, call.input);
+  async forwardWithDerivative(activation: ElementwiseActivation, x: unknown, options?: unknown): Promise<[FloatArray, FloatArray]> {
+    const { call, args } = this.resolve(activation, options, 'forwardWithDerivative', [[x, null]]);
+    if (args.out) throw new ArgumentTypeError('options.out', 'the WithDerivative methods return two new arrays and take no out');
+    const input = args.inputs[0] as Storage;
     this.checkAlive(call.label);
-    return this.onBackend(
+    const [values, derivatives] = await this.onBackend(
       input.length,
       opKey(call.activation, 'forward_and_derivative'),
       'elementwise',
       (gpu) => gpu.forwardAndDerivative(call.activation, input, call.alpha),
       () => {
-        const values = new Float32Array(input.length);
-        const derivatives = new Float32Array(input.length);
-        runForwardAndDerivativeCpu(call.activation, input, call.alpha, values, derivatives);
-        return [values, derivatives];
+        const values = allocate(args.dtype, input.length);
+        const derivatives = allocate(args.dtype, input.length);
+        runForwardAndDerivativeStorage(call.activation, input, call.alpha, values, derivatives);
+        return [values, derivatives] as [Storage, Storage];
       },
+    );
+    return [toForm(values, args.form) as FloatArray, toForm(derivatives, args.form) as FloatArray];
+  }
+
+  async softmax(x: unknown, options?: unknown): Promise<FloatArray> {
+    return this.rows('softmax', [[x, 'x']], options);
+  }
+
+  async logSoftmax(x: unknown, options?: unknown): Promise<FloatArray> {
+    return this.rows('log_softmax', [[x, 'x']], options);
+  }
+
+  async softmaxBackward(y: unknown, dy: unknown, options?: unknown): Promise<FloatArray> {
+    return this.rows(
+      'softmax_backward',
+      [
+        [y, 'y'],
+        [dy, 'dy'],
+      ],
+      options,
     );
   }
 
-  async softmax(x: NumericInput, options?: RowOptions): Promise<Float32Array> {
-    return this.rows('softmax', [toFloat32Array(x, 'x')], options);
-  }
-
-  async logSoftmax(x: NumericInput, options?: RowOptions): Promise<Float32Array> {
-    return this.rows('log_softmax', [toFloat32Array(x, 'x')], options);
-  }
-
-  async softmaxBackward(y: NumericInput, dy: NumericInput, options?: RowOptions): Promise<Float32Array> {
-    const output = toFloat32Array(y, 'y');
-    const gradient = toFloat32Array(dy, 'dy');
-    checkSameLength(gradient, 'dy', output.length, 'y');
-    return this.rows('softmax_backward', [output, gradient], options);
+  // Validates an elementwise call: its options (the op's, dtype and out) and its data arguments.
+  private resolve<Operation extends ElementwiseOperation>(
+    activation: ElementwiseActivation,
+    options: unknown,
+    operation: Operation,
+    values: readonly (readonly [unknown, string | null])[],
+  ): { call: ResolvedCall<KernelOf[Operation]>; args: ResolvedArguments } {
+    const call = resolveCall(activation, options, operation, STORAGE_KEYS);
+    const given = checkOptionsObject(options);
+    // The data argument (null above) is named as the call reads it: x, or y from the output.
+    const named = values.map(([value, name]) => [value, name ?? call.input] as const);
+    return { call, args: resolveArguments(named, given.out, given.dtype, 'options.out') };
   }
 
   stats(): PoolStats {
@@ -469,34 +531,39 @@ class Engine extends EventTarget implements Activations {
     gpu?.destroy(this.recover !== undefined);
   }
 
-  // A row op on validated inputs (x, or y and dy), on the GPU or the CPU.
-  private rows(kernel: RowKernel, inputs: Float32Array[], options: RowOptions | undefined): Promise<Float32Array> {
-    const [first, second] = inputs as [Float32Array, Float32Array | undefined];
-    const { rows, cols } = resolveShape(options, first.length);
+  // A row op on its data arguments (x, or y and dy), on the GPU or the CPU.
+  private async rows(kernel: RowKernel, values: readonly (readonly [unknown, string])[], options: unknown): Promise<FloatArray> {
+    const given = checkOptionsObject(options);
+    const args = resolveArguments(values, given.out, given.dtype, 'options.out');
+    const [first, second] = args.inputs as [Storage, Storage | undefined];
+    if (second) checkSameLength(second, 'dy', first.length, 'y');
+    const { rows, cols } = resolveShape(options, first.length, 'options', STORAGE_KEYS);
     this.checkAlive(kernel);
-    return this.onBackend(
+    const output = await this.onBackend(
       first.length,
       kernel,
       'rows',
-      (gpu) => gpu.rows(kernel, inputs, { rows, cols }),
-      () => runRowsCpu(kernel, first, second, rows, cols, new Float32Array(first.length)),
+      (gpu) => gpu.rows(kernel, args.inputs, { rows, cols }, args.out),
+      () => runRowsStorage(kernel, first, second, rows, cols, args.out ?? allocate(args.dtype, first.length)),
     );
+    return (args.outValue ?? toForm(output, args.form)) as FloatArray;
   }
 
-  private elementwise(
+  private async elementwise(
     activation: ElementwiseActivation,
     kernel: ElementwiseKernel,
-    x: Float32Array,
-    dy: Float32Array | undefined,
+    args: ResolvedArguments,
     alpha: number,
-  ): Promise<Float32Array> {
-    return this.onBackend(
+  ): Promise<FloatArray> {
+    const [x, dy] = args.inputs as [Storage, Storage | undefined];
+    const output = await this.onBackend(
       x.length,
       opKey(activation, kernel),
       'elementwise',
-      (gpu) => gpu.elementwise(activation, kernel, x, dy, alpha),
-      () => runElementwiseCpu(activation, kernel, x, dy, alpha, new Float32Array(x.length)),
+      (gpu) => gpu.elementwise(activation, kernel, x, dy, alpha, args.out),
+      () => runElementwiseStorage(activation, kernel, x, dy, alpha, args.out ?? allocate(args.dtype, x.length)),
     );
+    return (args.outValue ?? toForm(output, args.form)) as FloatArray;
   }
 
   // Runs on the GPU when the engine has one and the array is large enough (under a calibrated auto:
@@ -564,7 +631,11 @@ class Engine extends EventTarget implements Activations {
   }
 }
 
-addNamedMethods(Engine.prototype);
+addNamedMethods(Engine.prototype as unknown as Parameters<typeof addNamedMethods>[0]);
+
+function asActivations(engine: Engine): Activations {
+  return engine as unknown as Activations;
+}
 
 /**
  * Creates an engine. With `backend: 'auto'` (default) it uses WebGPU when `navigator.gpu` (in Node: the
@@ -587,7 +658,7 @@ export async function createActivations(options?: CreateActivationsOptions): Pro
   const given = resolveEngineOptions(options);
   const backend = given.backend;
   const minGpuElements = backend === 'webgpu' ? 0 : (given.minGpuElements ?? DEFAULT_MIN_GPU_ELEMENTS);
-  if (backend === 'cpu') return new Engine(undefined, 'the CPU backend was requested', minGpuElements, undefined);
+  if (backend === 'cpu') return asActivations(new Engine(undefined, 'the CPU backend was requested', minGpuElements, undefined));
 
   const backendOptions = {
     maxChunkBytes: given.maxChunkBytes,
@@ -602,7 +673,7 @@ export async function createActivations(options?: CreateActivationsOptions): Pro
   const start = async (gpu: GpuBackend, description: string, recover: (() => Promise<GpuBackend | string>) | undefined) => {
     const engine = new Engine(gpu, calibrated ? description : `${description}${auto}`, minGpuElements, recover);
     if (calibrated) await engine.calibrate();
-    return engine;
+    return asActivations(engine);
   };
   if (given.device) {
     // A caller's device is the caller's: after its loss the engine runs on the CPU and asks for none.
@@ -619,7 +690,7 @@ export async function createActivations(options?: CreateActivationsOptions): Pro
   const first = await request();
   if (typeof first === 'string') {
     if (backend === 'webgpu') throw new WebGPUError(`backend 'webgpu' was requested but ${first}`);
-    return new Engine(undefined, `${first}; running on the CPU`, minGpuElements, undefined);
+    return asActivations(new Engine(undefined, `${first}; running on the CPU`, minGpuElements, undefined));
   }
   return start(first, grantedReason, request);
 }

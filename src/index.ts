@@ -15,20 +15,30 @@ export type { CpuImplementation } from './cpu/wasm/module.ts';
 // geluWithDerivative, ...) destructured from one object built from the activation table;
 // tests/node/exports.test.ts checks that every table entry has its four exports.
 export * from './default-engine.ts';
+export { DTYPES, type Dtype, type Float16ArrayType, type FloatArray } from './dtype.ts';
 export {
   type Activations,
   type ActivationsEventMap,
+  type ArrayOptions,
   type BackendChange,
   createActivations,
   DEFAULT_MIN_GPU_ELEMENTS,
   describeAdapter,
+  type UploadOptions,
   type WrapOptions,
 } from './engine.ts';
 export type { BackendChoice, CreateActivationsOptions } from './engine-options.ts';
 export { ArgumentRangeError, ArgumentTypeError, EngineDestroyedError, WebGPUError } from './errors.ts';
 export type { PoolStats } from './gpu/buffer-pool.ts';
 export type { Calibration } from './gpu/calibrate.ts';
-export type { NamedElementwiseMethods } from './ops/calls.ts';
+export type {
+  ArrayElementwiseOperations,
+  ArrayInput,
+  ArrayResult,
+  NamedArrayMethods,
+  NamedElementwiseMethods,
+  StorageOptions,
+} from './ops/calls.ts';
 export {
   ACTIVATIONS,
   type ActivationName,
@@ -36,7 +46,15 @@ export {
   type ElementwiseActivation,
   type ElementwiseOptions,
 } from './ops/elementwise.ts';
-export type { ResidentElementwiseOptions, ResidentOperations, ResidentRowOptions } from './resident-ops.ts';
-export { Tensor } from './tensor.ts';
+export type {
+  NamedResidentMethods,
+  ResidentElementwiseOperations,
+  ResidentElementwiseOptions,
+  ResidentOperations,
+  ResidentPairResult,
+  ResidentResult,
+  ResidentRowOptions,
+} from './resident-ops.ts';
+export { Tensor, type TensorValues } from './tensor.ts';
 export type { NumericInput, RowOptions, Shape } from './validate.ts';
 export { type WgslFunctionName, type WgslFunctionsOptions, wgslFunctions } from './wgsl-functions.ts';

@@ -1,10 +1,10 @@
-import { runElementwiseCpu, runForwardAndDerivativeCpu } from './cpu/elementwise.ts';
-import { runRowsCpu } from './cpu/softmax.ts';
+import { runElementwiseStorage, runForwardAndDerivativeStorage, runRowsStorage } from './cpu/storage.ts';
+import { allocate, type Storage } from './dtype.ts';
 import { ArgumentRangeError, ArgumentTypeError } from './errors.ts';
-import type { BufferView } from './gpu/executor.ts';
+import { type BufferView, viewBytes } from './gpu/executor.ts';
 import type { RecordTarget, ResidentQueue, TensorData } from './gpu/resident.ts';
-import { addNamedMethods, type ElementwiseOperations, type NamedElementwiseMethods, resolveCall } from './ops/calls.ts';
-import type { ElementwiseActivation, ElementwiseOptions } from './ops/elementwise.ts';
+import { addNamedMethods, type ElementwiseOperations, resolveCall } from './ops/calls.ts';
+import type { ActivationName, ElementwiseActivation, ElementwiseOptions } from './ops/elementwise.ts';
 import type { ElementwiseKernel, RowKernel } from './ops/kernels.ts';
 import { Tensor, type TensorOwner } from './tensor.ts';
 import { checkOptionsObject, describe, type RowOptions, resolveShape } from './validate.ts';
@@ -14,6 +14,7 @@ export interface ResidentElementwiseOptions extends ElementwiseOptions {
   /**
    * Write the result into this tensor (one of the engine's, or a caller's buffer through `act.wrap`)
    * instead of a new one; it is returned. It may be the input itself (in place), never a part of it.
+   * It may be of the other dtype than the inputs: the write converts (rounding once to float16).
    * For `xxxWithDerivative`, a pair `[values, derivatives]`.
    */
   out?: Tensor | readonly [Tensor, Tensor];
@@ -24,20 +25,90 @@ export interface ResidentRowOptions extends RowOptions {
   out?: Tensor;
 }
 
+/** The tensor an op returns: `out` where given, else a new tensor of the input's dtype. */
+export type ResidentResult<T, O> = [O] extends [{ out: infer U }] ? (U extends Tensor ? U : T) : T;
+
+/** The pair `xxxWithDerivative` returns: `out` where given, else two new tensors of the input's dtype. */
+export type ResidentPairResult<T, O> = [O] extends [{ out: infer U }]
+  ? U extends readonly [Tensor, Tensor]
+    ? [U[0], U[1]]
+    : [T, T]
+  : [T, T];
+
+/** The generic elementwise ops on tensors, typed by their input and `out`. */
+export interface ResidentElementwiseOperations {
+  forward<T extends Tensor, O extends ResidentElementwiseOptions = ResidentElementwiseOptions>(
+    activation: ElementwiseActivation,
+    x: T,
+    options?: O,
+  ): ResidentResult<T, NoInfer<O>>;
+  derivative<T extends Tensor, O extends ResidentElementwiseOptions = ResidentElementwiseOptions>(
+    activation: ElementwiseActivation,
+    x: T,
+    options?: O,
+  ): ResidentResult<T, NoInfer<O>>;
+  backward<T extends Tensor, O extends ResidentElementwiseOptions = ResidentElementwiseOptions>(
+    activation: ElementwiseActivation,
+    input: T,
+    dy: Tensor,
+    options?: O,
+  ): ResidentResult<T, NoInfer<O>>;
+  forwardWithDerivative<T extends Tensor, O extends ResidentElementwiseOptions = ResidentElementwiseOptions>(
+    activation: ElementwiseActivation,
+    x: T,
+    options?: O,
+  ): ResidentPairResult<T, NoInfer<O>>;
+}
+
+/** The named ops of every built-in activation on tensors (`sigmoid`, `sigmoidDerivative`, `sigmoidBackward`, `sigmoidWithDerivative`, ...). */
+export type NamedResidentMethods = {
+  /** f(x), elementwise. @example `const y = act.resident.relu(x);` */
+  [K in ActivationName]: <T extends Tensor, O extends ResidentElementwiseOptions = ResidentElementwiseOptions>(
+    x: T,
+    options?: O,
+  ) => ResidentResult<T, NoInfer<O>>;
+} & {
+  /** f'(x) from x, or from y = f(x) with `{ from: 'output' }`. */
+  [K in ActivationName as `${K}Derivative`]: <T extends Tensor, O extends ResidentElementwiseOptions = ResidentElementwiseOptions>(
+    x: T,
+    options?: O,
+  ) => ResidentResult<T, NoInfer<O>>;
+} & {
+  /** dy * f'(x); the first argument is x (y for sigmoid, or with `{ from: 'output' }`). */
+  [K in ActivationName as `${K}Backward`]: <T extends Tensor, O extends ResidentElementwiseOptions = ResidentElementwiseOptions>(
+    input: T,
+    dy: Tensor,
+    options?: O,
+  ) => ResidentResult<T, NoInfer<O>>;
+} & {
+  /** `[f(x), f'(x)]` from one pass. */
+  [K in ActivationName as `${K}WithDerivative`]: <T extends Tensor, O extends ResidentElementwiseOptions = ResidentElementwiseOptions>(
+    x: T,
+    options?: O,
+  ) => ResidentPairResult<T, NoInfer<O>>;
+};
+
 /**
  * The ops of an engine on tensors (`act.resident`): the same names as the engine's, synchronous, taking
  * and returning {@link Tensor}s. On WebGPU each op records its dispatches and is submitted at the end
  * of the current task (or when a result is read, or its `buffer` taken); nothing comes back until
  * `read()`. `with(encoder)` records the same ops into a caller's command encoder instead.
  */
-export type ResidentOperations = ElementwiseOperations<Tensor, [Tensor, Tensor], ResidentElementwiseOptions, Tensor> &
-  NamedElementwiseMethods<Tensor, [Tensor, Tensor], ResidentElementwiseOptions, Tensor> & {
-    /** Row-wise softmax of a tensor. @throws {RangeError} on WebGPU, one row too long for a storage binding (the array API splits it). */
-    softmax(x: Tensor, options?: ResidentRowOptions): Tensor;
+export type ResidentOperations = ResidentElementwiseOperations &
+  NamedResidentMethods & {
+    /**
+     * Row-wise softmax of a tensor (float16 tensors widened exactly, maxima and sums in float32).
+     * @throws {RangeError} on WebGPU, one row too long for a storage binding (the array API splits it).
+     */
+    softmax<T extends Tensor, O extends ResidentRowOptions = ResidentRowOptions>(x: T, options?: O): ResidentResult<T, NoInfer<O>>;
     /** Row-wise log-softmax of a tensor. */
-    logSoftmax(x: Tensor, options?: ResidentRowOptions): Tensor;
+    logSoftmax<T extends Tensor, O extends ResidentRowOptions = ResidentRowOptions>(x: T, options?: O): ResidentResult<T, NoInfer<O>>;
     /** y * (dy - sum(dy * y)) per row, on tensors. */
-    softmaxBackward(y: Tensor, dy: Tensor, options?: ResidentRowOptions): Tensor;
+    softmaxBackward<T extends Tensor, O extends ResidentRowOptions = ResidentRowOptions>(
+      y: T,
+      dy: Tensor,
+      options?: O,
+    ): ResidentResult<T, NoInfer<O>>;
     /**
      * The same ops, recorded into `encoder`, a GPUCommandEncoder of the engine's device that the caller
      * owns and submits: nothing runs before the caller's `queue.submit([encoder.finish()])`, and the
@@ -98,7 +169,7 @@ export function createResidentOperations(owner: TensorHost, target: RecordTarget
     }
     return storage.data;
   };
-  const cpuData = (tensor: Tensor, argument: string): Float32Array => {
+  const cpuData = (tensor: Tensor, argument: string): Storage => {
     const storage = tensor.storage(argument, owner);
     if (storage.kind !== 'cpu')
       throw new ArgumentTypeError(argument, "this tensor's WebGPU device is gone (the engine runs on the CPU now)");
@@ -107,6 +178,12 @@ export function createResidentOperations(owner: TensorHost, target: RecordTarget
   const sameLength = (a: Tensor, b: Tensor, names: [string, string]) => {
     if (a.length !== b.length)
       throw new ArgumentRangeError(names[1], `has length ${b.length}, expected ${a.length} (the length of ${names[0]})`);
+    if (a.dtype !== b.dtype) {
+      throw new ArgumentTypeError(
+        names[1],
+        `is a ${b.dtype} tensor but ${names[0]} is ${a.dtype}; the inputs of one op share a dtype (out may differ)`,
+      );
+    }
   };
   // Splits `out` from the options the array API also takes.
   const splitOut = (options: unknown): { out: unknown; rest: Record<string, unknown> } => {
@@ -150,11 +227,12 @@ export function createResidentOperations(owner: TensorHost, target: RecordTarget
   ): Tensor => {
     const length = (inputs[0] as Tensor).length;
     const out = outOption === undefined ? undefined : outTensor(outOption, 'options.out', length, names[0] as string);
+    const dtype = (inputs[0] as Tensor).dtype;
     owner.checkAlive(`${activation.name}.${kernel}`);
     const queue = queueOrThrow();
     if (queue) {
       const data = inputs.map((t, i) => gpuData(t, names[i] as string, queue));
-      const outData = out ? gpuData(out, 'options.out', queue) : queue.allocate(length, 'x');
+      const outData = out ? gpuData(out, 'options.out', queue) : queue.allocate(length, 'x', dtype);
       checkOverlaps(
         [[outData, 'options.out']],
         data.map((d, i): [TensorData, string] => [d, names[i] as string]),
@@ -169,9 +247,9 @@ export function createResidentOperations(owner: TensorHost, target: RecordTarget
       );
       return out ?? new Tensor(owner, { queue, data: outData });
     }
-    const [x, dy] = inputs.map((t, i) => cpuData(t, names[i] as string)) as [Float32Array, Float32Array | undefined];
-    const result = out ? cpuData(out, 'options.out') : new Float32Array(length);
-    runElementwiseCpu(activation, kernel, x, dy, alpha, result);
+    const [x, dy] = inputs.map((t, i) => cpuData(t, names[i] as string)) as [Storage, Storage | undefined];
+    const result = out ? cpuData(out, 'options.out') : allocate(dtype, length);
+    runElementwiseStorage(activation, kernel, x, dy, alpha, result);
     return out ?? new Tensor(owner, result);
   };
 
@@ -184,8 +262,9 @@ export function createResidentOperations(owner: TensorHost, target: RecordTarget
     const queue = queueOrThrow();
     if (queue) {
       const data = inputs.map((t, i) => gpuData(t, names[i] as string, queue));
-      queue.executor.rowsPerSlice(kernel, shape);
-      const outData = out ? gpuData(out, 'options.out', queue) : queue.allocate(first.length, 'x');
+      const outData = out ? gpuData(out, 'options.out', queue) : queue.allocate(first.length, 'x', first.dtype);
+      // Checked now, not when the op is recorded: float16 storage slices at 128-element alignment.
+      queue.executor.rowsPerSlice(kernel, shape, [first, out ?? first].some((t) => t.dtype === 'float16') ? 128 : 64);
       checkOverlaps(
         [[outData, 'options.out']],
         data.map((d, i): [TensorData, string] => [d, names[i] as string]),
@@ -200,10 +279,10 @@ export function createResidentOperations(owner: TensorHost, target: RecordTarget
       );
       return out ?? new Tensor(owner, { queue, data: outData });
     }
-    const [x, dy] = inputs.map((t, i) => cpuData(t, names[i] as string)) as [Float32Array, Float32Array | undefined];
-    const result = out ? cpuData(out, 'options.out') : new Float32Array(first.length);
-    // The CPU row loops read a row before writing it: in place is safe.
-    runRowsCpu(kernel, x, dy, shape.rows, shape.cols, result);
+    const [x, dy] = inputs.map((t, i) => cpuData(t, names[i] as string)) as [Storage, Storage | undefined];
+    const result = out ? cpuData(out, 'options.out') : allocate(first.dtype, first.length);
+    // The CPU row loops read a row before writing it (float16 inputs are widened first): in place is safe.
+    runRowsStorage(kernel, x, dy, shape.rows, shape.cols, result);
     return out ?? new Tensor(owner, result);
   };
 
@@ -243,7 +322,7 @@ export function createResidentOperations(owner: TensorHost, target: RecordTarget
         const data = gpuData(input, 'x', queue);
         const outData = outs
           ? [gpuData(outs[0], 'options.out[0]', queue), gpuData(outs[1], 'options.out[1]', queue)]
-          : [queue.allocate(input.length, 'x'), queue.allocate(input.length, 'x')];
+          : [queue.allocate(input.length, 'x', input.dtype), queue.allocate(input.length, 'x', input.dtype)];
         checkOverlaps(
           [
             [outData[0] as TensorData, 'options.out[0]'],
@@ -272,12 +351,12 @@ export function createResidentOperations(owner: TensorHost, target: RecordTarget
         );
       }
       const source = cpuData(input, 'x');
-      const values = outs ? cpuData(outs[0], 'options.out[0]') : new Float32Array(input.length);
-      const derivatives = outs ? cpuData(outs[1], 'options.out[1]') : new Float32Array(input.length);
+      const values = outs ? cpuData(outs[0], 'options.out[0]') : allocate(input.dtype, input.length);
+      const derivatives = outs ? cpuData(outs[1], 'options.out[1]') : allocate(input.dtype, input.length);
       if (values === derivatives)
         throw new ArgumentRangeError('options.out[1]', 'is options.out[0]; values and derivatives need two tensors');
       // The two loops read x one after the other: an output that is x must not be written before both ran.
-      runForwardAndDerivativeCpu(
+      runForwardAndDerivativeStorage(
         call.activation,
         values === source || derivatives === source ? source.slice() : source,
         call.alpha,
@@ -322,20 +401,23 @@ function views(data: readonly TensorData[]): BufferView[] {
   return data.map((d) => d.view);
 }
 
+// By bytes: a float16 range's last half shares its word with what follows, but not its bytes.
 function overlaps(a: BufferView, b: BufferView): boolean {
   return (
     a.buffer === b.buffer &&
     a.length > 0 &&
     b.length > 0 &&
-    a.byteOffset < b.byteOffset + b.length * 4 &&
-    b.byteOffset < a.byteOffset + a.length * 4
+    a.byteOffset < b.byteOffset + viewBytes(b) &&
+    b.byteOffset < a.byteOffset + viewBytes(a)
   );
 }
 
 function sameView(a: BufferView, b: BufferView): boolean {
-  return a.buffer === b.buffer && a.byteOffset === b.byteOffset && a.length === b.length;
+  return (
+    a.buffer === b.buffer && a.byteOffset === b.byteOffset && a.length === b.length && (a.dtype ?? 'float32') === (b.dtype ?? 'float32')
+  );
 }
 
 function range(view: BufferView): string {
-  return `${view.byteOffset}..${view.byteOffset + view.length * 4}`;
+  return `${view.byteOffset}..${view.byteOffset + viewBytes(view)}`;
 }

@@ -1,9 +1,39 @@
+import { type Dtype, dtypeOf, elementBytes, type Float16ArrayType, type Storage, toForm } from './dtype.ts';
 import { ArgumentTypeError, WebGPUError } from './errors.ts';
 import { BufferUsage } from './gpu/flags.ts';
 import type { ResidentQueue, TensorData } from './gpu/resident.ts';
 
 // A tensor dropped without destroy() still returns its GPU buffer to the pool when collected.
 const unreleased = new FinalizationRegistry<{ queue: ResidentQueue; data: TensorData }>(({ queue, data }) => queue.release(data));
+
+/**
+ * What `tensor.read()` gives for a dtype: a Float32Array for float32; for float16 a Float16Array where
+ * the runtime has one, else a Uint16Array of bits.
+ */
+export type TensorValues<D extends Dtype> = [D] extends ['float32']
+  ? Float32Array
+  : [D] extends ['float16']
+    ? Float16ArrayType | Uint16Array
+    : Float32Array | Float16ArrayType | Uint16Array;
+
+// A Float16Array where the runtime has one, else the bits.
+function float16ArrayOrBits(): 'float16-array' | 'float16-bits' {
+  return (globalThis as { Float16Array?: unknown }).Float16Array === undefined ? 'float16-bits' : 'float16-array';
+}
+
+function checkReadOptions(options: unknown, dtype: Dtype): boolean {
+  if (options === undefined) return false;
+  if (options === null || typeof options !== 'object') throw new ArgumentTypeError('options', 'expected { bits: true } or nothing');
+  for (const key of Object.keys(options)) {
+    if (key !== 'bits') throw new ArgumentTypeError(`options.${key}`, 'is not an option here (expected bits)');
+  }
+  const bits = (options as { bits?: unknown }).bits ?? false;
+  if (typeof bits !== 'boolean') throw new ArgumentTypeError('options.bits', `expected true or false, got ${typeof bits}`);
+  if (bits && dtype !== 'float16') {
+    throw new ArgumentTypeError('options.bits', 'this is a float32 tensor: it has no float16 bits; read() gives its Float32Array');
+  }
+  return bits;
+}
 
 /** What a tensor needs of the engine that made it. */
 export interface TensorOwner {
@@ -13,7 +43,7 @@ export interface TensorOwner {
 
 type TensorState =
   | { readonly kind: 'gpu'; readonly queue: ResidentQueue; readonly data: TensorData }
-  | { readonly kind: 'cpu'; readonly data: Float32Array }
+  | { readonly kind: 'cpu'; readonly data: Storage }
   | { readonly kind: 'destroyed' };
 
 /**
@@ -31,21 +61,25 @@ type TensorState =
  * for (const t of [x, y, dx]) t.destroy();
  * ```
  */
-export class Tensor {
-  /** Number of float32 values. */
+export class Tensor<D extends Dtype = Dtype> {
+  /** Number of values. */
   readonly length: number;
+  /** How the values are stored: `'float32'`, or `'float16'` (halves, two to a 32-bit word of the buffer). */
+  readonly dtype: D;
   private state: TensorState;
 
   /** @internal Engines make tensors; see `act.upload` and `act.wrap`. */
   constructor(
     readonly owner: TensorOwner,
-    storage: { queue: ResidentQueue; data: TensorData } | Float32Array,
+    storage: { queue: ResidentQueue; data: TensorData } | Storage,
   ) {
-    if (storage instanceof Float32Array) {
+    if (storage instanceof Float32Array || storage instanceof Uint16Array) {
       this.length = storage.length;
+      this.dtype = dtypeOf(storage) as D;
       this.state = { kind: 'cpu', data: storage };
     } else {
       this.length = storage.data.view.length;
+      this.dtype = (storage.data.view.dtype ?? 'float32') as D;
       this.state = { kind: 'gpu', queue: storage.queue, data: storage.data };
       if (storage.data.owned) unreleased.register(this, { queue: storage.queue, data: storage.data }, this);
     }
@@ -75,9 +109,9 @@ export class Tensor {
     return this.gpuState('tensor').data.view.byteOffset;
   }
 
-  /** The bytes the values take: 4 × length. */
+  /** The bytes the values take: 4 × length for float32, 2 × length for float16. */
   get byteLength(): number {
-    return this.length * 4;
+    return this.length * elementBytes(this.dtype);
   }
 
   /**
@@ -95,13 +129,26 @@ export class Tensor {
   }
 
   /**
-   * The values, copied into a new Float32Array (on the GPU: submits pending ops, one copy, one map).
-   * A tensor recorded into a caller's encoder may be read once the caller has submitted that encoder.
+   * The values, copied into a new array (on the GPU: submits pending ops, one copy, one map): a
+   * Float32Array for a float32 tensor; for a float16 tensor a Float16Array where the runtime has one
+   * and its bits in a Uint16Array where it has none, or always the bits with `{ bits: true }` (for code
+   * that must run everywhere). A tensor recorded into a caller's encoder may be read once the caller has
+   * submitted that encoder.
+   * @param options - `{ bits: true }`: a float16 tensor's bits as a Uint16Array (a float32 tensor refuses it).
    * @throws {WebGPUError} the op that produced the tensor failed, or the device was lost while reading.
    * @throws {TypeError} the tensor was destroyed, its device was lost, its buffer lacks COPY_SRC usage;
    * `EngineDestroyedError` (a TypeError) its engine was destroyed.
    */
-  async read(): Promise<Float32Array> {
+  async read(options: { bits: true }): Promise<Uint16Array>;
+  async read(options?: { bits?: false }): Promise<TensorValues<D>>;
+  async read(options?: { bits?: boolean }): Promise<TensorValues<D> | Uint16Array> {
+    const bits = checkReadOptions(options, this.dtype);
+    const values = await this.readStorage();
+    if (values instanceof Float32Array || bits) return values as TensorValues<D>;
+    return toForm(values, float16ArrayOrBits()) as TensorValues<D>;
+  }
+
+  private async readStorage(): Promise<Storage> {
     const state = this.gpuOrCpu('tensor');
     // The engine's destroy() destroyed the buffer: a copy from it would read back zeros, not an error.
     this.owner.checkAlive('tensor.read');

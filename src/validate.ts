@@ -1,3 +1,14 @@
+import {
+  checkDtype,
+  type Dtype,
+  dtypeOfArgument,
+  type FloatArray,
+  float16Bits,
+  float16Form,
+  isFloat16Array,
+  type ResolvedArguments,
+  type Storage,
+} from './dtype.ts';
 import { ArgumentRangeError, ArgumentTypeError } from './errors.ts';
 
 /** What every op accepts as data: a `Float32Array` (used as it is), or any array-like of numbers (copied to float32). */
@@ -85,6 +96,112 @@ export function toFloat32Array(value: unknown, argument: string): Float32Array {
 }
 
 /**
+ * Checks the data arguments of a call and its `out`, given the call's `dtype` option: each input as
+ * float32 values (any array of numbers) or float16 (a Float16Array, or a Uint16Array of bits with
+ * `dtype: 'float16'`); all inputs of one dtype (a mix is a TypeError naming the odd one); `out` a
+ * Float32Array, a Float16Array, or a Uint16Array of bits with `dtype: 'float16'`, of the inputs' length,
+ * not partly overlapping an input. `dtype: 'float16'` must describe some Uint16Array argument.
+ * @throws {TypeError} a bad array, a mix of dtypes, a dtype that contradicts or describes nothing.
+ * @throws {RangeError} an unknown dtype, an `out` of another length or partly over an input.
+ */
+export function resolveArguments(
+  values: readonly (readonly [unknown, string])[],
+  out: unknown,
+  dtypeOption: unknown,
+  outArgument = 'out',
+): ResolvedArguments {
+  const dtype = checkDtype(dtypeOption);
+  // 16-bit arrays by dtype (a Uint16Array is float16 bits only with dtype 'float16'); anything else is float32 values.
+  const dtypes = values.map(
+    ([value, argument]): Dtype =>
+      value instanceof Uint16Array || isFloat16Array(value) ? dtypeOfArgument(value, dtype, argument) : 'float32',
+  );
+  const first = dtypes[0] ?? 'float32';
+  dtypes.forEach((found, i) => {
+    if (found !== first) {
+      const [, argument] = values[i] as readonly [unknown, string];
+      const [, firstArgument] = values[0] as readonly [unknown, string];
+      throw new ArgumentTypeError(
+        argument,
+        `holds ${found} values but ${firstArgument} holds ${first}; the inputs of one call share a dtype (convert one, or pass both as ${first})`,
+      );
+    }
+  });
+  const describesSomething = values.some(([value]) => value instanceof Uint16Array) || out instanceof Uint16Array;
+  if (dtype === 'float16' && !describesSomething && dtypes.some((d) => d === 'float32')) {
+    const [value, argument] = values[dtypes.indexOf('float32')] as readonly [unknown, string];
+    dtypeOfArgument(value, 'float16', argument); // throws, naming it
+  }
+  const inputs = values.map(([value, argument], i) =>
+    dtypes[i] === 'float16' ? toFloat16Bits(value, argument) : toFloat32Array(value, argument),
+  );
+  const length = inputs[0]?.length ?? 0;
+  let outStorage: Storage | undefined;
+  if (out !== undefined) {
+    outStorage = checkStorageOutput(
+      out,
+      dtype,
+      length,
+      outArgument,
+      inputs.map((input, i) => [input, (values[i] as readonly [unknown, string])[1]] as const),
+    );
+  }
+  const form = first === 'float16' ? float16Form(values[0]?.[0]) : 'float32';
+  return { inputs, dtype: first, out: outStorage, outValue: out as FloatArray | undefined, form };
+}
+
+function toFloat16Bits(value: unknown, argument: string): Uint16Array {
+  const view = value as Uint16Array;
+  if (isDetached(view.buffer)) throw new ArgumentTypeError(argument, `the ${view.constructor.name} is backed by a detached ArrayBuffer`);
+  return value instanceof Uint16Array ? value : float16Bits(view);
+}
+
+/**
+ * Checks a caller's `out` of any dtype: a Float32Array, a Float16Array, or a Uint16Array of float16
+ * bits with `dtype: 'float16'`, of `length` elements, and either the very array of each input or apart from it.
+ */
+export function checkStorageOutput(
+  out: unknown,
+  dtype: Dtype | undefined,
+  length: number,
+  argument: string,
+  inputs: readonly (readonly [Storage, string])[],
+): Storage {
+  let storage: Storage;
+  if (out instanceof Float32Array) storage = out;
+  else if (isFloat16Array(out)) {
+    if (dtype === 'float32') throw new ArgumentTypeError(argument, "is a Float16Array, which options.dtype 'float32' contradicts");
+    storage = float16Bits(out);
+  } else if (out instanceof Uint16Array) {
+    if (dtype !== 'float16') {
+      throw new ArgumentTypeError(
+        argument,
+        "is a Uint16Array: pass { dtype: 'float16' } if it is to hold float16 bits (without it a Uint16Array means integers, which no activation writes)",
+      );
+    }
+    storage = out;
+  } else {
+    throw new ArgumentTypeError(
+      argument,
+      `expected a Float32Array, a Float16Array or a Uint16Array of float16 bits to write into, got ${describe(out)}`,
+    );
+  }
+  if (isDetached(storage.buffer)) throw new ArgumentTypeError(argument, 'the array is backed by a detached ArrayBuffer');
+  if (storage.length !== length) {
+    throw new ArgumentRangeError(argument, `has length ${storage.length}, expected ${length} (the input's length)`);
+  }
+  for (const [input, name] of inputs) {
+    if (partlyOverlaps(storage, input)) {
+      throw new ArgumentRangeError(
+        argument,
+        `overlaps ${name} in part (bytes ${storage.byteOffset}..${storage.byteOffset + storage.byteLength} against ${input.byteOffset}..${input.byteOffset + input.byteLength} of one buffer); pass ${name} itself for in place, or an array apart from it`,
+      );
+    }
+  }
+  return storage;
+}
+
+/**
  * Checks a caller's output array: a Float32Array of exactly `length` elements, not detached, and
  * either the very array of each input (in place) or apart from it. A partial overlap would have the
  * loops read elements they already wrote (`cpu.sigmoid(b.subarray(4, 14), b.subarray(5, 15))`).
@@ -115,15 +232,15 @@ export function checkOutput(
   return out;
 }
 
-/** Whether two arrays share some bytes of one buffer without being the same elements (same offset, same length). */
-function partlyOverlaps(a: Float32Array, b: Float32Array): boolean {
+/** Whether two arrays share some bytes of one buffer without being the same elements (same offset, same bytes). */
+function partlyOverlaps(a: Storage, b: Storage): boolean {
   if (a.buffer !== b.buffer) return false;
-  if (a.byteOffset === b.byteOffset && a.length === b.length) return false;
+  if (a.byteOffset === b.byteOffset && a.byteLength === b.byteLength) return false;
   return a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
 }
 
 /** Checks that a second data argument matches the first one's length (for example `dy` against `y`). */
-export function checkSameLength(value: Float32Array, argument: string, expected: number, expectedArgument: string): void {
+export function checkSameLength(value: Storage, argument: string, expected: number, expectedArgument: string): void {
   if (value.length !== expected) {
     throw new ArgumentRangeError(argument, `has length ${value.length}, expected ${expected} (the length of ${expectedArgument})`);
   }

@@ -1,5 +1,6 @@
 import commonWgsl from '../shaders/common.wgsl?raw';
 import { ArgumentRangeError, ArgumentTypeError } from './errors.ts';
+import { FLOAT16_WGSL } from './gpu/shaders.ts';
 import type { ElementwiseActivation } from './ops/activation.ts';
 import { ACTIVATIONS, type ActivationName } from './ops/elementwise.ts';
 import { checkOptionsObject, describe } from './validate.ts';
@@ -15,6 +16,15 @@ export type WgslFunctionName = ActivationName | 'geluTanh';
 export interface WgslFunctionsOptions {
   /** Put before every function name, helpers included (default `'act_'`), so that two libraries or two prefixes share one shader. */
   prefix?: string;
+  /**
+   * Also write the float16 storage functions (default false): `<prefix>pack_f16x2(v: vec2<f32>) -> u32`
+   * rounds two values to float16 (to nearest even, subnormals kept, overflow to ±Infinity, NaN quiet)
+   * into one word, v.x in the low half; `<prefix>unpack_f16x2(bits: u32) -> vec2<f32>` widens a word's
+   * two halves exactly. Both are u32 arithmetic: no `shader-f16`, and the same bits on every device,
+   * unlike WGSL's pack2x16float, whose rounding is the implementation's. Their four-lane forms
+   * `<prefix>pack_f16x4` / `<prefix>unpack_f16x4` (vec4<f32> <-> vec2<u32>) come with them.
+   */
+  float16?: boolean;
 }
 
 // Every built-in activation under its ACTIVATIONS name, and each approximation as the name plus the
@@ -73,7 +83,8 @@ interface WgslFunction {
  * helpers they need appear once, however many activations are asked for; every name carries the prefix.
  *
  * @param names - which activations (default: all), as `ACTIVATIONS` names them, plus `'geluTanh'`.
- * @param options - `{ prefix }`, default `'act_'`.
+ * @param options - `{ prefix, float16 }`: the prefix (default `'act_'`); `float16: true` adds the
+ * float16 storage functions `<prefix>pack_f16x2` and `<prefix>unpack_f16x2` (see {@link WgslFunctionsOptions.float16}).
  * @returns WGSL module-scope declarations (functions only: no bindings, no entry points).
  * @throws {TypeError} a name that is not an activation, a prefix that is not a WGSL identifier start.
  * @example
@@ -106,6 +117,9 @@ export function wgslFunctions(names?: readonly WgslFunctionName[], options?: Wgs
   };
   for (const fn of parseFunctions(commonWgsl)) addHelper(fn);
   for (const fn of parseFunctions(PUBLIC_HELPERS)) addHelper(fn);
+  const float16 = given.float16 ?? false;
+  if (typeof float16 !== 'boolean') throw new ArgumentTypeError('options.float16', `expected true or false, got ${describe(float16)}`);
+  if (float16) for (const fn of parseFunctions(FLOAT16_WGSL)) addHelper(fn);
   const activationFunctions: WgslFunction[] = [];
   const wrappers: string[] = [];
   for (const key of wanted) {

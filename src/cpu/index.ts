@@ -1,56 +1,76 @@
+import { allocate, type FloatArray, isFloat16Array, type ResolvedArguments, type Storage, toForm } from '../dtype.ts';
 import { ArgumentTypeError } from '../errors.ts';
-import { addNamedMethods, type ElementwiseOperations, type NamedElementwiseMethods, resolveCall } from '../ops/calls.ts';
+import {
+  type ArrayElementwiseOperations,
+  type ArrayInput,
+  type ArrayResult,
+  addNamedMethods,
+  type NamedArrayMethods,
+  resolveCall,
+  type StorageOptions,
+} from '../ops/calls.ts';
 import type { ElementwiseActivation, ElementwiseOptions } from '../ops/elementwise.ts';
 import type { RowKernel } from '../ops/kernels.ts';
-import {
-  checkOptionsObject,
-  checkOutput,
-  checkSameLength,
-  type NumericInput,
-  type RowOptions,
-  resolveShape,
-  toFloat32Array,
-} from '../validate.ts';
-import { runElementwiseCpu, runForwardAndDerivativeCpu } from './elementwise.ts';
-import { runRowsCpu } from './softmax.ts';
+import { checkOptionsObject, checkSameLength, type RowOptions, resolveArguments, resolveShape } from '../validate.ts';
+import { runElementwiseStorage, runForwardAndDerivativeStorage, runRowsStorage } from './storage.ts';
 import { type CpuImplementation, cpuImplementation } from './wasm/module.ts';
 
-/** Options of the CPU functions: the op's options plus `out`, a Float32Array of the input's length to write into (it may be the input itself, for in-place). */
-export type CpuOptions<Options> = Options & { out?: Float32Array };
+/**
+ * Options of the CPU functions: the op's options plus `dtype` (what Uint16Array arguments hold) and
+ * `out`, an array of the input's length to write into (it may be the input itself, for in-place; of
+ * the other dtype, the write converts).
+ */
+export type CpuOptions<Options> = Options & StorageOptions;
 
-/** The CPU functions accept `out` inside the options or, as `cpu.sigmoid(x, out)`, in their place. */
+/** The CPU functions accept `out` inside the options or, as `cpu.sigmoid(x, out)`, in their place (a Float32Array or Float16Array). */
 export type CpuOptionsOrOut<Options> = CpuOptions<Options> | Float32Array;
 
-// The key the CPU functions read besides the op's own options.
-const CPU_KEYS = ['out'] as const;
+// The keys the CPU functions read besides the op's own options.
+const CPU_KEYS = ['out', 'dtype'] as const;
 
-function splitOut<Options>(optionsOrOut: CpuOptionsOrOut<Options> | undefined): { options: Options | undefined; out: unknown } {
-  if (optionsOrOut instanceof Float32Array) return { options: undefined, out: optionsOrOut };
-  const options = checkOptionsObject(optionsOrOut) as CpuOptions<Options>;
-  return { options, out: options.out };
+function splitOut(optionsOrOut: unknown): { options: Record<string, unknown> | undefined; out: unknown; dtype: unknown } {
+  if (optionsOrOut instanceof Float32Array || isFloat16Array(optionsOrOut) || optionsOrOut instanceof Uint16Array) {
+    return { options: undefined, out: optionsOrOut, dtype: undefined };
+  }
+  const options = checkOptionsObject(optionsOrOut);
+  return { options, out: options.out, dtype: options.dtype };
 }
 
-// `inputs` are the arrays the loop reads: out may be one of them (in place) but not overlap one in part.
-function outputFor(out: unknown, length: number, inputs: readonly (readonly [Float32Array, string])[]): Float32Array {
-  return out === undefined ? new Float32Array(length) : checkOutput(out, length, 'out', inputs);
+// The result of a call: the caller's out, or the new storage in the inputs' form.
+function result(args: ResolvedArguments, output: Storage): FloatArray {
+  return (args.outValue ?? toForm(output, args.form)) as FloatArray;
+}
+
+function outputFor(args: ResolvedArguments, length: number): Storage {
+  return args.out ?? allocate(args.dtype, length);
 }
 
 /** The CPU path's functions; see {@link cpu}. */
-export type CpuFunctions = ElementwiseOperations<Float32Array, [Float32Array, Float32Array], CpuOptionsOrOut<ElementwiseOptions>> &
-  NamedElementwiseMethods<Float32Array, [Float32Array, Float32Array], CpuOptionsOrOut<ElementwiseOptions>> & {
+export type CpuFunctions = ArrayElementwiseOperations<CpuOptionsOrOut<ElementwiseOptions>, true> &
+  NamedArrayMethods<CpuOptionsOrOut<ElementwiseOptions>, true> & {
     /**
      * Softmax along each row of a row-major rows x cols batch (default: one row). Rows sum to 1.
      * A NaN makes its row NaN; +Infinity entries share their row equally; -Infinity entries get 0; a
-     * row of only -Infinity is NaN.
+     * row of only -Infinity is NaN. Float16 inputs are widened exactly; maxima and sums stay float32.
      * @param x - the batch, rows * cols values; never modified unless it is `out`.
-     * @param options - `{ rows, cols, out }`; either dimension may be left out when the other divides the length.
+     * @param options - `{ rows, cols, dtype, out }`; either dimension may be left out when the other divides the length.
      * @throws {TypeError} bad argument types. @throws {RangeError} a shape that does not match the length.
      */
-    softmax(x: NumericInput, options?: CpuOptionsOrOut<RowOptions>): Float32Array;
+    softmax<X extends ArrayInput, O extends CpuOptionsOrOut<RowOptions> = CpuOptionsOrOut<RowOptions>>(
+      x: X,
+      options?: O,
+    ): ArrayResult<X, NoInfer<O>>;
     /** log(softmax(x)) along each row, as x - max - log(sum(exp(x - max))); see `Activations.logSoftmax`. */
-    logSoftmax(x: NumericInput, options?: CpuOptionsOrOut<RowOptions>): Float32Array;
+    logSoftmax<X extends ArrayInput, O extends CpuOptionsOrOut<RowOptions> = CpuOptionsOrOut<RowOptions>>(
+      x: X,
+      options?: O,
+    ): ArrayResult<X, NoInfer<O>>;
     /** dx = y * (dy - sum(dy * y)) along each row; see `Activations.softmaxBackward`. */
-    softmaxBackward(y: NumericInput, dy: NumericInput, options?: CpuOptionsOrOut<RowOptions>): Float32Array;
+    softmaxBackward<X extends ArrayInput, O extends CpuOptionsOrOut<RowOptions> = CpuOptionsOrOut<RowOptions>>(
+      y: X,
+      dy: ArrayInput,
+      options?: O,
+    ): ArrayResult<X, NoInfer<O>>;
     /**
      * Which implementation these functions (and the CPU backend) run: `{ name: 'wasm-simd' }`, the
      * WebAssembly SIMD kernels, wherever WebAssembly SIMD compiles; `{ name: 'js' }`, the JavaScript
@@ -60,90 +80,77 @@ export type CpuFunctions = ElementwiseOperations<Float32Array, [Float32Array, Fl
     readonly implementation: CpuImplementation;
   };
 
-// A row op on validated inputs (x, or y and dy), with the shape and `out` from the options.
-function rows(kernel: RowKernel, inputs: Float32Array[], optionsOrOut: CpuOptionsOrOut<RowOptions> | undefined): Float32Array {
-  const { options, out } = splitOut(optionsOrOut);
-  const [first, second] = inputs as [Float32Array, Float32Array | undefined];
+// A row op on its data arguments (x, or y and dy), with the shape, dtype and `out` from the options.
+function rows(kernel: RowKernel, values: readonly (readonly [unknown, string])[], optionsOrOut: unknown): FloatArray {
+  const { options, out, dtype } = splitOut(optionsOrOut);
+  const args = resolveArguments(values, out, dtype);
+  const [first, second] = args.inputs as [Storage, Storage | undefined];
+  if (second) checkSameLength(second, 'dy', first.length, 'y');
   const shape = resolveShape(options, first.length, 'options', CPU_KEYS);
-  const names = second ? (['y', 'dy'] as const) : (['x'] as const);
-  const read = inputs.map((input, i) => [input, names[i] as string] as const);
-  return runRowsCpu(kernel, first, second, shape.rows, shape.cols, outputFor(out, first.length, read));
+  return result(args, runRowsStorage(kernel, first, second, shape.rows, shape.cols, outputFor(args, first.length)));
 }
 
 const operations = {
-  forward(activation: ElementwiseActivation, x: NumericInput, optionsOrOut?: CpuOptionsOrOut<ElementwiseOptions>): Float32Array {
-    const { options, out } = splitOut(optionsOrOut);
+  forward(activation: ElementwiseActivation, x: unknown, optionsOrOut?: unknown): FloatArray {
+    const { options, out, dtype } = splitOut(optionsOrOut);
     const call = resolveCall(activation, options, 'forward', CPU_KEYS);
-    const input = toFloat32Array(x, call.input);
-    return runElementwiseCpu(
-      call.activation,
-      call.kernel,
-      input,
-      undefined,
-      call.alpha,
-      outputFor(out, input.length, [[input, call.input]]),
-    );
+    const args = resolveArguments([[x, call.input]], out, dtype);
+    const input = args.inputs[0] as Storage;
+    return result(args, runElementwiseStorage(call.activation, call.kernel, input, undefined, call.alpha, outputFor(args, input.length)));
   },
-  derivative(activation: ElementwiseActivation, x: NumericInput, optionsOrOut?: CpuOptionsOrOut<ElementwiseOptions>): Float32Array {
-    const { options, out } = splitOut(optionsOrOut);
+  derivative(activation: ElementwiseActivation, x: unknown, optionsOrOut?: unknown): FloatArray {
+    const { options, out, dtype } = splitOut(optionsOrOut);
     const call = resolveCall(activation, options, 'derivative', CPU_KEYS);
-    const input = toFloat32Array(x, call.input);
-    return runElementwiseCpu(
-      call.activation,
-      call.kernel,
-      input,
-      undefined,
-      call.alpha,
-      outputFor(out, input.length, [[input, call.input]]),
-    );
+    const args = resolveArguments([[x, call.input]], out, dtype);
+    const input = args.inputs[0] as Storage;
+    return result(args, runElementwiseStorage(call.activation, call.kernel, input, undefined, call.alpha, outputFor(args, input.length)));
   },
-  backward(
-    activation: ElementwiseActivation,
-    a: NumericInput,
-    dy: NumericInput,
-    optionsOrOut?: CpuOptionsOrOut<ElementwiseOptions>,
-  ): Float32Array {
-    const { options, out } = splitOut(optionsOrOut);
+  backward(activation: ElementwiseActivation, a: unknown, dy: unknown, optionsOrOut?: unknown): FloatArray {
+    const { options, out, dtype } = splitOut(optionsOrOut);
     const call = resolveCall(activation, options, 'backward', CPU_KEYS);
-    const input = toFloat32Array(a, call.input);
-    const gradient = toFloat32Array(dy, 'dy');
+    const args = resolveArguments(
+      [
+        [a, call.input],
+        [dy, 'dy'],
+      ],
+      out,
+      dtype,
+    );
+    const [input, gradient] = args.inputs as [Storage, Storage];
     checkSameLength(gradient, 'dy', input.length, call.input);
-    const output = outputFor(out, input.length, [
-      [input, call.input],
-      [gradient, 'dy'],
-    ]);
-    return runElementwiseCpu(call.activation, call.kernel, input, gradient, call.alpha, output);
+    return result(args, runElementwiseStorage(call.activation, call.kernel, input, gradient, call.alpha, outputFor(args, input.length)));
   },
-  forwardWithDerivative(
-    activation: ElementwiseActivation,
-    x: NumericInput,
-    optionsOrOut?: CpuOptionsOrOut<ElementwiseOptions>,
-  ): [Float32Array, Float32Array] {
-    const { options, out } = splitOut(optionsOrOut);
+  forwardWithDerivative(activation: ElementwiseActivation, x: unknown, optionsOrOut?: unknown): [FloatArray, FloatArray] {
+    const { options, out, dtype } = splitOut(optionsOrOut);
     // Two results cannot go into one out: refuse it rather than ignore it.
     if (out !== undefined) throw new ArgumentTypeError('out', 'the WithDerivative functions return two new arrays and take no out');
     const call = resolveCall(activation, options, 'forwardWithDerivative', CPU_KEYS);
-    const input = toFloat32Array(x, call.input);
-    const values = new Float32Array(input.length);
-    const derivatives = new Float32Array(input.length);
-    runForwardAndDerivativeCpu(call.activation, input, call.alpha, values, derivatives);
-    return [values, derivatives];
+    const args = resolveArguments([[x, call.input]], undefined, dtype);
+    const input = args.inputs[0] as Storage;
+    const values = allocate(args.dtype, input.length);
+    const derivatives = allocate(args.dtype, input.length);
+    runForwardAndDerivativeStorage(call.activation, input, call.alpha, values, derivatives);
+    return [result(args, values), result(args, derivatives)];
   },
-  softmax(x: NumericInput, optionsOrOut?: CpuOptionsOrOut<RowOptions>): Float32Array {
-    return rows('softmax', [toFloat32Array(x, 'x')], optionsOrOut);
+  softmax(x: unknown, optionsOrOut?: unknown): FloatArray {
+    return rows('softmax', [[x, 'x']], optionsOrOut);
   },
-  logSoftmax(x: NumericInput, optionsOrOut?: CpuOptionsOrOut<RowOptions>): Float32Array {
-    return rows('log_softmax', [toFloat32Array(x, 'x')], optionsOrOut);
+  logSoftmax(x: unknown, optionsOrOut?: unknown): FloatArray {
+    return rows('log_softmax', [[x, 'x']], optionsOrOut);
   },
-  softmaxBackward(y: NumericInput, dy: NumericInput, optionsOrOut?: CpuOptionsOrOut<RowOptions>): Float32Array {
-    const output = toFloat32Array(y, 'y');
-    const gradient = toFloat32Array(dy, 'dy');
-    checkSameLength(gradient, 'dy', output.length, 'y');
-    return rows('softmax_backward', [output, gradient], optionsOrOut);
+  softmaxBackward(y: unknown, dy: unknown, optionsOrOut?: unknown): FloatArray {
+    return rows(
+      'softmax_backward',
+      [
+        [y, 'y'],
+        [dy, 'dy'],
+      ],
+      optionsOrOut,
+    );
   },
 };
 // Bound to `operations`, so that a function taken off the namespace (`const { sigmoid } = cpu`) works.
-addNamedMethods(operations, operations);
+addNamedMethods(operations as unknown as Parameters<typeof addNamedMethods>[0], operations);
 Object.defineProperty(operations, 'implementation', { get: cpuImplementation, enumerable: true });
 
 /**

@@ -1,9 +1,10 @@
+import { allocate, convert, dtypeOf, type Storage } from '../dtype.ts';
 import { WebGPUError } from '../errors.ts';
 import type { ElementwiseActivation } from '../ops/elementwise.ts';
 import type { ElementwiseKernel, RowKernel } from '../ops/kernels.ts';
 import type { Shape } from '../validate.ts';
 import type { BufferPool, PoolStats } from './buffer-pool.ts';
-import { type BufferView, type ExecutorOptions, GpuExecutor, type Recording } from './executor.ts';
+import { type BufferView, bindingBytes, type ExecutorOptions, GpuExecutor, type Recording } from './executor.ts';
 import { BufferUsage, MapMode } from './flags.ts';
 import { padded } from './layout.ts';
 
@@ -41,15 +42,19 @@ export class GpuBackend {
     return this.executor.adapterInfo;
   }
 
-  /** One elementwise kernel of `activation` over x (and dy for the backward kernels). */
+  /**
+   * One elementwise kernel of `activation` over x (and dy for the backward kernels), into `result` (a
+   * new array of x's dtype by default). Float16 data travels as bits, half the bytes each way; the GPU
+   * converts where the dtypes of x and `result` differ.
+   */
   async elementwise(
     activation: ElementwiseActivation,
     kernel: ElementwiseKernel,
-    x: Float32Array,
-    dy: Float32Array | undefined,
+    x: Storage,
+    dy: Storage | undefined,
     alpha: number,
-  ): Promise<Float32Array> {
-    const result = new Float32Array(x.length);
+    result: Storage = allocate(dtypeOf(x), x.length),
+  ): Promise<Storage> {
     const step = this.chunkElements;
     for (let start = 0; start < x.length; start += step) {
       const end = Math.min(x.length, start + step);
@@ -61,10 +66,10 @@ export class GpuBackend {
     return result;
   }
 
-  /** f(x) and f'(x) of `activation` in one pass. */
-  async forwardAndDerivative(activation: ElementwiseActivation, x: Float32Array, alpha: number): Promise<[Float32Array, Float32Array]> {
-    const values = new Float32Array(x.length);
-    const derivatives = new Float32Array(x.length);
+  /** f(x) and f'(x) of `activation` in one pass, of x's dtype. */
+  async forwardAndDerivative(activation: ElementwiseActivation, x: Storage, alpha: number): Promise<[Storage, Storage]> {
+    const values = allocate(dtypeOf(x), x.length);
+    const derivatives = allocate(dtypeOf(x), x.length);
     const step = this.chunkElements;
     for (let start = 0; start < x.length; start += step) {
       const end = Math.min(x.length, start + step);
@@ -78,22 +83,35 @@ export class GpuBackend {
     return [values, derivatives];
   }
 
-  /** A row-wise kernel over a rows x cols batch (inputs: x, or y and dy for softmax_backward), whole rows per chunk. */
-  async rows(kernel: RowKernel, inputs: readonly Float32Array[], shape: Shape): Promise<Float32Array> {
+  /**
+   * A row-wise kernel over a rows x cols batch (inputs: x, or y and dy for softmax_backward), whole rows
+   * per chunk, into `result` (a new array of the inputs' dtype by default).
+   */
+  async rows(kernel: RowKernel, inputs: readonly Storage[], shape: Shape, result?: Storage): Promise<Storage> {
     const length = inputs[0]?.length ?? 0;
-    const result = new Float32Array(length);
+    const output = result ?? allocate(dtypeOf(inputs[0] ?? new Float32Array()), length);
     const { rows, cols } = shape;
-    if (length === 0) return result;
+    if (length === 0) return output;
     if (cols > this.chunkElements) {
+      // Rows longer than a binding: float32 on the GPU, float16 converted here (exactly, and rounded
+      // once: the same bits as the GPU's conversions).
+      const widened = inputs.map((input) => {
+        if (input instanceof Float32Array) return input;
+        const values = new Float32Array(input.length);
+        convert(input, values);
+        return values;
+      });
+      const target = output instanceof Float32Array ? output : new Float32Array(length);
       for (let row = 0; row < rows; row++) {
         const start = row * cols;
         await this.longRow(
           kernel,
-          inputs.map((input) => input.subarray(start, start + cols)),
-          result.subarray(start, start + cols),
+          widened.map((input) => input.subarray(start, start + cols)),
+          target.subarray(start, start + cols),
         );
       }
-      return result;
+      if (target !== output) convert(target, output);
+      return output;
     }
     const rowsPerChunk = Math.floor(this.chunkElements / cols);
     for (let startRow = 0; startRow < rows; startRow += rowsPerChunk) {
@@ -103,11 +121,11 @@ export class GpuBackend {
       await this.call(
         kernel,
         inputs.map((input) => input.subarray(start, end)),
-        [result.subarray(start, end)],
-        (recording, views, [output]) => this.executor.rows(recording, kernel, views, output as BufferView, { rows: chunkRows, cols }),
+        [output.subarray(start, end)],
+        (recording, views, [view]) => this.executor.rows(recording, kernel, views, view as BufferView, { rows: chunkRows, cols }),
       );
     }
-    return result;
+    return output;
   }
 
   stats(): PoolStats {
@@ -149,8 +167,8 @@ export class GpuBackend {
   // awaits before the scopes are popped, so no other call's work lands in them).
   private async call(
     label: string,
-    inputs: readonly Float32Array[],
-    outputs: readonly Float32Array[],
+    inputs: readonly Storage[],
+    outputs: readonly Storage[],
     encode: (recording: Recording, inputs: BufferView[], outputs: BufferView[]) => void,
   ): Promise<void> {
     if (outputs.every((output) => output.length === 0)) return;
@@ -170,22 +188,24 @@ export class GpuBackend {
       let scopes: Promise<(GPUError | null)[]>;
       try {
         const inputViews = inputs.map((input) => {
-          const buffer = acquire(padded(Math.max(1, input.length)), BufferUsage.STORAGE | BufferUsage.COPY_DST, 'input');
+          const buffer = acquire(storageBytes(input), BufferUsage.STORAGE | BufferUsage.COPY_DST, 'input');
           executor.write(buffer, 0, input);
-          return { buffer, byteOffset: 0, length: input.length };
+          return { buffer, byteOffset: 0, length: input.length, dtype: dtypeOf(input) };
         });
         const outputViews = outputs.map((output) => ({
-          buffer: acquire(padded(Math.max(1, output.length)), storage, 'output'),
+          buffer: acquire(storageBytes(output), storage, 'output'),
           byteOffset: 0,
           length: output.length,
+          dtype: dtypeOf(output),
         }));
         const encoder = device.createCommandEncoder({ label: `webgpu-activations.${label}.encoder` });
         encode({ encoder, temporary: (bytes, purpose) => acquire(bytes, storage, purpose), callerOwned: false }, inputViews, outputViews);
-        for (const view of outputViews) {
-          const staging = acquire(padded(Math.max(1, view.length)), BufferUsage.MAP_READ | BufferUsage.COPY_DST, 'staging');
+        outputViews.forEach((view, i) => {
+          const bytes = storageBytes(outputs[i] as Storage);
+          const staging = acquire(bytes, BufferUsage.MAP_READ | BufferUsage.COPY_DST, 'staging');
           stagings.push(staging);
-          if (view.length > 0) encoder.copyBufferToBuffer(view.buffer, 0, staging, 0, padded(view.length));
-        }
+          if (view.length > 0) encoder.copyBufferToBuffer(view.buffer, 0, staging, 0, bytes);
+        });
         device.queue.submit([encoder.finish()]);
       } finally {
         const validation = device.popErrorScope();
@@ -194,7 +214,7 @@ export class GpuBackend {
         executor.uniforms.collectRetired();
       }
       // Only the bytes written: a pooled buffer may be a size class larger, and a map copies what it covers.
-      const mappedBytes = outputs.map((output) => padded(Math.max(1, output.length)));
+      const mappedBytes = outputs.map((output) => storageBytes(output));
       const maps = stagings.map((staging, i) => staging.mapAsync(MapMode.READ, 0, mappedBytes[i]));
       // Observed now, awaited below: a map that fails while the scopes are awaited is no unhandled rejection.
       for (const map of maps) map.catch(() => {});
@@ -204,7 +224,8 @@ export class GpuBackend {
       await Promise.all(maps);
       outputs.forEach((output, i) => {
         const staging = stagings[i] as GPUBuffer;
-        output.set(new Float32Array(staging.getMappedRange(0, mappedBytes[i]), 0, output.length));
+        const range = staging.getMappedRange(0, mappedBytes[i]);
+        output.set(output instanceof Float32Array ? new Float32Array(range, 0, output.length) : new Uint16Array(range, 0, output.length));
         staging.unmap();
       });
       mapped = true;
@@ -216,4 +237,9 @@ export class GpuBackend {
       }
     }
   }
+}
+
+// The bytes of an upload, output or staging buffer for an array: whole words, padded to 16 bytes.
+function storageBytes(data: Storage): number {
+  return padded(Math.max(1, Math.ceil(bindingBytes(dtypeOf(data), Math.max(1, data.length)) / 4)));
 }

@@ -1,3 +1,4 @@
+import { type Dtype, elementBytes, type Storage } from '../dtype.ts';
 import { WebGPUError } from '../errors.ts';
 import type { ElementwiseActivation } from '../ops/elementwise.ts';
 import { type ElementwiseEntryPoint, type ElementwiseKernel, isTwoInputRowKernel, type RowKernel } from '../ops/kernels.ts';
@@ -9,16 +10,41 @@ import { padded } from './layout.ts';
 import { type BindingShape, type DevicePipelines, elementwiseBindingShape, pipelinesFor, WORKGROUP_SIZE } from './pipelines.ts';
 import { OutputPoisoner } from './poison.ts';
 import { planRows, type RowPlan, type RowStrategy, rowsPerSlice, splitParts } from './row-plan.ts';
+import type { ElementwiseStorage } from './shaders.ts';
 import { isSoftwareAdapter } from './software-adapter.ts';
 import { UniformCache } from './uniform-cache.ts';
-import { elementwiseParams, rowParams, tailParams, UNIFORM_BYTES } from './uniforms.ts';
+import { elementwiseParams, halfParams, rowParams, tailParams, UNIFORM_BYTES } from './uniforms.ts';
 import { uploadSource } from './upload-source.ts';
 
-/** `length` float32 values of a GPU buffer from `byteOffset` (a multiple of the device's storage offset alignment). */
+/**
+ * `length` values of a GPU buffer from `byteOffset` (a multiple of the device's storage offset
+ * alignment): float32, or float16 halves packed two to a word with `dtype: 'float16'`.
+ */
 export interface BufferView {
   readonly buffer: GPUBuffer;
   readonly byteOffset: number;
   readonly length: number;
+  /** How the values are stored; float32 when absent. */
+  readonly dtype?: Dtype | undefined;
+}
+
+/** The dtype of a view. */
+export function viewDtype(view: BufferView): Dtype {
+  return view.dtype ?? 'float32';
+}
+
+/** The bytes a view's values take (a float16 range of odd length ends in the middle of a word). */
+export function viewBytes(view: BufferView): number {
+  return view.length * elementBytes(viewDtype(view));
+}
+
+/** The bytes a kernel binds for `count` values of a dtype: whole 4-byte words. */
+export function bindingBytes(dtype: Dtype, count: number): number {
+  return dtype === 'float16' ? Math.ceil(count / 2) * 4 : count * 4;
+}
+
+function isHalf(view: BufferView): boolean {
+  return view.dtype === 'float16';
 }
 
 /**
@@ -151,6 +177,10 @@ export class GpuExecutor {
     const length = inputs[0]?.length ?? 0;
     if (length === 0) return;
     const label = `${activation.name}.${kernel}`;
+    if ([...inputs, ...outputs].some(isHalf)) {
+      this.elementwiseHalf(recording, label, activation, kernel, inputs, outputs, alpha);
+      return;
+    }
     const [input, output] = [inputs[0] as BufferView, outputs[0] as BufferView];
     if (!sharesBuffer(inputs, outputs)) {
       for (const view of outputs) this.poison(recording, view);
@@ -186,6 +216,163 @@ export class GpuExecutor {
     });
   }
 
+  // The elementwise kernels where a side is float16 (elementwise_half.wgsl): the same gated float32
+  // functions between an exact load and a store that rounds once. Slices start at multiples of 128
+  // elements, 256-byte aligned in float16 as in float32; in place and aliasing as the float32 path.
+  private elementwiseHalf(
+    recording: Recording,
+    label: string,
+    activation: ElementwiseActivation,
+    kernel: ElementwiseKernel | 'forward_and_derivative',
+    inputs: readonly BufferView[],
+    outputs: readonly BufferView[],
+    alpha: number,
+  ): void {
+    const length = inputs[0]?.length ?? 0;
+    const [input, output] = [inputs[0] as BufferView, outputs[0] as BufferView];
+    const storage = { input: viewDtype(input), output: viewDtype(output) };
+    const step = this.halfChunkElements;
+    const sliced = (each: (start: number, count: number) => void) => {
+      for (let start = 0; start < length; start += step) each(start, Math.min(step, length - start));
+    };
+    if (!sharesBuffer(inputs, outputs)) {
+      for (const view of outputs) this.poison(recording, view);
+      sliced((start, count) =>
+        this.halfSlice(
+          recording,
+          label,
+          activation,
+          kernel,
+          slices(inputs, start, count),
+          slices(outputs, start, count),
+          count,
+          alpha,
+          storage,
+        ),
+      );
+      return;
+    }
+    const unary = kernel === 'forward' || kernel === 'derivative' || kernel === 'derivative_from_output';
+    if (unary && sameRange(input, output) && storage.input === storage.output) {
+      sliced((start, count) =>
+        this.halfSlice(recording, label, activation, `${kernel}_in_place`, [], slices([output], start, count), count, alpha, storage),
+      );
+      return;
+    }
+    const scratch = outputs.map((view, i) => ({
+      ...this.scratchView(recording, Math.min(length, step), `aliased-output${i}`),
+      dtype: viewDtype(view),
+    }));
+    sliced((start, count) => {
+      const targets = scratch.map((view) => ({ ...view, length: count }));
+      this.halfSlice(recording, label, activation, kernel, slices(inputs, start, count), targets, count, alpha, storage);
+      targets.forEach((target, i) => {
+        const [destination] = slices([outputs[i] as BufferView], start, count) as [BufferView];
+        this.convertSlice(recording, `${label}.copy`, target, destination);
+      });
+    });
+  }
+
+  /** Largest number of elements of a float16-storage slice: a multiple of 128 (256 bytes of halves). */
+  private get halfChunkElements(): number {
+    return Math.max(128, Math.floor(this.chunkElements / 128) * 128);
+  }
+
+  // elementwise_half.wgsl over `count` elements of each view: the body kernel over the whole groups of
+  // four, bound at exactly their bytes, and the tail kernel over the last one to three elements (one
+  // thread, word by word: the other half of a half-used last word stays as it was).
+  private halfSlice(
+    recording: Recording,
+    label: string,
+    activation: ElementwiseActivation,
+    kernel: ElementwiseEntryPoint,
+    inputs: readonly BufferView[],
+    outputs: readonly BufferView[],
+    count: number,
+    alpha: number,
+    storage: ElementwiseStorage,
+  ): void {
+    const ranges = (elements: number, params: ArrayBuffer): BufferRange[] => [
+      ...inputs.map((view, i) => ({
+        binding: i,
+        buffer: view.buffer,
+        offset: view.byteOffset,
+        size: bindingBytes(viewDtype(view), elements),
+      })),
+      ...outputs.map((view, i) => ({
+        binding: 2 + i,
+        buffer: view.buffer,
+        offset: view.byteOffset,
+        size: bindingBytes(viewDtype(view), elements),
+      })),
+      { binding: 4, buffer: this.uniforms.buffer(params, recording.callerOwned), offset: 0, size: UNIFORM_BYTES },
+    ];
+    const shape = elementwiseBindingShape(kernel);
+    const body = count - (count % 4);
+    if (body > 0) {
+      this.dispatch(
+        recording,
+        `${label}.half`,
+        this.pipelines.elementwise(activation, kernel, 'half', storage),
+        shape,
+        ranges(body, halfParams(body, alpha, 0)),
+        Math.ceil(body / 4 / WORKGROUP_SIZE),
+      );
+    }
+    if (body < count) {
+      this.dispatch(
+        recording,
+        `${label}.half.tail`,
+        this.pipelines.elementwise(activation, kernel, 'half_tail', storage),
+        shape,
+        ranges(count, halfParams(count, alpha, body / 4)),
+        1,
+      );
+    }
+  }
+
+  /**
+   * Records a copy of `source` into `destination` (one length), converting between float32 and float16
+   * where their dtypes differ (rounding once to float16; widening exactly).
+   */
+  convertSlice(recording: Recording, label: string, source: BufferView, destination: BufferView): void {
+    if (!isHalf(source) && !isHalf(destination)) {
+      this.elementwiseSlice(recording, label, COPY, 'forward', [source], [destination], source.length, 0);
+      return;
+    }
+    const storage = { input: viewDtype(source), output: viewDtype(destination) };
+    this.halfSlice(recording, label, COPY, 'forward', [source], [destination], source.length, 0, storage);
+  }
+
+  // A row op where an input or the output is float16: each slice's float16 inputs are widened into
+  // float32 scratch, the float32 row kernels run (maxima and sums in float32, as ever), and a float16
+  // output is rounded once from a float32 scratch result.
+  private rowsConverting(recording: Recording, kernel: RowKernel, inputs: readonly BufferView[], output: BufferView, shape: Shape): void {
+    const { rows, cols } = shape;
+    const length = rows * cols;
+    const rowsPerSlice = this.rowsPerSlice(kernel, shape, 128);
+    const sliceElements = Math.min(length, rowsPerSlice * cols);
+    const widened = inputs.map((input, i) => (isHalf(input) ? this.scratchView(recording, sliceElements, `rows-input${i}`) : undefined));
+    const result = isHalf(output) ? this.scratchView(recording, sliceElements, 'rows-output') : undefined;
+    if (!sharesBuffer(inputs, [output])) this.poison(recording, output);
+    for (let startRow = 0; startRow < rows; startRow += rowsPerSlice) {
+      const sliceRows = Math.min(rowsPerSlice, rows - startRow);
+      const start = startRow * cols;
+      const count = sliceRows * cols;
+      const sliceInputs = slices(inputs, start, count).map((view, i) => {
+        const scratch = widened[i];
+        if (!scratch) return view;
+        const target = { ...scratch, length: count };
+        this.convertSlice(recording, `${kernel}.widen`, view, target);
+        return target;
+      });
+      const [destination] = slices([output], start, count) as [BufferView];
+      const target = result ? { ...result, length: count } : destination;
+      this.rowSlice(recording, kernel, sliceInputs, target, { rows: sliceRows, cols });
+      if (result) this.convertSlice(recording, `${kernel}.round`, target, destination);
+    }
+  }
+
   /**
    * Records a row op over a rows x cols batch (inputs: x, or y and dy for softmax_backward) into
    * `output`. A batch larger than one binding runs in slices of whole rows at aligned offsets; the
@@ -196,6 +383,10 @@ export class GpuExecutor {
     const { rows, cols } = shape;
     const length = rows * cols;
     if (length === 0) return;
+    if ([...inputs, output].some(isHalf)) {
+      this.rowsConverting(recording, kernel, inputs, output, shape);
+      return;
+    }
     const rowsPerSlice = this.rowsPerSlice(kernel, shape);
     const aliased = sharesBuffer(inputs, [output]);
     if (!aliased) this.poison(recording, output);
@@ -211,9 +402,12 @@ export class GpuExecutor {
     }
   }
 
-  /** Rows per slice of a row op on this device (see the function rowsPerSlice). */
-  rowsPerSlice(kernel: RowKernel, shape: Shape): number {
-    return rowsPerSlice(kernel, shape, this.chunkElements);
+  /**
+   * Rows per slice of a row op on this device (see the function rowsPerSlice); `alignmentElements`:
+   * 64 for float32 slices, 128 for float16 ones (256 bytes either way).
+   */
+  rowsPerSlice(kernel: RowKernel, shape: Shape, alignmentElements = 64): number {
+    return rowsPerSlice(kernel, shape, this.chunkElements, alignmentElements);
   }
 
   /**
@@ -288,11 +482,14 @@ export class GpuExecutor {
    * runs inside a validation scope: a copy from a destroyed buffer rejects instead of mapping zeros.
    * @throws {WebGPUError} the copy or the map failed.
    */
-  async read(view: BufferView): Promise<Float32Array> {
+  async read(view: BufferView): Promise<Storage> {
     const { length } = view;
-    const result = new Float32Array(length);
+    const half = isHalf(view);
+    const result = half ? new Uint16Array(length) : new Float32Array(length);
     if (length === 0) return result;
-    const bytes = padded(length);
+    // Whole words: the last word of an odd float16 range is copied whole, its other half dropped here.
+    const copyBytes = bindingBytes(viewDtype(view), length);
+    const bytes = Math.ceil(copyBytes / 16) * 16;
     const { device } = this;
     device.pushErrorScope('validation');
     let staging: GPUBuffer;
@@ -300,7 +497,7 @@ export class GpuExecutor {
     try {
       staging = this.pool.acquire(bytes, BufferUsage.MAP_READ | BufferUsage.COPY_DST, 'staging');
       const encoder = device.createCommandEncoder({ label: 'webgpu-activations.read.encoder' });
-      encoder.copyBufferToBuffer(view.buffer, view.byteOffset, staging, 0, length * 4);
+      encoder.copyBufferToBuffer(view.buffer, view.byteOffset, staging, 0, copyBytes);
       device.queue.submit([encoder.finish()]);
     } finally {
       validation = device.popErrorScope();
@@ -312,7 +509,8 @@ export class GpuExecutor {
       const error = await validation;
       if (error) throw new WebGPUError(`reading a tensor back: ${error.message}`);
       await mapped;
-      result.set(new Float32Array(staging.getMappedRange(0, bytes), 0, length));
+      const mappedRange = staging.getMappedRange(0, bytes);
+      result.set(half ? new Uint16Array(mappedRange, 0, length) : new Float32Array(mappedRange, 0, length));
       staging.unmap();
       reusable = true;
       return result;
@@ -322,11 +520,20 @@ export class GpuExecutor {
     }
   }
 
-  /** Writes float32 values into a buffer at `byteOffset`, through the queue (an array over shared memory is copied first: see uploadSource). */
-  write(buffer: GPUBuffer, byteOffset: number, values: Float32Array): void {
+  /**
+   * Writes float32 values, or float16 bits, into a buffer at `byteOffset`, through the queue (an array
+   * over shared memory is copied first: see uploadSource). An odd number of halves is written with
+   * one half of zero bits after it (writeBuffer writes whole words): into the engine's own padded buffers.
+   */
+  write(buffer: GPUBuffer, byteOffset: number, values: Storage): void {
     if (values.length === 0) return;
-    const source = uploadSource(values);
-    this.device.queue.writeBuffer(buffer, byteOffset, source.buffer, source.byteOffset, source.length * 4);
+    let source: Storage = uploadSource(values);
+    if (source.byteLength % 4 !== 0) {
+      const whole = new Uint16Array(source.length + 1);
+      whole.set(source);
+      source = whole;
+    }
+    this.device.queue.writeBuffer(buffer, byteOffset, source.buffer as ArrayBuffer, source.byteOffset, source.byteLength);
   }
 
   /** A scratch buffer for an op recorded into a caller's encoder: one a purpose, grown as needed, kept until destroy(). */
@@ -494,7 +701,8 @@ export class GpuExecutor {
 
   // With `poisonOutputs` (tests), fills an output with POISON_VALUE before the kernel that writes it.
   private poison(recording: Recording, view: BufferView): void {
-    if (this.options.poisonOutputs) this.poisoner.record(recording.encoder, view.buffer, view.byteOffset, view.length);
+    // A copy writes whole words: an odd float16 range's last word, shared with what follows, is left as it is.
+    if (this.options.poisonOutputs) this.poisoner.record(recording.encoder, view.buffer, view.byteOffset, Math.floor(viewBytes(view) / 4));
   }
 }
 
@@ -509,7 +717,12 @@ function sameRange(a: BufferView, b: BufferView): boolean {
 
 // The slice [start, start + count) of each view.
 function slices(views: readonly BufferView[], start: number, count: number): BufferView[] {
-  return views.map((view) => ({ buffer: view.buffer, byteOffset: view.byteOffset + start * 4, length: count }));
+  return views.map((view) => ({
+    buffer: view.buffer,
+    byteOffset: view.byteOffset + start * elementBytes(viewDtype(view)),
+    length: count,
+    dtype: view.dtype,
+  }));
 }
 
 // Bindings from `first` on, each of a view's exact size (the row kernels read scalars, bounded by params.length).

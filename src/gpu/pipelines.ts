@@ -7,7 +7,7 @@ import {
   type RowKernel,
 } from '../ops/kernels.ts';
 import { ShaderStage } from './flags.ts';
-import { elementwiseShaderSource, softmaxShaderSource } from './shaders.ts';
+import { type ElementwiseStorage, elementwiseShaderSource, softmaxShaderSource } from './shaders.ts';
 
 /** Threads of every compute workgroup: the WebGPU default limit of invocations per workgroup, met by every adapter. */
 export const WORKGROUP_SIZE = 256;
@@ -15,13 +15,22 @@ export const WORKGROUP_SIZE = 256;
 /** Which buffers a kernel binds (binding numbers as in the WGSL): the bind group layout follows from it. */
 export type BindingShape = 'unary' | 'binary' | 'dual_output' | 'in_place' | 'unary_with_statistics' | 'binary_with_statistics';
 
-/** The vec4 kernels of elementwise.wgsl, or the scalar ones of elementwise_tail.wgsl for a buffer's last elements. */
-export type ElementwiseVariant = 'vec4' | 'tail';
+/**
+ * The vec4 kernels of elementwise.wgsl, the scalar ones of elementwise_tail.wgsl for a buffer's last
+ * elements, or elementwise_half.wgsl's where a side is stored as float16 (whole groups of four, and
+ * the word-by-word tail of a range).
+ */
+export type ElementwiseVariant = 'vec4' | 'tail' | 'half' | 'half_tail';
 
 /** Pipelines and layouts for one device. Everything is built on first use and kept until the device goes. */
 export interface DevicePipelines {
   readonly layouts: Record<BindingShape, GPUBindGroupLayout>;
-  elementwise(activation: ElementwiseActivation, kernel: ElementwiseEntryPoint, variant?: ElementwiseVariant): GPUComputePipeline;
+  elementwise(
+    activation: ElementwiseActivation,
+    kernel: ElementwiseEntryPoint,
+    variant?: ElementwiseVariant,
+    storage?: ElementwiseStorage,
+  ): GPUComputePipeline;
   rows(kernel: RowKernel | RowByThreadKernel | LongRowKernel, threadsPerRow: number): GPUComputePipeline;
 }
 
@@ -71,20 +80,21 @@ function createDevicePipelines(device: GPUDevice): DevicePipelines {
     return found;
   };
 
-  const elementwiseModules = new WeakMap<ElementwiseActivation, Map<ElementwiseVariant, GPUShaderModule>>();
+  const elementwiseModules = new WeakMap<ElementwiseActivation, Map<string, GPUShaderModule>>();
   const elementwisePipelines = new WeakMap<ElementwiseActivation, Map<string, GPUComputePipeline>>();
   let softmaxModule: GPUShaderModule | undefined;
   const rowPipelines = new Map<string, GPUComputePipeline>();
 
   return {
     layouts,
-    elementwise(activation, kernel, variant = 'vec4') {
+    elementwise(activation, kernel, variant = 'vec4', storage = { input: 'float32', output: 'float32' }) {
       let byKernel = elementwisePipelines.get(activation);
       if (!byKernel) {
         byKernel = new Map();
         elementwisePipelines.set(activation, byKernel);
       }
-      const key = `${variant}:${kernel}`;
+      const moduleKey = variant.startsWith('half') ? `${variant}:${storage.input}:${storage.output}` : variant;
+      const key = `${moduleKey}:${kernel}`;
       let pipeline = byKernel.get(key);
       if (!pipeline) {
         let modules = elementwiseModules.get(activation);
@@ -92,16 +102,16 @@ function createDevicePipelines(device: GPUDevice): DevicePipelines {
           modules = new Map();
           elementwiseModules.set(activation, modules);
         }
-        let module = modules.get(variant);
+        let module = modules.get(moduleKey);
         if (!module) {
           module = device.createShaderModule({
-            label: `webgpu-activations.${activation.name}.${variant}.module`,
-            code: elementwiseShaderSource(activation, variant),
+            label: `webgpu-activations.${activation.name}.${moduleKey}.module`,
+            code: elementwiseShaderSource(activation, variant, storage),
           });
-          modules.set(variant, module);
+          modules.set(moduleKey, module);
         }
         pipeline = device.createComputePipeline({
-          label: `webgpu-activations.${activation.name}.${kernel}.${variant}.pipeline`,
+          label: `webgpu-activations.${activation.name}.${kernel}.${moduleKey}.pipeline`,
           layout: pipelineLayout(elementwiseBindingShape(kernel)),
           compute: { module, entryPoint: kernel, constants: { WORKGROUP_SIZE } },
         });

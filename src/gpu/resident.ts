@@ -1,5 +1,6 @@
+import { type Dtype, dtypeOf, elementBytes, type Storage } from '../dtype.ts';
 import { ArgumentRangeError, ArgumentTypeError, WebGPUError } from '../errors.ts';
-import type { BufferView, GpuExecutor, Recording } from './executor.ts';
+import { type BufferView, bindingBytes, type GpuExecutor, type Recording, viewDtype } from './executor.ts';
 import { BufferUsage } from './flags.ts';
 import { padded } from './layout.ts';
 import { UNIFORM_BYTES } from './uniforms.ts';
@@ -40,28 +41,29 @@ export class ResidentQueue {
 
   constructor(readonly executor: GpuExecutor) {}
 
-  /** Uploads x into a new pooled buffer (one writeBuffer). */
-  upload(x: Float32Array): TensorData {
-    const data = this.allocate(x.length, 'x');
+  /** Uploads x (float32 values, or float16 bits) into a new pooled buffer (one writeBuffer). */
+  upload(x: Storage): TensorData {
+    const data = this.allocate(x.length, 'x', dtypeOf(x));
     this.executor.write(data.view.buffer, 0, x);
     return data;
   }
 
   /**
-   * A new pooled tensor of `length` floats.
+   * A new pooled tensor of `length` values of a dtype (float32 by default).
    * @throws {RangeError} more than the device's maxBufferSize.
    */
-  allocate(length: number, argument: string): TensorData {
+  allocate(length: number, argument: string, dtype: Dtype = 'float32'): TensorData {
     const { device } = this.executor;
-    const maxElements = Math.floor(device.limits.maxBufferSize / 4);
+    const bytesPerElement = elementBytes(dtype);
+    const maxElements = Math.floor(device.limits.maxBufferSize / bytesPerElement);
     if (length > maxElements) {
       throw new ArgumentRangeError(
         argument,
-        `a tensor of ${length} elements (${length * 4} bytes) exceeds the device's maxBufferSize of ${device.limits.maxBufferSize} bytes (${maxElements} elements); use the array API, which splits`,
+        `a tensor of ${length} elements (${length * bytesPerElement} bytes) exceeds the device's maxBufferSize of ${device.limits.maxBufferSize} bytes (${maxElements} elements); use the array API, which splits`,
       );
     }
-    const buffer = this.executor.pool.acquire(padded(Math.max(1, length)), TENSOR_USAGE, 'tensor');
-    return { view: { buffer, byteOffset: 0, length }, owned: true, error: Promise.resolve(null) };
+    const buffer = this.executor.pool.acquire(padded(Math.max(1, Math.ceil((length * bytesPerElement) / 4))), TENSOR_USAGE, 'tensor');
+    return { view: { buffer, byteOffset: 0, length, dtype }, owned: true, error: Promise.resolve(null) };
   }
 
   /**
@@ -78,7 +80,10 @@ export class ResidentQueue {
         label: 'webgpu-activations.wrap.probe',
         layout: pipelines.layouts.in_place,
         entries: [
-          { binding: 2, resource: { buffer: view.buffer, offset: view.byteOffset, size: Math.max(4, view.length * 4) } },
+          {
+            binding: 2,
+            resource: { buffer: view.buffer, offset: view.byteOffset, size: Math.max(4, bindingBytes(viewDtype(view), view.length)) },
+          },
           { binding: 4, resource: { buffer: this.executor.uniforms.buffer(new ArrayBuffer(UNIFORM_BYTES), false) } },
         ],
       });
@@ -194,7 +199,7 @@ export class ResidentQueue {
    * Submits what was recorded, then reads `data` back.
    * @throws the error of the op that wrote it (or of one it depended on).
    */
-  async read(data: TensorData): Promise<Float32Array> {
+  async read(data: TensorData): Promise<Storage> {
     this.flush();
     const error = await data.error;
     if (error) throw error;

@@ -103,6 +103,7 @@ export function splitParts(cols: number): number {
  * @param kernel - the row op's kernel (named in the error).
  * @param shape - the batch.
  * @param chunkElements - the largest number of elements in one binding.
+ * @param alignmentElements - elements in 256 bytes: 64 float32 (default), 128 float16.
  * @throws {ArgumentRangeError} (on `x`) a row too long for such a slice; an array input splits any
  * row instead (GpuExecutor.longRow).
  * @example
@@ -110,10 +111,10 @@ export function splitParts(cols: number): number {
  * rowsPerSlice('softmax', { rows: 100, cols: 3 }, 256); // 64: 64 rows of 3 fill 3 blocks of 64
  * ```
  */
-export function rowsPerSlice(kernel: RowKernel, shape: Shape, chunkElements: number): number {
+export function rowsPerSlice(kernel: RowKernel, shape: Shape, chunkElements: number, alignmentElements = 64): number {
   const { rows, cols } = shape;
   if (rows * cols <= chunkElements) return rows;
-  const alignedStep = 64 / greatestCommonDivisor(cols, 64);
+  const alignedStep = alignmentElements / greatestCommonDivisor(cols, alignmentElements);
   const sliceRows = Math.floor(Math.floor(chunkElements / Math.max(1, cols)) / alignedStep) * alignedStep;
   if (sliceRows === 0) {
     throw new ArgumentRangeError(

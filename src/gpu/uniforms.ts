@@ -52,6 +52,19 @@ export const TAIL_PARAMS = {
 } as const satisfies UniformLayout;
 
 /** `softmax.wgsl`'s `Params`: every row kernel (a thread a row, a workgroup a row, the split form). */
+/** elementwise_half.wgsl's HalfParams: the float16-storage kernels (elements, not vec4s; the group a dispatch starts at). */
+export const HALF_PARAMS = {
+  shader: 'elementwise_half.wgsl',
+  struct: 'HalfParams',
+  size: 16,
+  fields: [
+    { name: 'count', type: 'u32', offset: 0 },
+    { name: 'alpha', type: 'f32', offset: 4 },
+    { name: 'first_group', type: 'u32', offset: 8 },
+    { name: '_pad0', type: 'u32', offset: 12 },
+  ],
+} as const satisfies UniformLayout;
+
 export const ROW_PARAMS = {
   shader: 'softmax.wgsl',
   struct: 'Params',
@@ -69,7 +82,7 @@ export const ROW_PARAMS = {
 } as const satisfies UniformLayout;
 
 /** Every uniform layout the host packs. */
-export const UNIFORM_LAYOUTS: readonly UniformLayout[] = [ELEMENTWISE_PARAMS, TAIL_PARAMS, ROW_PARAMS];
+export const UNIFORM_LAYOUTS: readonly UniformLayout[] = [ELEMENTWISE_PARAMS, TAIL_PARAMS, HALF_PARAMS, ROW_PARAMS];
 
 /** Bytes of every uniform buffer: the largest struct's size, so that one buffer size binds to any kernel. */
 export const UNIFORM_BYTES = Math.max(...UNIFORM_LAYOUTS.map((layout) => layout.size));
@@ -130,6 +143,11 @@ export function tailParams(first: number, count: number, alpha: number): ArrayBu
  * @param length - elements bound: rows * cols for a batch, the segment's length for a segment.
  * @param parts - threads that share a row in the split kernels (1 elsewhere).
  */
+/** The uniform of the float16-storage kernels: `count` elements from group `firstGroup`. */
+export function halfParams(count: number, alpha: number, firstGroup: number): ArrayBuffer {
+  return packUniform(HALF_PARAMS, { count, alpha, first_group: firstGroup });
+}
+
 export function rowParams(rows: number, cols: number, length: number, parts = 1): ArrayBuffer {
   return packUniform(ROW_PARAMS, {
     rows,

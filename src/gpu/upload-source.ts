@@ -5,6 +5,7 @@
  * snapshot of memory that another thread may be writing.
  * @example `const source = uploadSource(x); queue.writeBuffer(buffer, 0, source.buffer, source.byteOffset, source.byteLength);`
  */
-export function uploadSource(x: Float32Array): Float32Array<ArrayBuffer> {
-  return x.buffer instanceof ArrayBuffer ? (x as Float32Array<ArrayBuffer>) : new Float32Array(x);
+export function uploadSource<T extends Float32Array | Uint16Array>(x: T): T {
+  if (x.buffer instanceof ArrayBuffer) return x;
+  return (x instanceof Float32Array ? new Float32Array(x) : new Uint16Array(x)) as T;
 }

@@ -1,3 +1,4 @@
+import type { Dtype, Float16ArrayType, FloatArray } from '../dtype.ts';
 import { ArgumentRangeError, ArgumentTypeError } from '../errors.ts';
 import type { NumericInput } from '../validate.ts';
 import { checkFiniteNumber, checkKnownKeys, checkOneOf, checkOptionsObject } from '../validate.ts';
@@ -200,3 +201,99 @@ export function addNamedMethods(target: ElementwiseOperations<unknown, unknown, 
     };
   }
 }
+
+/** The storage options of the array API (the engine's methods and `cpu`): what Uint16Array arguments hold, and where to write. */
+export interface StorageOptions {
+  /**
+   * What every `Uint16Array` argument of the call holds: `'float16'` for float16 bits (ONNX Runtime
+   * Web's float16 tensors, or wherever there is no Float16Array); without it a Uint16Array holds
+   * integers, read as values like any typed array. A Float16Array needs no dtype. @throws {RangeError} an unknown dtype.
+   */
+  dtype?: Dtype;
+  /**
+   * Write the result here instead of a new array, and return it: a Float32Array, a Float16Array, or a
+   * Uint16Array of float16 bits (with `dtype: 'float16'`), of the input's length. It may be of the
+   * other type than the inputs: the write converts (rounding once to float16). It may be an input itself
+   * (in place), never a part of one.
+   */
+  out?: FloatArray;
+}
+
+/** Any data argument of the array API: float32 values (a Float32Array, any array of numbers), a Float16Array, or Uint16Array float16 bits with `{ dtype: 'float16' }`. */
+export type ArrayInput = NumericInput | Float16ArrayType;
+
+/**
+ * The type of an array call's result: `out` where it is given; else the inputs' type: a Float16Array
+ * for a Float16Array, Uint16Array bits for a Uint16Array with `dtype: 'float16'`, a Float32Array otherwise.
+ */
+export type ArrayResult<X, O> = [O] extends [FloatArray]
+  ? O
+  : [O] extends [{ out: infer T }]
+    ? T extends FloatArray
+      ? T
+      : Float32Array
+    : [X] extends [Float16ArrayType]
+      ? Float16ArrayType
+      : [X] extends [Uint16Array]
+        ? [O] extends [{ dtype: 'float16' }]
+          ? Uint16Array
+          : Float32Array
+        : Float32Array;
+
+type Returned<Sync extends boolean, T> = Sync extends true ? T : Promise<T>;
+
+/**
+ * The generic elementwise operations of the array API (`Sync`: `cpu`'s, returning arrays; else the
+ * engine's, returning promises), typed by their inputs and options: see {@link ArrayResult}.
+ */
+export interface ArrayElementwiseOperations<Options, Sync extends boolean> {
+  forward<X extends ArrayInput, O extends Options = Options>(
+    activation: ElementwiseActivation,
+    x: X,
+    options?: O,
+  ): Returned<Sync, ArrayResult<X, NoInfer<O>>>;
+  derivative<X extends ArrayInput, O extends Options = Options>(
+    activation: ElementwiseActivation,
+    x: X,
+    options?: O,
+  ): Returned<Sync, ArrayResult<X, NoInfer<O>>>;
+  backward<X extends ArrayInput, O extends Options = Options>(
+    activation: ElementwiseActivation,
+    input: X,
+    dy: ArrayInput,
+    options?: O,
+  ): Returned<Sync, ArrayResult<X, NoInfer<O>>>;
+  forwardWithDerivative<X extends ArrayInput, O extends Options = Options>(
+    activation: ElementwiseActivation,
+    x: X,
+    options?: O,
+  ): Returned<Sync, [ArrayResult<X, Omit<NoInfer<O>, 'out'>>, ArrayResult<X, Omit<NoInfer<O>, 'out'>>]>;
+}
+
+/** The named methods of every built-in activation on arrays (see {@link NamedElementwiseMethods}), typed as {@link ArrayElementwiseOperations}. */
+export type NamedArrayMethods<Options, Sync extends boolean> = {
+  /** f(x), elementwise. @example `const y = await act.relu(x);` */
+  [K in ActivationName]: <X extends ArrayInput, O extends Options = Options>(
+    x: X,
+    options?: O,
+  ) => Returned<Sync, ArrayResult<X, NoInfer<O>>>;
+} & {
+  /** f'(x) from x, or from y = f(x) with `{ from: 'output' }` where the activation has that form. @example `const d = await act.tanhDerivative(x);` */
+  [K in ActivationName as `${K}Derivative`]: <X extends ArrayInput, O extends Options = Options>(
+    x: X,
+    options?: O,
+  ) => Returned<Sync, ArrayResult<X, NoInfer<O>>>;
+} & {
+  /** dy * f'(x), the backpropagation step; the first argument is x (y for sigmoid, or with `{ from: 'output' }`). @example `const dx = await act.siluBackward(x, dy);` */
+  [K in ActivationName as `${K}Backward`]: <X extends ArrayInput, O extends Options = Options>(
+    input: X,
+    dy: ArrayInput,
+    options?: O,
+  ) => Returned<Sync, ArrayResult<X, NoInfer<O>>>;
+} & {
+  /** `[f(x), f'(x)]` from one pass. @example `const [y, dydx] = await act.geluWithDerivative(x);` */
+  [K in ActivationName as `${K}WithDerivative`]: <X extends ArrayInput, O extends Options = Options>(
+    x: X,
+    options?: O,
+  ) => Returned<Sync, [ArrayResult<X, Omit<NoInfer<O>, 'out'>>, ArrayResult<X, Omit<NoInfer<O>, 'out'>>]>;
+};

@@ -99,3 +99,70 @@ describe('README.md', () => {
     expect(output, 'tsc errors in README.md code blocks').toBe('');
   });
 });
+
+// A consumer of the float16 API, type-checked against the built declarations (skipLibCheck off, so
+// that the declarations themselves are checked) with a lib that has no Float16Array and with one.
+const FLOAT16_CONSUMER = `import { cpu, createActivations, type Dtype, type Tensor } from 'webgpu-activations';
+const bits = new Uint16Array(4);
+const halves: Uint16Array = cpu.sigmoid(bits, { dtype: 'float16' });
+const values: Float32Array = cpu.sigmoid(new Float32Array(4));
+const converted: Float32Array = cpu.softmax(bits, { dtype: 'float16', out: new Float32Array(4) });
+const act = await createActivations({ backend: 'cpu' });
+const tensor: Tensor<'float16'> = act.upload(bits, { dtype: 'float16' });
+const dtype: Dtype = tensor.dtype;
+const read: Uint16Array = await tensor.read({ bits: true });
+const y: Tensor<'float16'> = act.resident.gelu(tensor);
+const wide: Float32Array = await act.upload(new Float32Array(4)).read();
+const rounded: Promise<Uint16Array> = act.silu(new Float32Array(4), { dtype: 'float16', out: new Uint16Array(4) });
+export { halves, values, converted, dtype, read, y, wide, rounded };
+`;
+
+const WITH_FLOAT16_ARRAY = `import { cpu } from 'webgpu-activations';
+const f: Float16Array = cpu.sigmoid(new Float16Array(4));
+const g: Float16Array = cpu.softmax(new Float16Array(4), { cols: 2 });
+export { f, g };
+`;
+
+describe('the published types', () => {
+  it.each([
+    ['ES2023 (no Float16Array)', ['ES2023', 'DOM'], [FLOAT16_CONSUMER]],
+    ['ESNext (with Float16Array)', ['ESNext', 'DOM'], [FLOAT16_CONSUMER, WITH_FLOAT16_ARRAY]],
+  ] as const)(
+    'compile in a project whose lib is %s, declarations checked',
+    (_, lib, sources) => {
+      const project = join(root, 'node_modules/.cache', `float16-types-${process.pid}-${lib[0]}`);
+      mkdirSync(project, { recursive: true });
+      sources.forEach((source, i) => {
+        writeFileSync(join(project, `consumer-${i}.ts`), source);
+      });
+      writeFileSync(
+        join(project, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            target: 'ES2022',
+            module: 'ESNext',
+            moduleResolution: 'bundler',
+            lib,
+            // The DOM lib of this TypeScript has the WebGPU types: @webgpu/types on top would clash once checked.
+            types: [],
+            strict: true,
+            noEmit: true,
+            skipLibCheck: false,
+            paths: { 'webgpu-activations': [join(directory, 'dist/index.d.ts')] },
+          },
+          files: sources.map((_, i) => `consumer-${i}.ts`),
+        }),
+      );
+      let output = '';
+      try {
+        execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', join(project, 'tsconfig.json')], { cwd: project, stdio: 'pipe' });
+      } catch (failure) {
+        output = String((failure as { stdout?: Buffer }).stdout ?? failure);
+      } finally {
+        rmSync(project, { recursive: true, force: true });
+      }
+      expect(output, 'tsc errors in the declarations or the consumer').toBe('');
+    },
+    60_000,
+  );
+});

@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest';
 import {
   ELEMENTWISE_PARAMS,
   elementwiseParams,
+  HALF_PARAMS,
+  halfParams,
   NEGATIVE_INFINITY_BITS,
   QUIET_NAN_BITS,
   ROW_PARAMS,
@@ -36,6 +38,7 @@ const SHADER_INTERNAL: readonly { shader: string; struct: string; why: string }[
 const PACKED: readonly { layout: UniformLayout; packed: ArrayBuffer; expected: Readonly<Record<string, number>> }[] = [
   { layout: ELEMENTWISE_PARAMS, packed: elementwiseParams(4 * 7 + 1, 0.375), expected: { vec4_count: 8, alpha: 0.375 } },
   { layout: TAIL_PARAMS, packed: tailParams(1024, 1027, -0.0625), expected: { first: 1024, count: 1027, alpha: -0.0625 } },
+  { layout: HALF_PARAMS, packed: halfParams(1027, -0.0625, 256), expected: { count: 1027, alpha: -0.0625, first_group: 256 } },
   {
     layout: ROW_PARAMS,
     packed: rowParams(3, 5, 15, 7),

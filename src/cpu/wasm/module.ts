@@ -26,6 +26,10 @@ export interface KernelExports {
   readonly dot: (y: number, dy: number, n: number) => number;
   readonly softmax_backward_write: (y: number, dy: number, out: number, n: number, dotProduct: number) => void;
   readonly softmax_backward_rows: (y: number, dy: number, out: number, rows: number, cols: number) => void;
+  /** n halves (u16) at `source` widened to float32 at `target` (src/cpu/wasm/assembly/float16.ts). */
+  readonly float16_to_float32: (source: number, target: number, n: number) => void;
+  /** n float32 at `source` rounded to float16 bits at `target` (may be `source`). */
+  readonly float32_to_float16: (source: number, target: number, n: number) => void;
   /** `<activation>_<kernel>`: sigmoid_forward, tanh_backward_from_output, gelu_tanh_forward_and_derivative, ... */
   readonly [elementwise: string]: unknown;
 }
@@ -48,6 +52,11 @@ export interface WasmKernels {
   readonly xBuffer: Float32Array;
   readonly dyBuffer: Float32Array;
   readonly outBuffer: Float32Array;
+  /** 16-bit views of the buffers: where float16 blocks land (`xHalves` and `dyHalves`: the upper half of x's and dy's buffers, widened in place into their lower part; `outHalves` and `dyOutHalves`: the start of out's and dy's, rounded in place). */
+  readonly xHalves: Uint16Array;
+  readonly dyHalves: Uint16Array;
+  readonly outHalves: Uint16Array;
+  readonly dyOutHalves: Uint16Array;
   elementwise(name: string): ElementwiseExport | undefined;
 }
 
@@ -105,6 +114,10 @@ function load(): WasmKernels | undefined {
     xBuffer: new Float32Array(memory, base, BLOCK_ELEMENTS),
     dyBuffer: new Float32Array(memory, base + blockBytes, BLOCK_ELEMENTS),
     outBuffer: new Float32Array(memory, base + 2 * blockBytes, BLOCK_ELEMENTS),
+    xHalves: new Uint16Array(memory, base + blockBytes / 2, BLOCK_ELEMENTS),
+    dyHalves: new Uint16Array(memory, base + blockBytes + blockBytes / 2, BLOCK_ELEMENTS),
+    outHalves: new Uint16Array(memory, base + 2 * blockBytes, BLOCK_ELEMENTS),
+    dyOutHalves: new Uint16Array(memory, base + blockBytes, BLOCK_ELEMENTS),
     elementwise(name) {
       if (!cache.has(name)) {
         const candidate = exports[name];

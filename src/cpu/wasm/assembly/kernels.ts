@@ -355,3 +355,8 @@ export function softmax_backward_rows(y: usize, dy: usize, out: usize, rows: i32
 export function buffer_base(): usize {
   return (__heap_base + 15) & ~(<usize>15);
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Float16 storage: conversions around the float32 kernels above (the host widens a block of halves,
+// runs a kernel, rounds its result).
+export { float16_to_float32, float32_to_float16 } from './float16';
