@@ -52,6 +52,11 @@ export class BufferPool {
     return buffer;
   }
 
+  /** Whether `buffer` is one of this pool's, handed out and not yet released (so its bytes are the engine's). */
+  owns(buffer: GPUBuffer): boolean {
+    return this.live.has(buffer);
+  }
+
   /** Gives a buffer back for reuse (or destroys it if the pool is full). */
   release(buffer: GPUBuffer): void {
     if (!this.live.delete(buffer)) return;

@@ -567,8 +567,16 @@ export class GpuExecutor {
     for (let start = 0; start < length; start += this.chunkElements) each(start, Math.min(this.chunkElements, length - start));
   }
 
-  // One slice of an elementwise kernel: the vec4 kernel over the whole vec4s, and, where a view's buffer
-  // ends before the slice's padding (a caller's buffer), the scalar tail kernel over the last elements.
+  // Whether the bytes after a view's range are the engine's to overwrite: the padding of a pooled or
+  // scratch buffer. A caller's wrapped buffer may hold their data right after the range.
+  private ownsPaddingOf(view: BufferView): boolean {
+    return this.pool.owns(view.buffer) || [...this.callerScratch.values()].includes(view.buffer);
+  }
+
+  // One slice of an elementwise kernel: the vec4 kernel over the whole vec4s, and the scalar tail kernel
+  // over the last one to three elements where the vec4 kernel would overrun: an input's buffer that ends
+  // before the slice's padding, or an output whose bytes after the range are not ours (a caller's buffer:
+  // a vec4 store there overwrote up to three of their values).
   private elementwiseSlice(
     recording: Recording,
     label: string,
@@ -579,8 +587,9 @@ export class GpuExecutor {
     count: number,
     alpha: number,
   ): void {
-    const views = [...inputs, ...outputs];
-    const needsTail = count % 4 !== 0 && views.some((view) => view.byteOffset + padded(count) > view.buffer.size);
+    const needsTail =
+      count % 4 !== 0 &&
+      (inputs.some((view) => view.byteOffset + padded(count) > view.buffer.size) || outputs.some((view) => !this.ownsPaddingOf(view)));
     const body = needsTail ? count - (count % 4) : count;
     const shape = elementwiseBindingShape(kernel);
     const ranges = (bytes: number, params: ArrayBuffer): BufferRange[] => [

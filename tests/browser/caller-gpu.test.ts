@@ -54,6 +54,45 @@ async function readBuffer(device: GPUDevice, buffer: GPUBuffer, byteOffset: numb
 }
 
 describe("the caller's buffers: act.wrap, { out }, tensor.buffer", () => {
+  it('write nothing past a wrapped range that ends inside the buffer (float32, any length), out or in place', async () => {
+    await withEngine({}, async (device, act) => {
+      const random = createRandom(SEED + 43);
+      for (const n of [1, 3, 5, 63, 65, 130, 1001]) {
+        const spare = 67; // sentinels after the range: more than a vec4 and a workgroup's odd end
+        const xs = uniformFloat32Array(random, n, -20, 20);
+        const sentinels = new Float32Array(spare).map((_, i) => 1000 + i);
+        const filled = new Float32Array(n + spare);
+        filled.set(sentinels, n);
+        const output = callerBuffer(device, (n + spare) * 4, filled);
+        const inPlace = callerBuffer(device, (n + spare) * 4, Float32Array.from([...xs, ...sentinels]));
+        const y = act.resident.sigmoid(act.upload(xs), { out: act.wrap(output, { length: n }) });
+        await y.ready();
+        const z = act.resident.tanh(act.wrap(inPlace, { length: n }), { out: act.wrap(inPlace, { length: n }) });
+        await z.ready();
+        const after = await readBuffer(device, output, 0, n + spare);
+        const afterInPlace = await readBuffer(device, inPlace, 0, n + spare);
+        const [values, derivatives] = act.resident.siluWithDerivative(act.upload(xs), {
+          out: [act.wrap(output, { length: n }), act.wrap(inPlace, { length: n })],
+        });
+        await Promise.all([values.ready(), derivatives.ready()]);
+        const p = act.resident.softmax(act.upload(xs), { cols: n, out: act.wrap(output, { length: n }) });
+        await p.ready();
+        for (const [name, buffer] of [
+          ['WithDerivative and softmax', output],
+          ['WithDerivative', inPlace],
+        ] as const) {
+          const now = await readBuffer(device, buffer, 0, n + spare);
+          expect([...now.subarray(n)], `${name}, n=${n}: the elements after the range`).toEqual([...sentinels]);
+        }
+        expect([...after.subarray(n)], `out, n=${n}: the elements after the range`).toEqual([...sentinels]);
+        expect([...afterInPlace.subarray(n)], `in place, n=${n}: the elements after the range`).toEqual([...sentinels]);
+        expectClose(after.subarray(0, n), map64(xs, sigmoid64), { relative: 1e-6 }, `sigmoid into the range, n=${n}`);
+        output.destroy();
+        inPlace.destroy();
+      }
+    });
+  });
+
   it('read from and write into ranges of caller buffers that end on their last element (vec4 body + scalar tail), poisoned first', async () => {
     await withEngine({}, async (device, act) => {
       const random = createRandom(SEED + 41);
