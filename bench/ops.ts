@@ -26,6 +26,7 @@ import {
   tanh64,
   tanhDerivative64,
 } from '../tests/support/reference.ts';
+import type { OnnxGraph, OnnxGraphBuilder } from './onnx-graph.ts';
 
 /** A rows x cols batch; elementwise ops use one row of `cols` elements. */
 export interface BenchShape {
@@ -81,6 +82,11 @@ export interface BenchOp {
    * (bench/tfjs.ts) they are made once and stay on the GPU.
    */
   tfjs(tf: TensorFlowModule, x: TensorFlow.Tensor, dy: TensorFlow.Tensor | undefined): TensorFlow.Tensor;
+  /**
+   * The op as an ONNX graph for ONNX Runtime Web (bench/ort.ts): one node where ONNX has the op, the
+   * smallest graph of standard ops where it has not. `inputs`: 2 for the ops that take dy.
+   */
+  readonly onnx: { readonly graph: OnnxGraph; readonly inputs?: 1 | 2 };
   readonly resident: ResidentKernel;
   /** What the plain JS loop or the TF.js version computes where that is not simply the op (shown with the edge cases). */
   readonly note?: string;
@@ -247,6 +253,16 @@ function normalCdfTf(tf: TensorFlowModule, x: TensorFlow.Tensor): TensorFlow.Ten
   return tf.mul(0.5, tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
 }
 
+/** s (1 - s) in ONNX ops, of a sigmoid output `s`: the derivative graph ORT users write (ONNX has no SigmoidGrad). */
+function onnxSigmoidDerivativeFromOutput(g: OnnxGraphBuilder, s: string): string {
+  return g.op('Mul', [s, g.op('Sub', [g.constant(1), s])]);
+}
+
+/** Phi(x) = (1 + erf(x / sqrt 2)) / 2 in ONNX ops. */
+function onnxNormalCdf(g: OnnxGraphBuilder, x: string): string {
+  return g.op('Mul', [g.constant(0.5), g.op('Add', [g.constant(1), g.op('Erf', [g.op('Mul', [x, g.constant(Math.SQRT1_2)])])])]);
+}
+
 /** Per element of a softmax backward, the magnitude of its terms: y_i (|dy_i| + sum_j |y_j dy_j|). */
 function softmaxBackwardScale(y: Float32Array, dy: Float32Array, shape: BenchShape): Float64Array {
   const scale = new Float64Array(y.length);
@@ -278,6 +294,7 @@ const ELEMENTWISE_OPS_BEYOND_SIGMOID: readonly BenchOp[] = [
     ours: (act, { x }) => act.relu(x),
     plainJs: ({ x }) => mapLoop(x, (v) => Math.max(v, 0)),
     tfjs: (tf, x) => tf.relu(x),
+    onnx: { graph: (g) => g.op('Relu', [g.x]) },
     resident: elementwiseKernel(ACTIVATIONS.relu, 'forward'),
   },
   {
@@ -291,6 +308,7 @@ const ELEMENTWISE_OPS_BEYOND_SIGMOID: readonly BenchOp[] = [
     ours: (act, { x }) => act.leakyRelu(x, { alpha: LEAKY_RELU_ALPHA }),
     plainJs: ({ x }) => mapLoop(x, (v) => (v >= 0 ? v : LEAKY_RELU_ALPHA * v)),
     tfjs: (tf, x) => tf.leakyRelu(x, LEAKY_RELU_ALPHA),
+    onnx: { graph: (g) => g.op('LeakyRelu', [g.x], { alpha: { float: LEAKY_RELU_ALPHA } }) },
     resident: elementwiseKernel(ACTIVATIONS.leakyRelu, 'forward', LEAKY_RELU_ALPHA),
   },
   {
@@ -304,6 +322,7 @@ const ELEMENTWISE_OPS_BEYOND_SIGMOID: readonly BenchOp[] = [
     ours: (act, { x }) => act.tanh(x),
     plainJs: ({ x }) => mapLoop(x, Math.tanh),
     tfjs: (tf, x) => tf.tanh(x),
+    onnx: { graph: (g) => g.op('Tanh', [g.x]) },
     resident: elementwiseKernel(ACTIVATIONS.tanh, 'forward'),
   },
   {
@@ -317,6 +336,7 @@ const ELEMENTWISE_OPS_BEYOND_SIGMOID: readonly BenchOp[] = [
     ours: (act, { x }) => act.gelu(x),
     plainJs: ({ x }) => mapLoop(x, (v) => 0.5 * v * (1 + erfAbramowitzStegun(v * Math.SQRT1_2))),
     tfjs: (tf, x) => tf.mul(x, normalCdfTf(tf, x)),
+    onnx: { graph: (g) => g.op('Gelu', [g.x]) },
     resident: elementwiseKernel(ACTIVATIONS.gelu, 'forward'),
     note: 'Plain JS loop: 0.5 x (1 + erf(x / sqrt 2)) with the Abramowitz & Stegun 7.1.26 erf (absolute error 1.5e-7, so the lower tail is off). TF.js core has no gelu: x * 0.5 * (1 + tf.erf(x / sqrt 2)).',
   },
@@ -331,6 +351,7 @@ const ELEMENTWISE_OPS_BEYOND_SIGMOID: readonly BenchOp[] = [
     ours: (act, { x }) => act.silu(x),
     plainJs: ({ x }) => mapLoop(x, (v) => v / (1 + Math.exp(-v))),
     tfjs: (tf, x) => tf.mul(x, tf.sigmoid(x)),
+    onnx: { graph: (g) => g.op('Mul', [g.x, g.op('Sigmoid', [g.x])]) },
     resident: elementwiseKernel(ACTIVATIONS.silu, 'forward'),
     note: 'Plain JS loop: x / (1 + exp(-x)). TF.js: x * tf.sigmoid(x).',
   },
@@ -342,6 +363,13 @@ const ELEMENTWISE_OPS_BEYOND_SIGMOID: readonly BenchOp[] = [
     derivativeTf: (tf, x) => {
       const pdf = tf.mul(1 / Math.sqrt(2 * Math.PI), tf.exp(tf.mul(-0.5, tf.square(x))));
       return tf.add(normalCdfTf(tf, x), tf.mul(x, pdf));
+    },
+    derivativeOnnx: (g, x) => {
+      const pdf = g.op('Mul', [
+        g.constant(1 / Math.sqrt(2 * Math.PI)),
+        g.op('Exp', [g.op('Mul', [g.constant(-0.5), g.op('Mul', [x, x])])]),
+      ]);
+      return g.op('Add', [onnxNormalCdf(g, x), g.op('Mul', [x, pdf])]);
     },
     edgeX: GELU_BACKWARD_EDGE_X,
     edgeDy: GELU_BACKWARD_EDGE_DY,
@@ -361,6 +389,8 @@ interface BackwardSpec {
   readonly derivativeJs: (x: number) => number;
   /** f'(x) in TF.js ops. */
   readonly derivativeTf: (tf: TensorFlowModule, x: TensorFlow.Tensor) => TensorFlow.Tensor;
+  /** f'(x) in ONNX ops (ONNX has no gradient ops in its default domain). */
+  readonly derivativeOnnx: (g: OnnxGraphBuilder, x: string) => string;
   readonly edgeX: readonly number[];
   /** dy for the edge inputs (default: 1, -2, 0.5 in turn). */
   readonly edgeDy?: readonly number[];
@@ -392,6 +422,7 @@ function backwardOp(spec: BackwardSpec): BenchOp {
       return out;
     },
     tfjs: (tf, x, dy) => tf.mul(requireTensor(dy), spec.derivativeTf(tf, x)),
+    onnx: { graph: (g) => g.op('Mul', [g.dy, spec.derivativeOnnx(g, g.x)]), inputs: 2 },
     resident: elementwiseKernel(spec.activation, 'backward', spec.alpha),
     note: spec.note,
   };
@@ -404,6 +435,7 @@ const BACKWARD_OPS: readonly BenchOp[] = [
     derivative64: reluDerivative64,
     derivativeJs: (x) => (x > 0 ? 1 : 0),
     derivativeTf: (tf, x) => tf.step(x),
+    derivativeOnnx: (g, x) => g.cast(g.op('Greater', [x, g.constant(0)])),
     edgeX: RELU_EDGE_INPUTS,
     call: (act, x, dy) => act.reluBackward(x, dy),
     note: "dy * relu'(x), relu'(0) = 0. Plain JS loop: x > 0 ? dy : 0. TF.js: dy * tf.step(x).",
@@ -415,6 +447,7 @@ const BACKWARD_OPS: readonly BenchOp[] = [
     derivative64: (x) => leakyReluDerivative64(x, LEAKY_RELU_ALPHA),
     derivativeJs: (x) => (x > 0 ? 1 : LEAKY_RELU_ALPHA),
     derivativeTf: (tf, x) => tf.step(x, LEAKY_RELU_ALPHA),
+    derivativeOnnx: (g, x) => g.op('Where', [g.op('Greater', [x, g.constant(0)]), g.constant(1), g.constant(LEAKY_RELU_ALPHA)]),
     edgeX: RELU_EDGE_INPUTS,
     call: (act, x, dy) => act.leakyReluBackward(x, dy, { alpha: LEAKY_RELU_ALPHA }),
     note: `dy * leakyRelu'(x) with alpha ${LEAKY_RELU_ALPHA}. Plain JS loop: x > 0 ? dy : alpha dy. TF.js: dy * tf.step(x, alpha).`,
@@ -428,6 +461,10 @@ const BACKWARD_OPS: readonly BenchOp[] = [
       return 1 - t * t;
     },
     derivativeTf: (tf, x) => tf.sub(1, tf.square(tf.tanh(x))),
+    derivativeOnnx: (g, x) => {
+      const t = g.op('Tanh', [x]);
+      return g.op('Sub', [g.constant(1), g.op('Mul', [t, t])]);
+    },
     edgeX: TANH_EDGE_INPUTS,
     call: (act, x, dy) => act.tanhBackward(x, dy),
     note: "dy * tanh'(x) from the input. Plain JS loop and TF.js: 1 - tanh(x)^2, which cancels for |x| > 4 in float32 (TF.js).",
@@ -443,6 +480,10 @@ const BACKWARD_OPS: readonly BenchOp[] = [
     derivativeTf: (tf, x) => {
       const s = tf.sigmoid(x);
       return tf.mul(s, tf.add(1, tf.mul(x, tf.sub(1, s))));
+    },
+    derivativeOnnx: (g, x) => {
+      const s = g.op('Sigmoid', [x]);
+      return g.op('Mul', [s, g.op('Add', [g.constant(1), g.op('Mul', [x, g.op('Sub', [g.constant(1), s])])])]);
     },
     edgeX: SILU_EDGE_INPUTS,
     call: (act, x, dy) => act.siluBackward(x, dy),
@@ -483,6 +524,12 @@ const SIGMOID_WITH_DERIVATIVE: BenchOp = {
   tfjs: (tf, x) => {
     const s = tf.sigmoid(x);
     return tf.concat([s, tf.mul(s, tf.sub(1, s))]);
+  },
+  onnx: {
+    graph: (g) => {
+      const s = g.op('Sigmoid', [g.x]);
+      return g.op('Concat', [s, onnxSigmoidDerivativeFromOutput(g, s)], { axis: { int: 0 } });
+    },
   },
   resident: elementwiseKernel(ACTIVATIONS.sigmoid, 'forward_and_derivative'),
   note: 'Two outputs, read side by side. Plain JS loop and TF.js: s = 1 / (1 + exp(-x)), then s (1 - s), which cancels for large x.',
@@ -556,6 +603,7 @@ const ROW_OPS_BEYOND_SOFTMAX: readonly BenchOp[] = [
       return out;
     },
     tfjs: (tf, x) => tf.logSoftmax(x),
+    onnx: { graph: (g) => g.op('LogSoftmax', [g.x], { axis: { int: -1 } }) },
     resident: rowKernel('log_softmax'),
   },
   {
@@ -598,6 +646,13 @@ const ROW_OPS_BEYOND_SOFTMAX: readonly BenchOp[] = [
       const gradient = requireTensor(dy);
       return tf.mul(y, tf.sub(gradient, tf.sum(tf.mul(gradient, y), 1, true)));
     },
+    onnx: {
+      graph: (g) => {
+        const dot = g.op('ReduceSum', [g.op('Mul', [g.dy, g.x]), g.int64s([-1])], { keepdims: { int: 1 } });
+        return g.op('Mul', [g.x, g.op('Sub', [g.dy, dot])]);
+      },
+      inputs: 2,
+    },
     resident: rowKernel('softmax_backward'),
     note: 'Input y is a softmax output, dy the gradient. dx_i = y_i (dy_i - dot) cancels where dy_i is near dot, so errors are relative to y_i (|dy_i| + sum_j |y_j dy_j|), not to dx_i. TF.js: y * (dy - sum(dy * y, axis 1, keepDims)).',
   },
@@ -620,6 +675,7 @@ export const BENCH_OPS: readonly BenchOp[] = [
       return out;
     },
     tfjs: (tf, x) => tf.sigmoid(x),
+    onnx: { graph: (g) => g.op('Sigmoid', [g.x]) },
     resident: elementwiseKernel(ACTIVATIONS.sigmoid, 'forward'),
   },
   {
@@ -644,6 +700,7 @@ export const BENCH_OPS: readonly BenchOp[] = [
       const s = tf.sigmoid(x);
       return tf.mul(s, tf.sub(1, s));
     },
+    onnx: { graph: (g) => onnxSigmoidDerivativeFromOutput(g, g.op('Sigmoid', [g.x])) },
     resident: elementwiseKernel(ACTIVATIONS.sigmoid, 'derivative'),
   },
   {
@@ -664,6 +721,7 @@ export const BENCH_OPS: readonly BenchOp[] = [
       return out;
     },
     tfjs: (tf, y) => tf.mul(y, tf.sub(1, y)),
+    onnx: { graph: (g) => onnxSigmoidDerivativeFromOutput(g, g.x) },
     resident: elementwiseKernel(ACTIVATIONS.sigmoid, 'derivative_from_output'),
   },
   {
@@ -694,6 +752,7 @@ export const BENCH_OPS: readonly BenchOp[] = [
       return out;
     },
     tfjs: (tf, y, dy) => tf.mul(requireTensor(dy), tf.mul(y, tf.sub(1, y))),
+    onnx: { graph: (g) => g.op('Mul', [g.dy, onnxSigmoidDerivativeFromOutput(g, g.x)]), inputs: 2 },
     resident: elementwiseKernel(ACTIVATIONS.sigmoid, 'backward_from_output'),
   },
   SIGMOID_WITH_DERIVATIVE,
@@ -730,6 +789,7 @@ export const BENCH_OPS: readonly BenchOp[] = [
       return out;
     },
     tfjs: (tf, x) => tf.softmax(x),
+    onnx: { graph: (g) => g.op('Softmax', [g.x], { axis: { int: -1 } }) },
     resident: rowKernel('softmax'),
   },
   ...ROW_OPS_BEYOND_SOFTMAX,

@@ -7,6 +7,7 @@ import { type BenchConfig, formatShape, shapesFor } from './config.ts';
 import { measureKernelCopyBandwidth } from './copy-kernel.ts';
 import { CancelledError, type Timing, throwIfCancelled, timeCalls, timeInterleaved, yieldToBrowser } from './measure.ts';
 import { type BenchOp, findOp, type OpInputs, tfjsEndToEnd } from './ops.ts';
+import { ORT_VERSION, ortCall, ortOutputToFloat32, startOrt } from './ort.ts';
 import { GpuTimer, measureCopyBandwidth, measureResidentKernel } from './resident.ts';
 import {
   type AdapterReport,
@@ -61,7 +62,8 @@ export function autoChoiceFor(auto: Activations, elements: number): 'webgpu' | '
   return auto.lastCallBackend ?? (auto.backend === 'webgpu' && elements >= auto.minGpuElements ? 'webgpu' : 'cpu');
 }
 
-type Call = () => Promise<Float32Array> | Float32Array;
+/** One call of a backend: float32 values, or (ORT's float16 columns) float16 bits that ortOutputToFloat32 widens. */
+type Call = () => Promise<ArrayLike<number>> | ArrayLike<number>;
 
 /** How `backend` computes `op` on `inputs`, or why it cannot. */
 async function callFor(
@@ -91,6 +93,14 @@ async function callFor(
       const tf = await useTensorFlow(name);
       return () => tfjsEndToEnd(tf, op, inputs);
     }
+    case 'ort-webgpu':
+      return ortCall(op, inputs, 'webgpu', 'float32');
+    case 'ort-wasm':
+      return ortCall(op, inputs, 'wasm', 'float32');
+    case 'ort-webgpu-f16':
+      return ortCall(op, inputs, 'webgpu', 'float16');
+    case 'ort-wasm-f16':
+      return ortCall(op, inputs, 'wasm', 'float16');
   }
 }
 
@@ -120,6 +130,7 @@ export async function runBenchmark(
     kernelCopyBandwidth: { unavailable: 'not measured' },
     uploads: { unavailable: 'not measured' },
     tfjs: null,
+    ort: null,
     cells: [],
     edges: [],
     crossovers: [],
@@ -186,6 +197,10 @@ export async function runBenchmark(
     console.log(
       `[bench] TF.js ${version}: webgpu ${tensorFlowReady.webgpu ?? 'ok'}; cpu ${tensorFlowReady.cpu ?? 'ok'}; wasm ${detail(tensorFlow.wasm)}`,
     );
+    const ortStatus = await startOrt();
+    results.ort = { version: ORT_VERSION, ...ortStatus };
+    const ortDetail = (status: (typeof ortStatus)['wasm']) => (status.available ? status.detail : `unavailable: ${status.reason}`);
+    console.log(`[bench] ONNX Runtime Web ${ORT_VERSION}: webgpu ${ortDetail(ortStatus.webgpu)}; wasm ${ortDetail(ortStatus.wasm)}`);
     step('edge cases');
 
     for (const op of ops) {
@@ -218,7 +233,7 @@ export async function runBenchmark(
             endToEnd[backend.id] = call;
             if (backend.ours) ourError(`${op.id} ${shapeLabel} ${backend.id}: ${call.unavailable}`);
           } else {
-            const error = maxRelativeError(await call(), reference, errorScale);
+            const error = maxRelativeError(ortOutputToFloat32(await call()), reference, errorScale);
             // auto is judged after warm-up: at a new size its first calls may try the other backend
             // (see "Choosing the backend" in the README), which a sample must not catch.
             if (backend.id === 'auto') for (let i = 0; i < AUTO_WARM_UP_CALLS; i++) await call();
@@ -372,7 +387,7 @@ async function measureEdge(
         outputs[backend.id] = call;
         continue;
       }
-      const output = await call();
+      const output = ortOutputToFloat32(await call());
       outputs[backend.id] = Array.from(output);
       errors[backend.id] = maxRelativeError(output, reference, errorScale);
       if (backend.ours && !((errors[backend.id] as number) <= OUR_TOLERANCE)) ourMismatch = true;

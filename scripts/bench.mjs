@@ -109,6 +109,22 @@ const BACKEND_COLUMNS = [
   ['tfjs-webgpu', 'tf-webgpu'],
   ['tfjs-cpu', 'tf-cpu'],
   ['tfjs-wasm', 'tf-wasm'],
+  ['ort-webgpu', 'ort-webgpu'],
+  ['ort-wasm', 'ort-wasm'],
+  ['ort-webgpu-f16', 'ort-webgpu-f16'],
+  ['ort-wasm-f16', 'ort-wasm-f16'],
+];
+
+/**
+ * Like for like, peer's ms / ours end to end: our WebGPU engine against the peers' GPU backends, our
+ * CPU engine against their CPU ones. [label, our backend, peer backend].
+ */
+const SPEEDUP_COLUMNS = [
+  ['gpu x tf-webgpu', 'webgpu', 'tfjs-webgpu'],
+  ['gpu x ort-webgpu', 'webgpu', 'ort-webgpu'],
+  ['cpu x tf-wasm', 'cpu', 'tfjs-wasm'],
+  ['cpu x tf-cpu', 'cpu', 'tfjs-cpu'],
+  ['cpu x ort-wasm', 'cpu', 'ort-wasm'],
 ];
 
 /** @param {unknown} value */
@@ -193,6 +209,20 @@ export function formatTable(results) {
     const status = (s) => (s.available ? 'ok' : `unavailable: ${s.reason}`);
     lines.push(`TF.js ${results.tfjs.version}: webgpu ${status(results.tfjs.webgpu)}; cpu ${status(results.tfjs.cpu)}`);
   }
+  if (results.ort) {
+    const status = (s) => (s.available ? s.detail : `unavailable: ${s.reason}`);
+    lines.push(`ONNX Runtime Web ${results.ort.version}: webgpu ${status(results.ort.webgpu)}; wasm ${status(results.ort.wasm)}`);
+    // A cell an EP cannot run says why once here, not in every row.
+    const reasons = new Map();
+    for (const cell of results.cells) {
+      for (const id of ['ort-webgpu', 'ort-wasm', 'ort-webgpu-f16', 'ort-wasm-f16']) {
+        const result = cell.endToEnd[id];
+        if (result && !isAvailable(result))
+          reasons.set(`${id}: ${result.unavailable}`, [...(reasons.get(`${id}: ${result.unavailable}`) ?? []), cell.op]);
+      }
+    }
+    for (const [reason, ops] of reasons) lines.push(`  n/a ${reason} (${[...new Set(ops)].join(', ')})`);
+  }
   const tensorFlowMethods = [
     ...new Set(
       results.cells
@@ -223,8 +253,10 @@ export function formatTable(results) {
     'err tf-gpu',
     'err tf-cpu',
     'err tf-wasm',
+    'err ort-gpu',
+    'err ort-wasm',
     'cpu x js',
-    'cpu x tf-wasm',
+    ...SPEEDUP_COLUMNS.map(([label]) => label),
   ];
   const rows = [header];
   for (const cell of results.cells) {
@@ -262,8 +294,10 @@ export function formatTable(results) {
       tfError('tfjs-webgpu'),
       tfError('tfjs-cpu'),
       tfError('tfjs-wasm'),
+      tfError('ort-webgpu'),
+      tfError('ort-wasm'),
       speedup(e2e.js, e2e.cpu),
-      speedup(e2e['tfjs-wasm'], e2e.cpu),
+      ...SPEEDUP_COLUMNS.map(([, ours, peer]) => speedup(e2e[peer], e2e[ours])),
     ]);
   }
   lines.push(alignColumns(rows));
