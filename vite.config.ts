@@ -4,7 +4,7 @@ import { defineConfig, type ViteUserConfig } from 'vitest/config';
 // @ts-expect-error: a plain ESM script shared with the benchmark runner; it has no type declarations.
 import { CHROMIUM_ARGS, requireBrowser } from './scripts/browser.mjs';
 // @ts-expect-error: a plain ESM script shared with the benchmark runner and CI; it has no type declarations.
-import { findSwiftShaderDriver } from './scripts/dawn.mjs';
+import { ensureRuntimeDirectory, findSwiftShaderDriver } from './scripts/dawn.mjs';
 
 const root = import.meta.dirname;
 const ISOLATION_HEADERS = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
@@ -25,6 +25,8 @@ export default defineConfig(async ({ mode }): Promise<ViteUserConfig> => {
     const swiftShader: string | undefined = findSwiftShaderDriver(executablePath);
     if (swiftShader) process.env.VK_ICD_FILENAMES = swiftShader;
   }
+  // Dawn's "XDG_RUNTIME_DIR is invalid or not set" on every device, silenced for the test workers.
+  if (testing) ensureRuntimeDirectory();
   return {
     // Tests in the browser cannot read process.env: hand them the two variables they use.
     define: testing ? { __TEST_ENVIRONMENT__: JSON.stringify({ CI: process.env.CI ?? '', TEST_SEED: process.env.TEST_SEED ?? '' }) } : {},
