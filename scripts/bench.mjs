@@ -17,7 +17,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CHROMIUM_ARGS, ensureBrowser, requireBrowser } from './browser.mjs';
-import { DRIVER_HELP, describeMissingVulkan, findVulkanDrivers, findVulkanLoader } from './dawn.mjs';
+import { DRIVER_HELP, describeMissingVulkan, ensureRuntimeDirectory, findVulkanDrivers, findVulkanLoader } from './dawn.mjs';
 
 const root = resolve(fileURLToPath(import.meta.url), '../..');
 
@@ -413,6 +413,8 @@ async function main() {
   });
   const outDir = resolve(values.out);
   await mkdir(outDir, { recursive: true });
+  // Dawn's "XDG_RUNTIME_DIR is invalid or not set" on every device, silenced (--node; Chromium inherits it too).
+  ensureRuntimeDirectory();
   if (values.node) {
     process.exitCode = await benchInNode(values, outDir);
     return;
