@@ -5,7 +5,17 @@
 import { type BenchConfig, configFromQuery, formatShape } from './config.ts';
 import { createEngines, destroyEngines } from './engines.ts';
 import { BENCH_OPS } from './ops.ts';
-import { appendCellRow, appendEdge, element, renderAdapter, renderCharts, renderCrossovers, renderTableHead } from './render.ts';
+import {
+  appendCellRow,
+  appendEdge,
+  element,
+  renderAccuracy,
+  renderAdapter,
+  renderCharts,
+  renderCrossovers,
+  renderSpeedups,
+  renderTableHead,
+} from './render.ts';
 import type { AdapterReport, BenchResults } from './results.ts';
 import { resultsToJson } from './results.ts';
 import { type Engines, runBenchmark } from './run.ts';
@@ -42,6 +52,8 @@ const views = {
   tableBody: required<HTMLElement>('#results tbody'),
   crossovers: required<HTMLElement>('#crossovers'),
   charts: required<HTMLElement>('#charts'),
+  accuracy: required<HTMLElement>('#accuracy'),
+  speedups: required<HTMLElement>('#speedups'),
   edges: required<HTMLElement>('#edges'),
 };
 
@@ -75,6 +87,7 @@ function configFromControls(base: BenchConfig): BenchConfig {
   if (base.quick) query.set('quick', '1');
   query.set('rowStrategy', base.rowStrategy);
   query.set('tfjsThreads', String(base.tensorFlowWasmThreads));
+  query.set('accuracy', base.accuracy);
   const config = configFromQuery(`?${query}`);
   return { ...config, ops: ops.length > 0 ? config.ops : [] };
 }
@@ -98,6 +111,8 @@ async function run(base: BenchConfig, engines: Engines, adapter: AdapterReport):
   views.edges.replaceChildren();
   views.crossovers.replaceChildren();
   views.charts.replaceChildren();
+  views.accuracy.replaceChildren();
+  views.speedups.replaceChildren();
   controls.progress.value = 0;
   try {
     const results = await runBenchmark(
@@ -118,6 +133,8 @@ async function run(base: BenchConfig, engines: Engines, adapter: AdapterReport):
     lastResults = results;
     renderAdapter(views.adapter, adapter, results.copyBandwidth, results.uploads, results.kernelCopyBandwidth);
     renderCrossovers(views.crossovers, results.crossovers);
+    renderSpeedups(views.speedups, results);
+    renderAccuracy(views.accuracy, results.accuracy);
     plots = renderCharts(views.charts, results);
     controls.status.textContent = `${results.state}: ${results.cells.length} cells${results.mismatch ? ', MISMATCH in our results' : ''}`;
     window.__benchResults = JSON.parse(resultsToJson(results));

@@ -88,6 +88,14 @@ export interface BenchOp {
    */
   readonly onnx: { readonly graph: OnnxGraph; readonly inputs?: 1 | 2 };
   readonly resident: ResidentKernel;
+  /** The accuracy view's narrow ranges beyond 0 (every float32 around each): the derivative's zeros. */
+  readonly accuracyPoints?: readonly number[];
+  /** The accuracy view's inputs for its x sweep, where the op takes something else (a sigmoid output y). Default: x, dy = 1. */
+  accuracyInputs?(x: Float32Array): OpInputs;
+  /** A row op's inputs from random rows x in [-30, 30] (softmax backward: softmax outputs and a gradient). Default: x. */
+  accuracyRows?(x: Float32Array, shape: BenchShape, random: () => number): OpInputs;
+  /** A row op's special rows for the accuracy view (a row of -Infinity, a row holding +Infinity, ...). */
+  accuracySpecialRows?(): { readonly label: string; readonly inputs: OpInputs }[];
   /** What the plain JS loop or the TF.js version computes where that is not simply the op (shown with the edge cases). */
   readonly note?: string;
 }
@@ -371,6 +379,7 @@ const ELEMENTWISE_OPS_BEYOND_SIGMOID: readonly BenchOp[] = [
       ]);
       return g.op('Add', [onnxNormalCdf(g, x), g.op('Mul', [x, pdf])]);
     },
+    derivativeZeros: [-0.7517916],
     edgeX: GELU_BACKWARD_EDGE_X,
     edgeDy: GELU_BACKWARD_EDGE_DY,
     call: (act, x, dy) => act.geluBackward(x, dy),
@@ -392,6 +401,8 @@ interface BackwardSpec {
   /** f'(x) in ONNX ops (ONNX has no gradient ops in its default domain). */
   readonly derivativeOnnx: (g: OnnxGraphBuilder, x: string) => string;
   readonly edgeX: readonly number[];
+  /** Where f'(x) = 0 away from 0: the accuracy view sweeps every float32 around them. */
+  readonly derivativeZeros?: readonly number[];
   /** dy for the edge inputs (default: 1, -2, 0.5 in turn). */
   readonly edgeDy?: readonly number[];
   readonly call: (act: Activations, x: Float32Array, dy: Float32Array) => Promise<Float32Array>;
@@ -423,6 +434,7 @@ function backwardOp(spec: BackwardSpec): BenchOp {
     },
     tfjs: (tf, x, dy) => tf.mul(requireTensor(dy), spec.derivativeTf(tf, x)),
     onnx: { graph: (g) => g.op('Mul', [g.dy, spec.derivativeOnnx(g, g.x)]), inputs: 2 },
+    ...(spec.derivativeZeros ? { accuracyPoints: spec.derivativeZeros } : {}),
     resident: elementwiseKernel(spec.activation, 'backward', spec.alpha),
     note: spec.note,
   };
@@ -485,6 +497,7 @@ const BACKWARD_OPS: readonly BenchOp[] = [
       const s = g.op('Sigmoid', [x]);
       return g.op('Mul', [s, g.op('Add', [g.constant(1), g.op('Mul', [x, g.op('Sub', [g.constant(1), s])])])]);
     },
+    derivativeZeros: [-1.2784645],
     edgeX: SILU_EDGE_INPUTS,
     call: (act, x, dy) => act.siluBackward(x, dy),
     note: "dy * silu'(x), silu'(x) = s (1 + x (1 - s)). Plain JS loop and TF.js: that formula (1 - s cancels in float32 for large x in TF.js).",
@@ -572,6 +585,27 @@ const SOFTMAX_BACKWARD_EDGE_ROWS: readonly (readonly [number[], number[]])[] = [
   ],
 ];
 
+/** The accuracy view's special rows of softmax and log-softmax. */
+function softmaxSpecialRows(): { label: string; inputs: OpInputs }[] {
+  const row = (values: number[]) => ({ x: Float32Array.from(values), shape: { rows: 1, cols: values.length } });
+  return [
+    { label: 'row holding NaN', inputs: row([Number.NaN, 1, 2, 3]) },
+    {
+      label: 'row of -Infinity',
+      inputs: row([Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY]),
+    },
+    { label: 'row holding +Infinity', inputs: row([Number.POSITIVE_INFINITY, 0, 1, 2]) },
+    { label: 'row holding -0 and -Infinity', inputs: row([-0, Number.NEGATIVE_INFINITY, 0, -1]) },
+  ];
+}
+
+/** The accuracy view's inputs of the from-output ops: y = sigmoid(x) in float32 for the x sweep, dy = 1. */
+function sigmoidOutputSweep(x: Float32Array, withGradient: boolean): OpInputs {
+  const y = Float32Array.from(x, (v) => sigmoid64(v));
+  const shape = { rows: 1, cols: x.length };
+  return withGradient ? { x: y, dy: new Float32Array(x.length).fill(1), shape } : { x: y, shape };
+}
+
 /** log-softmax and softmax backward, over the same shapes as softmax. */
 const ROW_OPS_BEYOND_SOFTMAX: readonly BenchOp[] = [
   {
@@ -603,6 +637,7 @@ const ROW_OPS_BEYOND_SOFTMAX: readonly BenchOp[] = [
       return out;
     },
     tfjs: (tf, x) => tf.logSoftmax(x),
+    accuracySpecialRows: softmaxSpecialRows,
     onnx: { graph: (g) => g.op('LogSoftmax', [g.x], { axis: { int: -1 } }) },
     resident: rowKernel('log_softmax'),
   },
@@ -628,6 +663,11 @@ const ROW_OPS_BEYOND_SOFTMAX: readonly BenchOp[] = [
     // dx_i = y_i (dy_i - dot) cancels where dy_i is near dot (in every row of random gradients), so errors
     // are measured against the terms, y_i (|dy_i| + sum_j |y_j dy_j|), as the library's tests bound them.
     errorScale: (inputs) => softmaxBackwardScale(inputs.x, requireGradient(inputs), inputs.shape),
+    accuracyRows: (x, shape, random) => ({
+      x: Float32Array.from(softmax64(x, shape.rows, shape.cols)),
+      dy: uniformArray(random, x.length, -1, 1),
+      shape,
+    }),
     ours: (act, inputs) => act.softmaxBackward(inputs.x, requireGradient(inputs), inputs.shape),
     plainJs: (inputs) => {
       const { x: y, shape } = inputs;
@@ -721,6 +761,7 @@ export const BENCH_OPS: readonly BenchOp[] = [
       return out;
     },
     tfjs: (tf, y) => tf.mul(y, tf.sub(1, y)),
+    accuracyInputs: (x) => sigmoidOutputSweep(x, false),
     onnx: { graph: (g) => onnxSigmoidDerivativeFromOutput(g, g.x) },
     resident: elementwiseKernel(ACTIVATIONS.sigmoid, 'derivative_from_output'),
   },
@@ -752,6 +793,7 @@ export const BENCH_OPS: readonly BenchOp[] = [
       return out;
     },
     tfjs: (tf, y, dy) => tf.mul(requireTensor(dy), tf.mul(y, tf.sub(1, y))),
+    accuracyInputs: (x) => sigmoidOutputSweep(x, true),
     onnx: { graph: (g) => g.op('Mul', [g.dy, onnxSigmoidDerivativeFromOutput(g, g.x)]), inputs: 2 },
     resident: elementwiseKernel(ACTIVATIONS.sigmoid, 'backward_from_output'),
   },
@@ -789,6 +831,7 @@ export const BENCH_OPS: readonly BenchOp[] = [
       return out;
     },
     tfjs: (tf, x) => tf.softmax(x),
+    accuracySpecialRows: softmaxSpecialRows,
     onnx: { graph: (g) => g.op('Softmax', [g.x], { axis: { int: -1 } }) },
     resident: rowKernel('softmax'),
   },

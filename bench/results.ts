@@ -1,5 +1,7 @@
 // The shape of one run's results (what the page shows, what "Download JSON" saves, what the headless
 // runner reads from window.__benchResults), and the summaries derived from the measured cells.
+
+import type { OpAccuracy } from './accuracy-view.ts';
 import type { BenchConfig } from './config.ts';
 import type { BenchShape } from './ops.ts';
 import type { OrtProvider, OrtStatus } from './ort.ts';
@@ -120,6 +122,8 @@ export interface BenchResults {
   ort: ({ readonly version: string } & Record<OrtProvider, OrtStatus>) | null;
   readonly cells: CellResult[];
   readonly edges: EdgeResult[];
+  /** The accuracy view: per op, each implementation's largest error in float32 ulps over a dense sweep, and its special cases. */
+  readonly accuracy: OpAccuracy[];
   crossovers: Crossover[];
   /** Any of our results off the reference (or failed): the headless runner exits non-zero. */
   mismatch: boolean;

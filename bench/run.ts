@@ -3,6 +3,7 @@
 import type { Activations } from 'webgpu-activations';
 import { createRandom } from '../tests/support/prng.ts';
 import { maxRelativeError, OUR_TOLERANCE } from './accuracy.ts';
+import { formatUlps, measureAccuracy, type OpAccuracy } from './accuracy-view.ts';
 import { type BenchConfig, formatShape, shapesFor } from './config.ts';
 import { measureKernelCopyBandwidth } from './copy-kernel.ts';
 import { CancelledError, type Timing, throwIfCancelled, timeCalls, timeInterleaved, yieldToBrowser } from './measure.ts';
@@ -34,6 +35,8 @@ export interface RunHooks {
   onProgress(done: number, total: number, status: string): void;
   onCell(cell: CellResult): void;
   onEdge(edge: EdgeResult): void;
+  /** An op's accuracy view is measured (all of them before the timed cells). Optional. */
+  onAccuracy?(accuracy: OpAccuracy): void;
 }
 
 const SEED = 0x5eed;
@@ -66,7 +69,7 @@ export function autoChoiceFor(auto: Activations, elements: number): 'webgpu' | '
 type Call = () => Promise<ArrayLike<number>> | ArrayLike<number>;
 
 /** How `backend` computes `op` on `inputs`, or why it cannot. */
-async function callFor(
+export async function callFor(
   backend: BackendId,
   op: BenchOp,
   inputs: OpInputs,
@@ -114,7 +117,7 @@ export async function runBenchmark(
 ): Promise<BenchResults> {
   const ops = config.ops.map(findOp).filter((op): op is BenchOp => op !== undefined);
   const plan = ops.flatMap((op) => shapesFor(op.family, config).map((shape) => ({ op, shape })));
-  const total = 2 + ops.length + plan.length * (BACKENDS.length + 2);
+  const total = 2 + (config.accuracy === 'off' ? 1 : 2) * ops.length + plan.length * (BACKENDS.length + 2);
   let done = 0;
   const step = (status: string) => hooks.onProgress(++done, total, status);
 
@@ -132,6 +135,7 @@ export async function runBenchmark(
     tfjs: null,
     ort: null,
     cells: [],
+    accuracy: [],
     edges: [],
     crossovers: [],
     mismatch: false,
@@ -210,6 +214,38 @@ export async function runBenchmark(
       results.edges.push(edge);
       hooks.onEdge(edge);
       step(`edge cases: ${op.label}`);
+    }
+
+    // The accuracy view: a dense sweep of inputs per op through every implementation, in ulps of float64.
+    for (const op of config.accuracy === 'off' ? [] : ops) {
+      throwIfCancelled(signal);
+      hooks.onProgress(done, total, `accuracy: ${op.label}`);
+      const accuracy = await measureAccuracy(
+        op,
+        (backend, forOp, inputs) => callFor(backend, forOp, inputs, engines, tensorFlowReady),
+        config.accuracy === 'quick' ? 'quick' : 'full',
+      );
+      results.accuracy.push(accuracy);
+      hooks.onAccuracy?.(accuracy);
+      // Held in the sweep: our CPU to 1e-5 everywhere; our WebGPU to the right NaN, infinities and zeros'
+      // places (finite ulps). Its finite tails are shown, not held: WGSL's exp is exact to 3 + 2|x| ulps only,
+      // and SwiftShader's sigmoid(-87.3) = 0 where float64 gives 1.2e-38 (the accuracy view shows it).
+      const gpuUlps = accuracy.maxUlps.webgpu;
+      const ours = [
+        accuracy.maxRelativeError.cpu,
+        ...(engines.webgpu ? [typeof gpuUlps === 'number' && Number.isFinite(gpuUlps) ? 0 : Number.POSITIVE_INFINITY] : []),
+      ];
+      console.log(
+        `[bench] accuracy ${op.id}: max ulps ${Object.entries(accuracy.maxUlps)
+          .map(([id, ulps]) => `${id}=${typeof ulps === 'number' ? formatUlps(ulps) : 'n/a'}`)
+          .join(' ')}`,
+      );
+      if (ours.some((error) => error === undefined || !(error <= OUR_TOLERANCE))) {
+        ourError(
+          `${op.id} accuracy sweep: our CPU's max relative error ${accuracy.maxRelativeError.cpu} (limit ${OUR_TOLERANCE}), our WebGPU's max ulps ${typeof gpuUlps === 'number' ? gpuUlps : gpuUlps?.unavailable} (a NaN or infinity off: Infinity)`,
+        );
+      }
+      step(`accuracy: ${op.label}`);
     }
 
     const random = createRandom(SEED);

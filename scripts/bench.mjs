@@ -10,6 +10,7 @@
 //                          [--row-strategy auto|thread|workgroup|split]   (the row kernels, forced)
 //                          [--node [--adapter NAME] [--dawn FLAG ...]]    (Node on Dawn; Dawn's flags)
 //                          [--tfjs-threads N]   (TF.js wasm's threads; default 1, as our CPU path)
+//                          [--accuracy full|quick|off]   (the accuracy view's sweep; quick with --quick)
 import { createReadStream } from 'node:fs';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -316,7 +317,95 @@ export function formatTable(results) {
       .join(' ');
     lines.push(`edge ${edge.op}: max rel. error ${errors}${edge.ourMismatch ? ' MISMATCH' : ''}`);
   }
+  lines.push(...formatSpeedups(results));
+  lines.push(...formatAccuracy(results.accuracy ?? []));
   return lines.join('\n');
+}
+
+/**
+ * Per op at 2^16 and 2^20 elements (row ops: the single row of that length, else the first shape of it),
+ * the like-for-like speed-ups of SPEEDUP_COLUMNS: the peer's ms / ours end to end.
+ * @param {any} results
+ */
+export function formatSpeedups(results) {
+  const sizes = [
+    [65536, '2^16'],
+    [1048576, '2^20'],
+  ];
+  const ops = [...new Set(results.cells.map((cell) => cell.op))];
+  const rows = [['op', 'elements', ...SPEEDUP_COLUMNS.map(([label]) => label)]];
+  for (const op of ops) {
+    for (const [size, label] of sizes) {
+      const matching = results.cells.filter((cell) => cell.op === op && cell.elements === size);
+      const cell = matching.find((candidate) => candidate.shape.rows === 1) ?? matching[0];
+      if (cell)
+        rows.push([
+          op,
+          `${label} (${cell.shapeLabel})`,
+          ...SPEEDUP_COLUMNS.map(([, ours, peer]) => speedup(cell.endToEnd[peer], cell.endToEnd[ours])),
+        ]);
+    }
+  }
+  if (rows.length === 1) return ['', 'speed-ups at 2^16 and 2^20 elements: neither size in this run'];
+  return [
+    '',
+    "speed-ups at 2^16 and 2^20 elements, the peer's ms / ours end to end (gpu: our WebGPU engine; cpu: our CPU engine):",
+    alignColumns(rows),
+  ];
+}
+
+const ACCURACY_COLUMNS = [
+  ['webgpu', 'ours webgpu'],
+  ['cpu', 'ours cpu'],
+  ['tfjs-webgpu', 'tf-webgpu'],
+  ['tfjs-wasm', 'tf-wasm'],
+  ['tfjs-cpu', 'tf-cpu'],
+  ['ort-webgpu', 'ort-webgpu'],
+  ['ort-wasm', 'ort-wasm'],
+  ['js', 'js loop'],
+];
+
+/** @param {number | string} ulps  the JSON spells Infinity as a string */
+function formatUlps(ulps) {
+  if (typeof ulps !== 'number' || !Number.isFinite(ulps)) return 'inf';
+  if (ulps < 10) return String(Number(ulps.toPrecision(2)));
+  if (ulps < 1e5) return ulps.toFixed(0);
+  return ulps.toExponential(1);
+}
+
+/**
+ * The accuracy view as text: max error in float32 ulps per op and implementation, then every special case
+ * where an implementation differs from float64 (what it gave against what float64 gives).
+ * @param {any[]} accuracy  results.accuracy
+ */
+export function formatAccuracy(accuracy) {
+  if (accuracy.length === 0) return [];
+  const rows = [['op', 'sweep', ...ACCURACY_COLUMNS.map(([, label]) => label)]];
+  for (const item of accuracy) {
+    rows.push([
+      item.op,
+      String(item.sweepElements),
+      ...ACCURACY_COLUMNS.map(([id]) => {
+        const ulps = item.maxUlps[id];
+        return ulps === undefined || (typeof ulps === 'object' && ulps !== null) ? 'n/a' : formatUlps(ulps);
+      }),
+    ]);
+  }
+  const lines = [
+    '',
+    'accuracy: max error in float32 ulps of float64 over the dense sweep (inf: a NaN or infinity off)',
+    alignColumns(rows),
+    '',
+  ];
+  for (const item of accuracy) {
+    for (const special of item.specialCases) {
+      const off = ACCURACY_COLUMNS.filter(([id]) => special.outputs[id]?.differs).map(
+        ([id, label]) => `${label}=${special.outputs[id].text}`,
+      );
+      if (off.length > 0) lines.push(`special ${item.op} ${special.label}: float64 ${special.reference}; differs: ${off.join('; ')}`);
+    }
+  }
+  return lines;
 }
 
 /**
@@ -391,6 +480,7 @@ function queryFrom(values) {
   if (values.budget) query.set('budget', values.budget);
   if (values['row-strategy']) query.set('rowStrategy', values['row-strategy']);
   if (values['tfjs-threads']) query.set('tfjsThreads', values['tfjs-threads']);
+  if (values.accuracy) query.set('accuracy', values.accuracy);
   return query;
 }
 
@@ -404,6 +494,7 @@ async function main() {
       budget: { type: 'string' },
       'row-strategy': { type: 'string' },
       'tfjs-threads': { type: 'string' },
+      accuracy: { type: 'string' },
       quick: { type: 'boolean', default: false },
       out: { type: 'string', default: root },
       node: { type: 'boolean', default: false },
@@ -456,9 +547,13 @@ async function main() {
     console.log(`\n${formatTable(results)}\n`);
     const jsonPath = join(outDir, 'bench-results.json');
     const pngPath = join(outDir, 'bench-results.png');
+    const chartsPath = join(outDir, 'bench-charts.png');
     await writeFile(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
-    await page.locator('#charts').screenshot({ path: pngPath });
-    console.log(`bench: wrote ${jsonPath} and ${pngPath} (${elapsed()})`);
+    // Two pictures: the summary against the peers (speed-ups, the accuracy tables) at a size that reads
+    // at a glance, and every op's charts (time, throughput, error against x), tall with 18 ops.
+    await page.locator('#figures').screenshot({ path: pngPath });
+    await page.locator('#charts').screenshot({ path: chartsPath });
+    console.log(`bench: wrote ${jsonPath}, ${pngPath} and ${chartsPath} (${elapsed()})`);
 
     if (results.mismatch) {
       failed = true;
