@@ -35,6 +35,12 @@ describe('benchmark page', () => {
         if (message.type() === 'error') pageErrors.push(message.text());
       });
       page.on('pageerror', (error) => pageErrors.push(error.message));
+      // Everything the page loads, ORT's and TF.js's .wasm included, comes from our own server: no CDN.
+      const external: string[] = [];
+      page.on('request', (request) => {
+        const url = request.url();
+        if (!url.startsWith(server.url) && !/^(data|blob):/.test(url)) external.push(url);
+      });
 
       const ops = ['sigmoid', 'softmax'];
       const sizes = ['256', '1024'];
@@ -128,6 +134,7 @@ describe('benchmark page', () => {
       expect(await page.isDisabled('#run')).toBe(false);
 
       expect(pageErrors).toEqual([]);
+      expect(external, 'requests that left the local server').toEqual([]);
     } finally {
       await browser.close();
       await server.close();
