@@ -148,10 +148,12 @@ export function appendCellRow(tbody: HTMLElement, cell: CellResult): void {
     if (result === undefined || isUnavailable(result)) {
       // One of ours that failed is a defect, shown in red with its reason; anything else is just not measured.
       const failed = backend.ours && result?.unavailable.startsWith('failed');
+      // A peer's cell that cannot run says why under its n/a (ORT's "no shader-f16", ...).
       return element(
         'td',
         { 'data-backend': backend.id, class: failed ? 'unavailable bad' : 'unavailable', title: result?.unavailable ?? 'not measured' },
-        failed ? (result?.unavailable ?? 'failed') : 'n/a',
+        failed ? (result?.unavailable ?? 'failed') : element('span', { class: 'ms' }, 'n/a'),
+        ...(failed || !result ? [] : [element('span', { class: 'error' }, shortUnavailable(result.unavailable))]),
       );
     }
     const bad = backend.ours && !(result.maxRelativeError <= OUR_TOLERANCE);
