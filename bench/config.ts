@@ -57,8 +57,8 @@ export const QUICK_SIZES: readonly number[] = [4096];
 export const QUICK_SHAPES: readonly BenchShape[] = [{ rows: 64, cols: 64 }];
 export const DEFAULT_REPS = 7;
 export const QUICK_REPS = 3;
-/** A cell's time box per backend: eleven columns, 90 cells and the accuracy view in about ten minutes. */
-export const DEFAULT_CELL_BUDGET_MS = 300;
+/** A cell's time box per backend: thirteen columns, 90 cells and the accuracy view in about ten minutes (bench/NOTES.md). */
+export const DEFAULT_CELL_BUDGET_MS = 150;
 export const QUICK_CELL_BUDGET_MS = 25;
 
 /** Formats a shape as the URL and the table write it: `1024x1024`. */
