@@ -189,9 +189,7 @@ async function output(callFor: CallFor, backend: BackendId, op: BenchOp, inputs:
 
 /** The inputs of one sweep: x (or the op's mapping of x), dy = 1 for the backward ops (their error is f'(x)'s). */
 function sweepInputs(op: BenchOp, x: Float32Array): OpInputs {
-  if (op.accuracyInputs) return op.accuracyInputs(x);
-  const shape = { rows: 1, cols: x.length };
-  return op.onnx.inputs === 2 ? { x, dy: new Float32Array(x.length).fill(1), shape } : { x, shape };
+  return op.accuracyInputs ? op.accuracyInputs(x) : { x, shape: { rows: 1, cols: x.length } };
 }
 
 /** Row-op inputs for a shape: x random in [-30, 30] (the op maps it, e.g. to softmax outputs and a gradient). */

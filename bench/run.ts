@@ -40,7 +40,7 @@ export interface RunHooks {
 }
 
 const SEED = 0x5eed;
-/** TF.js's resident timing gets this share of a cell's budget (it keeps a full run within ~20% of its time without it). */
+/** TF.js's resident timing gets this share of a cell's budget (what that adds to a full run: see bench/NOTES.md, "Resident against TF.js webgpu"). */
 const TENSORFLOW_RESIDENT_BUDGET_FRACTION = 0.25;
 
 /** Calls of auto at each size before it is timed: its first three may probe the other backend. */
@@ -90,6 +90,7 @@ export async function callFor(
     case 'tfjs-webgpu':
     case 'tfjs-cpu':
     case 'tfjs-wasm': {
+      if (!op.tfjs) return { unavailable: 'TF.js has no such op' };
       const name: TensorFlowBackendName = backend === 'tfjs-webgpu' ? 'webgpu' : backend === 'tfjs-cpu' ? 'cpu' : 'wasm';
       const notReady = tensorFlowReady[name];
       if (notReady !== null) return { unavailable: notReady };
@@ -346,6 +347,7 @@ export async function runBenchmark(
       // TF.js webgpu on the same data kept on the GPU: a comparison point, so its failures are reported, not errors of ours.
       let tfjsResident: CellResult['tfjsResident'];
       if (tensorFlowReady.webgpu !== null) tfjsResident = { unavailable: tensorFlowReady.webgpu };
+      else if (!op.tfjs) tfjsResident = { unavailable: 'TF.js has no such op' };
       else {
         hooks.onProgress(done, total, `${op.label} ${shapeLabel}: TF.js webgpu resident`);
         try {

@@ -182,5 +182,5 @@ describe('npm run bench -- --quick', () => {
     expect(results.cells.length).toBe(
       chosen.reduce((count, op) => count + (op.family === 'rows' ? QUICK_SHAPES.length : QUICK_SIZES.length), 0),
     );
-  }, 180_000);
+  }, 300_000); // four ops at the quick size, on a machine that may be loaded
 });

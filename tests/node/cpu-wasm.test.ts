@@ -3,7 +3,7 @@
 // in-place calls work, memory stays fixed over many calls, and the loops still run where asked.
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { ACTIVATIONS, type Activations, cpu, createActivations } from 'webgpu-activations';
+import { ACTIVATIONS, type Activations, cpu, createActivations, type ElementwiseActivation } from 'webgpu-activations';
 // @ts-expect-error: a plain ESM script; it has no type declarations.
 import { binaryModule, compileKernels, OUTPUT } from '../../scripts/build-wasm.mjs';
 import { cpuImplementation, useJavaScriptLoops, wasmKernels } from '../../src/cpu/wasm/module.ts';
@@ -59,24 +59,25 @@ describe('against float64', () => {
 // implementations: NaN where the loops give NaN, the same infinities, the same signed zeros.
 type Kernel = (x: Float32Array, dy: Float32Array) => Float32Array | [Float32Array, Float32Array];
 const ELEMENTWISE: Record<string, Kernel> = {};
-for (const name of ['sigmoid', 'relu', 'leakyRelu', 'tanh', 'gelu', 'silu'] as const) {
-  const variants: [string, object][] =
-    name === 'gelu'
-      ? [
-          ['', {}],
-          [' tanh', { approximate: 'tanh' }],
-        ]
-      : [['', {}]];
-  if (name === 'leakyRelu') variants.push([' alpha=0', { alpha: 0 }], [' alpha=-0.3', { alpha: -0.3 }]);
+for (const [name, activation] of Object.entries(ACTIVATIONS) as [string, ElementwiseActivation][]) {
+  // every approximation, and a few values of a declared parameter (leaky relu's 0 and negative slopes, elu's)
+  const variants: [string, object][] = [['', {}]];
+  for (const form of Object.keys(activation.approximations ?? {})) variants.push([` ${form}`, { approximate: form }]);
+  if (activation.parameters?.alpha)
+    variants.push([' alpha=0', { alpha: 0 }], [' alpha=-0.3', { alpha: -0.3 }], [' alpha=2.5', { alpha: 2.5 }]);
   for (const [suffix, options] of variants) {
     const label = `${name}${suffix}`;
-    ELEMENTWISE[`${label} forward`] = (x) => cpu.forward(ACTIVATIONS[name], x, options);
-    ELEMENTWISE[`${label} derivative`] = (x) => cpu.derivative(ACTIVATIONS[name], x, options);
-    ELEMENTWISE[`${label} backward`] = (x, dy) => cpu.backward(ACTIVATIONS[name], x, dy, { ...options, from: 'input' });
-    ELEMENTWISE[`${label} withDerivative`] = (x) => cpu.forwardWithDerivative(ACTIVATIONS[name], x, options);
-    if (name === 'sigmoid' || name === 'relu' || name === 'tanh') {
-      ELEMENTWISE[`${label} derivative from output`] = (y) => cpu.derivative(ACTIVATIONS[name], y, { from: 'output' });
-      ELEMENTWISE[`${label} backward from output`] = (y, dy) => cpu.backward(ACTIVATIONS[name], y, dy, { from: 'output' });
+    ELEMENTWISE[`${label} forward`] = (x) => cpu.forward(activation, x, options);
+    ELEMENTWISE[`${label} derivative`] = (x) => cpu.derivative(activation, x, options);
+    ELEMENTWISE[`${label} backward`] = (x, dy) => cpu.backward(activation, x, dy, { ...options, from: 'input' });
+    ELEMENTWISE[`${label} withDerivative`] = (x) => cpu.forwardWithDerivative(activation, x, options);
+    const fromOutput =
+      activation.derivativeFromOutput &&
+      (activation.derivativeFromOutputWhen?.holds((options as { alpha?: number }).alpha ?? activation.parameters?.alpha?.default ?? 0) ??
+        true);
+    if (fromOutput && suffix === '') {
+      ELEMENTWISE[`${label} derivative from output`] = (y) => cpu.derivative(activation, y, { ...options, from: 'output' });
+      ELEMENTWISE[`${label} backward from output`] = (y, dy) => cpu.backward(activation, y, dy, { ...options, from: 'output' });
     }
   }
 }
@@ -221,7 +222,7 @@ it('keeps its memory fixed over 10,000 calls of mixed sizes and ops', () => {
   }
   expect(memory.buffer.byteLength).toBe(bytes);
   expect(memory.buffer).toBe(kernels?.exports.memory.buffer);
-});
+}, 60_000); // about 100 million elements: seconds, more on a loaded machine
 
 it('runs the JavaScript loops where asked, with the same results within float32 rounding', () => {
   useJavaScriptLoops(true);
