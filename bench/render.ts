@@ -516,7 +516,7 @@ export function renderAccuracy(container: HTMLElement, accuracy: readonly OpAccu
     element(
       'p',
       { class: 'note' },
-      "Elementwise: a grid of 65536 points over [-100, 100], the tails to ±3.4e38, every float32 near 0 (subnormals) and near the derivatives' zeros; backward ops with dy = 1. Rows: random rows in [-30, 30] of 16, 1024 and 65536. Below the smallest normal float32, in units of the smallest subnormal (a GPU that flushes subnormals shows there). inf: a NaN or infinity where float64 has none, or the reverse.",
+      "Elementwise: a grid over [-100, 100] (65536 points; 4096 in a quick run), the tails to ±3.4e38, every float32 near 0 (subnormals) and near each activation's kinks and derivative zeros; backward ops with dy = 1. Rows: random rows in [-30, 30] of 16, 1024 and 65536 (quick: 16 and 1024). Below the smallest normal float32, in units of the smallest subnormal (a GPU that flushes subnormals shows there). inf: a NaN or infinity where float64 has none, or the reverse.",
     ),
     summary,
     element(
