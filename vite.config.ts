@@ -4,7 +4,9 @@ import { defineConfig, type ViteUserConfig } from 'vitest/config';
 // @ts-expect-error: a plain ESM script shared with the benchmark runner; it has no type declarations.
 import { CHROMIUM_ARGS, requireBrowser } from './scripts/browser.mjs';
 // @ts-expect-error: a plain ESM script shared with the benchmark runner and CI; it has no type declarations.
-import { findSwiftShaderDriver } from './scripts/dawn.mjs';
+import { ensureRuntimeDirectory, findSwiftShaderDriver } from './scripts/dawn.mjs';
+// @ts-expect-error: a plain ESM script; it has no type declarations.
+import { stripWgslPlugin } from './scripts/strip-wgsl.mjs';
 
 const root = import.meta.dirname;
 const ISOLATION_HEADERS = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
@@ -15,7 +17,7 @@ const ISOLATION_HEADERS = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-
 //   `vitest run`                 the tests: a `node` project (CPU path, validation, packaging), a
 //                                `browser` project (both backends inside Chromium with WebGPU on), and
 //                                `node-dawn`: the same browser tests in Node on Dawn (the webgpu package).
-export default defineConfig(async ({ mode }): Promise<ViteUserConfig> => {
+export default defineConfig(async ({ command, mode }): Promise<ViteUserConfig> => {
   const testing = mode === 'test' || process.env.VITEST !== undefined;
   const executablePath: string | undefined = testing ? await requireBrowser() : undefined;
   // Dawn's Vulkan driver for the tests, unless one is chosen: the SwiftShader that ships with the Chromium
@@ -25,7 +27,13 @@ export default defineConfig(async ({ mode }): Promise<ViteUserConfig> => {
     const swiftShader: string | undefined = findSwiftShaderDriver(executablePath);
     if (swiftShader) process.env.VK_ICD_FILENAMES = swiftShader;
   }
+  // Dawn's "XDG_RUNTIME_DIR is invalid or not set" on every device, silenced for the test workers.
+  if (testing) ensureRuntimeDirectory();
+  // `vite build` of the library (also when a test runs it: VITEST is then set in its environment).
+  const library = command === 'build' && mode !== 'bench';
   return {
+    // The library's WGSL ships without its comments (scripts/strip-wgsl.mjs); tests and the page keep them.
+    plugins: library ? [stripWgslPlugin()] : [],
     // Tests in the browser cannot read process.env: hand them the two variables they use.
     define: testing ? { __TEST_ENVIRONMENT__: JSON.stringify({ CI: process.env.CI ?? '', TEST_SEED: process.env.TEST_SEED ?? '' }) } : {},
     resolve: { alias: { 'webgpu-activations': resolve(root, 'src/index.ts') } },
@@ -46,8 +54,17 @@ export default defineConfig(async ({ mode }): Promise<ViteUserConfig> => {
               formats: ['es'],
               fileName: () => 'webgpu-activations.js',
             },
-            // Minified class names would print as `e [ArgumentTypeError]` in util.inspect and stack traces.
-            rolldownOptions: { output: { keepNames: true } },
+            rolldownOptions: {
+              output: {
+                // Minified class names would print as `e [ArgumentTypeError]` in util.inspect and stack traces.
+                keepNames: true,
+                // One file per module, so that a caller's bundler keeps only the modules an import reaches
+                // (package.json says "sideEffects": false): `import { wgslFunctions }` takes none of the engine.
+                preserveModules: true,
+                preserveModulesRoot: 'src',
+                entryFileNames: (chunk) => (chunk.name === 'index' ? 'webgpu-activations.js' : '[name].js'),
+              },
+            },
           },
     test: {
       projects: [

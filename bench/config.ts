@@ -30,17 +30,26 @@ export interface BenchConfig {
    * 1024): `?float16=1048576,4194304`, `?float16=0` for none. Default 2^20 (and 2^22 in a full run).
    */
   readonly float16Sizes?: readonly number[];
+  /**
+   * The accuracy view's sweep: `full` (the default), `quick` (a sparse one, and no 70000-row case: the
+   * default of a quick run), or `off`.
+   */
+  readonly accuracy: 'full' | 'quick' | 'off';
 }
 
-/**
- * The ops a full run takes when none are named: the sigmoid family and softmax, so that `npm run bench`
- * stays at a few minutes. The other ops run when named (`--ops relu,gelu`, `?ops=`, the checkboxes).
- * A quick run (`--quick`, small sizes, seconds per op) takes every op when none are named.
- */
-export const DEFAULT_OPS: readonly string[] = ['sigmoid', 'sigmoidDerivative', 'sigmoidDerivativeFromOutput', 'sigmoidBackward', 'softmax'];
+const ACCURACY_MODES = ['full', 'quick', 'off'] as const;
 
-/** 2^4 .. 2^24, step x4: from where only the CPU makes sense to where only the GPU should (auto is judged on the whole range). */
-export const DEFAULT_SIZES: readonly number[] = [4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24].map((power) => 2 ** power);
+/**
+ * The ops a run takes when none are named: every op of the table, in a full run as in a quick one.
+ * `--ops relu,gelu` (`?ops=`, the checkboxes) chooses.
+ */
+export const DEFAULT_OPS: readonly string[] = BENCH_OPS.map((op) => op.id);
+
+/**
+ * 2^14 .. 2^22, step x4: the sizes the CPU work is judged on, few enough that every op with its eleven
+ * columns fits a full run in about ten minutes here. `--sizes 16,256,...,16777216` reaches further.
+ */
+export const DEFAULT_SIZES: readonly number[] = [14, 16, 18, 20, 22].map((power) => 2 ** power);
 export const DEFAULT_SHAPES: readonly BenchShape[] = [
   { rows: 1, cols: 65536 },
   { rows: 1, cols: 1048576 },
@@ -48,15 +57,14 @@ export const DEFAULT_SHAPES: readonly BenchShape[] = [
   { rows: 65536, cols: 16 },
   { rows: 16, cols: 65536 },
 ];
-export const QUICK_SIZES: readonly number[] = [256, 4096, 65536];
-export const QUICK_SHAPES: readonly BenchShape[] = [
-  { rows: 1, cols: 4096 },
-  { rows: 256, cols: 64 },
-];
-export const DEFAULT_REPS = 10;
+/** One small size and one small shape: every op with its thirteen columns and the accuracy view within two minutes. */
+export const QUICK_SIZES: readonly number[] = [4096];
+export const QUICK_SHAPES: readonly BenchShape[] = [{ rows: 64, cols: 64 }];
+export const DEFAULT_REPS = 7;
 export const QUICK_REPS = 3;
-export const DEFAULT_CELL_BUDGET_MS = 1000;
-export const QUICK_CELL_BUDGET_MS = 60;
+/** A cell's time box per backend: thirteen columns, 90 cells and the accuracy view in about ten minutes (bench/NOTES.md). */
+export const DEFAULT_CELL_BUDGET_MS = 150;
+export const QUICK_CELL_BUDGET_MS = 25;
 
 /** Formats a shape as the URL and the table write it: `1024x1024`. */
 export function formatShape(shape: BenchShape): string {
@@ -92,9 +100,9 @@ function isFlagOn(value: string | null): boolean {
 }
 
 /**
- * The configuration in a URL query: `?ops=sigmoid,softmax&sizes=256,4096&shapes=1x4096,64x64&reps=3&budget=200&quick=1&autorun=1&rowStrategy=split&tfjsThreads=1&float16=1048576`.
+ * The configuration in a URL query: `?ops=sigmoid,softmax&sizes=256,4096&shapes=1x4096,64x64&reps=3&budget=200&quick=1&autorun=1&rowStrategy=split&tfjsThreads=1&float16=1048576&accuracy=quick`.
  * Unknown op ids are dropped; anything left out takes the default (or the quick default with `quick=1`;
- * for ops: {@link DEFAULT_OPS}, or every op with `quick=1`).
+ * for ops: {@link DEFAULT_OPS}).
  */
 export function configFromQuery(search: string): BenchConfig {
   const query = new URLSearchParams(search);
@@ -106,7 +114,7 @@ export function configFromQuery(search: string): BenchConfig {
   const reps = parsePositiveIntegers(query.get('reps'))?.[0];
   const budget = parsePositiveIntegers(query.get('budget'))?.[0];
   return {
-    ops: ops && ops.length > 0 ? ops : quick ? BENCH_OPS.map((op) => op.id) : DEFAULT_OPS,
+    ops: ops && ops.length > 0 ? ops : DEFAULT_OPS,
     sizes: parsePositiveIntegers(query.get('sizes')) ?? (quick ? QUICK_SIZES : DEFAULT_SIZES),
     shapes: shapes && shapes.length > 0 ? shapes : quick ? QUICK_SHAPES : DEFAULT_SHAPES,
     reps: reps ?? (quick ? QUICK_REPS : DEFAULT_REPS),
@@ -116,6 +124,7 @@ export function configFromQuery(search: string): BenchConfig {
     rowStrategy: ROW_STRATEGIES.find((strategy) => strategy === query.get('rowStrategy')) ?? 'auto',
     tensorFlowWasmThreads: parsePositiveIntegers(query.get('tfjsThreads'))?.[0] ?? 1,
     float16Sizes: float16SizesFrom(query, quick),
+    accuracy: ACCURACY_MODES.find((mode) => mode === query.get('accuracy')) ?? (quick ? 'quick' : 'full'),
   };
 }
 

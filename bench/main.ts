@@ -9,10 +9,12 @@ import {
   appendCellRow,
   appendEdge,
   element,
+  renderAccuracy,
   renderAdapter,
   renderCharts,
   renderCrossovers,
   renderFloat16,
+  renderSpeedups,
   renderTableHead,
 } from './render.ts';
 import type { AdapterReport, BenchResults } from './results.ts';
@@ -51,6 +53,8 @@ const views = {
   tableBody: required<HTMLElement>('#results tbody'),
   crossovers: required<HTMLElement>('#crossovers'),
   charts: required<HTMLElement>('#charts'),
+  accuracy: required<HTMLElement>('#accuracy'),
+  speedups: required<HTMLElement>('#speedups'),
   edges: required<HTMLElement>('#edges'),
 };
 
@@ -84,6 +88,7 @@ function configFromControls(base: BenchConfig): BenchConfig {
   if (base.quick) query.set('quick', '1');
   query.set('rowStrategy', base.rowStrategy);
   query.set('tfjsThreads', String(base.tensorFlowWasmThreads));
+  query.set('accuracy', base.accuracy);
   const config = configFromQuery(`?${query}`);
   return { ...config, ops: ops.length > 0 ? config.ops : [] };
 }
@@ -107,6 +112,8 @@ async function run(base: BenchConfig, engines: Engines, adapter: AdapterReport):
   views.edges.replaceChildren();
   views.crossovers.replaceChildren();
   views.charts.replaceChildren();
+  views.accuracy.replaceChildren();
+  views.speedups.replaceChildren();
   controls.progress.value = 0;
   try {
     const results = await runBenchmark(
@@ -128,6 +135,8 @@ async function run(base: BenchConfig, engines: Engines, adapter: AdapterReport):
     renderAdapter(views.adapter, adapter, results.copyBandwidth, results.uploads, results.kernelCopyBandwidth);
     renderCrossovers(views.crossovers, results.crossovers);
     views.crossovers.append(renderFloat16(results.float16));
+    renderSpeedups(views.speedups, results);
+    renderAccuracy(views.accuracy, results.accuracy);
     plots = renderCharts(views.charts, results);
     controls.status.textContent = `${results.state}: ${results.cells.length} cells${results.mismatch ? ', MISMATCH in our results' : ''}`;
     window.__benchResults = JSON.parse(resultsToJson(results));

@@ -1,7 +1,8 @@
 // The benchmark's op table. The activation ops come from the tests' table (tests/activations/<name>.ts,
 // one file per activation: inputs' edges, float64 reference, the plain-JS formula); every activation's
 // forward op is benchmarked, and each op that has a peers' entry below. What this file adds is only the
-// peers' columns (the loop a JavaScript developer writes, TF.js's version, a note), and the row ops.
+// peers' columns (the loop a JavaScript developer writes, TF.js's version, ONNX Runtime Web's graph, a
+// note), the accuracy view's inputs, and the row ops.
 // (Which ops a run takes by default: config.ts.)
 import type * as TensorFlow from '@tensorflow/tfjs-core';
 import type { Activations, ResidentOperations, Tensor } from 'webgpu-activations';
@@ -12,6 +13,7 @@ import { type ActivationCases, alphaOf } from '../tests/support/activation-cases
 import { FLOAT32_MIN_NORMAL } from '../tests/support/compare.ts';
 import { ACTIVATION_CASES } from '../tests/support/op-cases.ts';
 import { logSoftmax64, map64, map64Binary, overflowToInfinity, softmax64, softmaxBackward64 } from '../tests/support/reference.ts';
+import type { OnnxGraph, OnnxGraphBuilder } from './onnx-graph.ts';
 
 /** A rows x cols batch; elementwise ops use one row of `cols` elements. */
 export interface BenchShape {
@@ -67,7 +69,20 @@ export interface BenchOp {
    * (bench/tfjs.ts) they are made once and stay on the GPU. Absent where TF.js has no such op.
    */
   tfjs?(tf: TensorFlowModule, x: TensorFlow.Tensor, dy: TensorFlow.Tensor | undefined): TensorFlow.Tensor;
+  /**
+   * The op as an ONNX graph for ONNX Runtime Web (bench/ort.ts): one node where ONNX has the op, the
+   * smallest graph of standard ops where it has not. `inputs`: 2 for the ops that take dy. Absent: no ORT column.
+   */
+  readonly onnx?: { readonly graph: OnnxGraph; readonly inputs?: 1 | 2 };
   readonly resident: ResidentKernel;
+  /** The accuracy view's narrow ranges beyond 0 (every float32 around each): the activation's kinks and its derivative's zeros. */
+  readonly accuracyPoints?: readonly number[];
+  /** The accuracy view's inputs for its x sweep, where the op takes more than x (dy = 1) or something else (a sigmoid output y). Default: x. */
+  accuracyInputs?(x: Float32Array): OpInputs;
+  /** A row op's inputs from random rows x in [-30, 30] (softmax backward: softmax outputs and a gradient). Default: x. */
+  accuracyRows?(x: Float32Array, shape: BenchShape, random: () => number): OpInputs;
+  /** A row op's special rows for the accuracy view (a row of -Infinity, a row holding +Infinity, ...). */
+  accuracySpecialRows?(): { readonly label: string; readonly inputs: OpInputs }[];
   /** What the plain JS loop or the TF.js version computes where that is not simply the op (shown with the edge cases). */
   readonly note?: string;
 }
@@ -209,6 +224,16 @@ function softmaxOutputs(random: () => number, shape: BenchShape): Float32Array {
   return Float32Array.from(softmax64(uniformArray(random, shape.rows * shape.cols, -10, 10), shape.rows, shape.cols));
 }
 
+/** s (1 - s) in ONNX ops, of a sigmoid output `s`: the derivative graph ORT users write (ONNX has no SigmoidGrad). */
+function onnxSigmoidDerivativeFromOutput(g: OnnxGraphBuilder, s: string): string {
+  return g.op('Mul', [s, g.op('Sub', [g.constant(1), s])]);
+}
+
+/** Phi(x) = (1 + erf(x / sqrt 2)) / 2 in ONNX ops. */
+function onnxNormalCdf(g: OnnxGraphBuilder, x: string): string {
+  return g.op('Mul', [g.constant(0.5), g.op('Add', [g.constant(1), g.op('Erf', [g.op('Mul', [x, g.constant(Math.SQRT1_2)])])])]);
+}
+
 /** The forms of an activation the benchmark can time, each an op id suffix: `sigmoidBackward`, `reluBackwardFromOutput`, ... */
 type Form = '' | 'Derivative' | 'DerivativeFromOutput' | 'Backward' | 'BackwardFromOutput' | 'WithDerivative';
 
@@ -221,16 +246,18 @@ interface PeerColumns {
   readonly label?: string;
   readonly plainJs?: (v: number) => number;
   readonly tfjs?: (tf: TensorFlowModule, x: TensorFlow.Tensor) => TensorFlow.Tensor;
+  /** ONNX Runtime Web's version as ONNX ops of x (of y from the output): f, f' or both, as `tfjs` (absent: no ORT column). */
+  readonly onnx?: (g: OnnxGraphBuilder, x: string) => string;
   readonly note?: string;
 }
 
 /**
  * The peers' columns, by op id. Every activation's forward op is benchmarked; its other forms only where
- * they have an entry here. For the backward forms, `plainJs` and `tfjs` give f'(x) (or f'(y)); the
- * benchmark multiplies by dy.
+ * they have an entry here. For the backward forms, `plainJs`, `tfjs` and `onnx` give f'(x) (or f'(y));
+ * the benchmark multiplies by dy.
  */
 const PEERS: Readonly<Record<string, PeerColumns>> = {
-  sigmoid: { tfjs: (tf, x) => tf.sigmoid(x) },
+  sigmoid: { tfjs: (tf, x) => tf.sigmoid(x), onnx: (g, x) => g.op('Sigmoid', [x]) },
   sigmoidDerivative: {
     plainJs: (v) => {
       const s = 1 / (1 + Math.exp(-v));
@@ -241,45 +268,58 @@ const PEERS: Readonly<Record<string, PeerColumns>> = {
       const s = tf.sigmoid(x);
       return tf.mul(s, tf.sub(1, s));
     },
+    onnx: (g, x) => onnxSigmoidDerivativeFromOutput(g, g.op('Sigmoid', [x])),
   },
   sigmoidDerivativeFromOutput: {
     label: 'sigmoidDerivative (from output)',
     plainJs: (y) => y * (1 - y),
     tfjs: (tf, y) => tf.mul(y, tf.sub(1, y)),
+    onnx: onnxSigmoidDerivativeFromOutput,
   },
-  sigmoidBackward: { plainJs: (y) => y * (1 - y), tfjs: (tf, y) => tf.mul(y, tf.sub(1, y)) },
+  sigmoidBackward: { plainJs: (y) => y * (1 - y), tfjs: (tf, y) => tf.mul(y, tf.sub(1, y)), onnx: onnxSigmoidDerivativeFromOutput },
   sigmoidWithDerivative: {
     tfjs: (tf, x) => {
       const s = tf.sigmoid(x);
       return tf.concat([s, tf.mul(s, tf.sub(1, s))]);
     },
+    onnx: (g, x) => {
+      const s = g.op('Sigmoid', [x]);
+      return g.op('Concat', [s, onnxSigmoidDerivativeFromOutput(g, s)], { axis: { int: 0 } });
+    },
     note: 'Two outputs, read side by side. Plain JS loop and TF.js: s = 1 / (1 + exp(-x)), then s (1 - s), which cancels for large x.',
   },
-  relu: { tfjs: (tf, x) => tf.relu(x) },
+  relu: { tfjs: (tf, x) => tf.relu(x), onnx: (g, x) => g.op('Relu', [x]) },
   reluBackward: {
     plainJs: (v) => (v > 0 ? 1 : 0),
     tfjs: (tf, x) => tf.step(x),
+    onnx: (g, x) => g.cast(g.op('Greater', [x, g.constant(0)])),
     note: "dy * relu'(x), relu'(0) = 0. Plain JS loop: x > 0 ? dy : 0. TF.js: dy * tf.step(x).",
   },
-  leakyRelu: { tfjs: (tf, x) => tf.leakyRelu(x, 0.01) },
+  leakyRelu: { tfjs: (tf, x) => tf.leakyRelu(x, 0.01), onnx: (g, x) => g.op('LeakyRelu', [x], { alpha: { float: 0.01 } }) },
   leakyReluBackward: {
     plainJs: (v) => (v > 0 ? 1 : 0.01),
     tfjs: (tf, x) => tf.step(x, 0.01),
+    onnx: (g, x) => g.op('Where', [g.op('Greater', [x, g.constant(0)]), g.constant(1), g.constant(0.01)]),
     note: "dy * leakyRelu'(x) with alpha 0.01. Plain JS loop: x > 0 ? dy : alpha dy. TF.js: dy * tf.step(x, alpha).",
   },
-  tanh: { tfjs: (tf, x) => tf.tanh(x) },
+  tanh: { tfjs: (tf, x) => tf.tanh(x), onnx: (g, x) => g.op('Tanh', [x]) },
   tanhBackward: {
     plainJs: (v) => {
       const t = Math.tanh(v);
       return 1 - t * t;
     },
     tfjs: (tf, x) => tf.sub(1, tf.square(tf.tanh(x))),
+    onnx: (g, x) => {
+      const t = g.op('Tanh', [x]);
+      return g.op('Sub', [g.constant(1), g.op('Mul', [t, t])]);
+    },
     note: "dy * tanh'(x) from the input. Plain JS loop and TF.js: 1 - tanh(x)^2, which cancels for |x| > 4 in float32 (TF.js).",
   },
   gelu: {
     label: 'gelu (erf form)',
     plainJs: (v) => 0.5 * v * (1 + erfAbramowitzStegun(v * Math.SQRT1_2)),
     tfjs: (tf, x) => tf.mul(x, normalCdfTf(tf, x)),
+    onnx: (g, x) => g.op('Gelu', [x]),
     note: 'Plain JS loop: 0.5 x (1 + erf(x / sqrt 2)) with the Abramowitz & Stegun 7.1.26 erf (absolute error 1.5e-7, so the lower tail is off). TF.js core has no gelu: x * 0.5 * (1 + tf.erf(x / sqrt 2)).',
   },
   geluBackward: {
@@ -288,9 +328,20 @@ const PEERS: Readonly<Record<string, PeerColumns>> = {
       const pdf = tf.mul(1 / Math.sqrt(2 * Math.PI), tf.exp(tf.mul(-0.5, tf.square(x))));
       return tf.add(normalCdfTf(tf, x), tf.mul(x, pdf));
     },
+    onnx: (g, x) => {
+      const pdf = g.op('Mul', [
+        g.constant(1 / Math.sqrt(2 * Math.PI)),
+        g.op('Exp', [g.op('Mul', [g.constant(-0.5), g.op('Mul', [x, x])])]),
+      ]);
+      return g.op('Add', [onnxNormalCdf(g, x), g.op('Mul', [x, pdf])]);
+    },
     note: "dy * gelu'(x), gelu'(x) = Phi(x) + x phi(x). Plain JS loop: Phi from the Abramowitz & Stegun 7.1.26 erf. TF.js: Phi from tf.erf, phi from tf.exp.",
   },
-  silu: { tfjs: (tf, x) => tf.mul(x, tf.sigmoid(x)), note: 'Plain JS loop: x / (1 + exp(-x)). TF.js: x * tf.sigmoid(x).' },
+  silu: {
+    tfjs: (tf, x) => tf.mul(x, tf.sigmoid(x)),
+    onnx: (g, x) => g.op('Mul', [x, g.op('Sigmoid', [x])]),
+    note: 'Plain JS loop: x / (1 + exp(-x)). TF.js: x * tf.sigmoid(x). ORT: x * Sigmoid(x) (ONNX has no Silu).',
+  },
   siluBackward: {
     plainJs: (v) => {
       const s = 1 / (1 + Math.exp(-v));
@@ -300,17 +351,24 @@ const PEERS: Readonly<Record<string, PeerColumns>> = {
       const s = tf.sigmoid(x);
       return tf.mul(s, tf.add(1, tf.mul(x, tf.sub(1, s))));
     },
+    onnx: (g, x) => {
+      const s = g.op('Sigmoid', [x]);
+      return g.op('Mul', [s, g.op('Add', [g.constant(1), g.op('Mul', [x, g.op('Sub', [g.constant(1), s])])])]);
+    },
     note: "dy * silu'(x), silu'(x) = s (1 + x (1 - s)). Plain JS loop and TF.js: that formula (1 - s cancels in float32 for large x in TF.js).",
   },
-  elu: { tfjs: (tf, x) => tf.elu(x) },
-  softplus: { tfjs: (tf, x) => tf.softplus(x) },
+  elu: { tfjs: (tf, x) => tf.elu(x), onnx: (g, x) => g.op('Elu', [x], { alpha: { float: 1 } }) },
+  softplus: { tfjs: (tf, x) => tf.softplus(x), onnx: (g, x) => g.op('Softplus', [x]) },
   hardSigmoid: {
     tfjs: (tf, x) => tf.div(tf.clipByValue(tf.add(x, 3), 0, 6), 6),
-    note: 'TF.js core has no hardSigmoid: clip(x + 3, 0, 6) / 6.',
+    // ONNX's HardSigmoid is max(0, min(1, alpha x + beta)): PyTorch's form with alpha 1/6, beta 0.5.
+    onnx: (g, x) => g.op('HardSigmoid', [x], { alpha: { float: 1 / 6 }, beta: { float: 0.5 } }),
+    note: 'TF.js core has no hardSigmoid: clip(x + 3, 0, 6) / 6. ORT: HardSigmoid with alpha 1/6, beta 0.5.',
   },
   hardSwish: {
     tfjs: (tf, x) => tf.mul(x, tf.div(tf.clipByValue(tf.add(x, 3), 0, 6), 6)),
-    note: 'TF.js core has no hardSwish: x * clip(x + 3, 0, 6) / 6.',
+    onnx: (g, x) => g.op('HardSwish', [x]),
+    note: 'TF.js core has no hardSwish: x * clip(x + 3, 0, 6) / 6. ORT: HardSwish (opset 14).',
   },
 };
 
@@ -378,6 +436,9 @@ function activationOp(cases: ActivationCases, form: Form): BenchOp {
   const method = form === 'DerivativeFromOutput' ? `${name}Derivative` : backward ? `${name}Backward` : `${name}${form}`;
   const call = (act: Activations) => (act as unknown as Named)[method]?.bind(act) as (...args: unknown[]) => Promise<unknown>;
   const tfjs = peers.tfjs;
+  const onnx = peers.onnx;
+  // The accuracy view's narrow ranges: every float32 around the activation's own edges within the grid (kinks, zeros of f').
+  const points = [...new Set(cases.edges.filter((v) => Number.isFinite(v) && v !== 0 && Math.abs(v) <= 100))].slice(0, 6);
   const op: BenchOp = {
     id,
     label: peers.label ?? (declared && form === '' ? `${id} (alpha ${alpha})` : id),
@@ -429,7 +490,21 @@ function activationOp(cases: ActivationCases, form: Form): BenchOp {
       return out;
     },
     ...(tfjs ? { tfjs: backward ? (tf, x, dy) => tf.mul(requireTensor(dy), tfjs(tf, x)) : (tf, x) => tfjs(tf, x) } : {}),
+    ...(onnx
+      ? { onnx: backward ? { graph: (g) => g.op('Mul', [g.dy, onnx(g, g.x)]), inputs: 2 as const } : { graph: (g) => onnx(g, g.x) } }
+      : {}),
     resident: elementwiseKernel(activation, FORM_KERNELS[form], declared ? alpha : undefined),
+    ...(points.length > 0 ? { accuracyPoints: points } : {}),
+    // The sweep is over x: from the output, the op gets f(x) in float32; backward, dy = 1 (the error is f''s).
+    ...(fromOutput || backward
+      ? {
+          accuracyInputs: (x: Float32Array) => {
+            const data = fromOutput ? Float32Array.from(x, f) : x;
+            const shape = { rows: 1, cols: x.length };
+            return backward ? { x: data, dy: new Float32Array(x.length).fill(1), shape } : { x: data, shape };
+          },
+        }
+      : {}),
     ...(peers.note ? { note: peers.note } : {}),
   };
   return op;
@@ -479,6 +554,20 @@ const SOFTMAX_BACKWARD_EDGE_ROWS: readonly (readonly [number[], number[]])[] = [
   ],
 ];
 
+/** The accuracy view's special rows of softmax and log-softmax. */
+function softmaxSpecialRows(): { label: string; inputs: OpInputs }[] {
+  const row = (values: number[]) => ({ x: Float32Array.from(values), shape: { rows: 1, cols: values.length } });
+  return [
+    { label: 'row holding NaN', inputs: row([Number.NaN, 1, 2, 3]) },
+    {
+      label: 'row of -Infinity',
+      inputs: row([Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY]),
+    },
+    { label: 'row holding +Infinity', inputs: row([Number.POSITIVE_INFINITY, 0, 1, 2]) },
+    { label: 'row holding -0 and -Infinity', inputs: row([-0, Number.NEGATIVE_INFINITY, 0, -1]) },
+  ];
+}
+
 /** log-softmax and softmax backward, over the same shapes as softmax. */
 const ROW_OPS_BEYOND_SOFTMAX: readonly BenchOp[] = [
   {
@@ -510,6 +599,8 @@ const ROW_OPS_BEYOND_SOFTMAX: readonly BenchOp[] = [
       return out;
     },
     tfjs: (tf, x) => tf.logSoftmax(x),
+    onnx: { graph: (g) => g.op('LogSoftmax', [g.x], { axis: { int: -1 } }) },
+    accuracySpecialRows: softmaxSpecialRows,
     resident: rowKernel('log_softmax'),
   },
   {
@@ -534,6 +625,11 @@ const ROW_OPS_BEYOND_SOFTMAX: readonly BenchOp[] = [
     // dx_i = y_i (dy_i - dot) cancels where dy_i is near dot (in every row of random gradients), so errors
     // are measured against the terms, y_i (|dy_i| + sum_j |y_j dy_j|), as the library's tests bound them.
     errorScale: (inputs) => softmaxBackwardScale(inputs.x, requireGradient(inputs), inputs.shape),
+    accuracyRows: (x, shape, random) => ({
+      x: Float32Array.from(softmax64(x, shape.rows, shape.cols)),
+      dy: uniformArray(random, x.length, -1, 1),
+      shape,
+    }),
     ours: (act, inputs) => act.softmaxBackward(inputs.x, requireGradient(inputs), inputs.shape),
     plainJs: (inputs) => {
       const { x: y, shape } = inputs;
@@ -551,6 +647,13 @@ const ROW_OPS_BEYOND_SOFTMAX: readonly BenchOp[] = [
     tfjs: (tf, y, dy) => {
       const gradient = requireTensor(dy);
       return tf.mul(y, tf.sub(gradient, tf.sum(tf.mul(gradient, y), 1, true)));
+    },
+    onnx: {
+      graph: (g) => {
+        const dot = g.op('ReduceSum', [g.op('Mul', [g.dy, g.x]), g.int64s([-1])], { keepdims: { int: 1 } });
+        return g.op('Mul', [g.x, g.op('Sub', [g.dy, dot])]);
+      },
+      inputs: 2,
     },
     resident: rowKernel('softmax_backward'),
     note: 'Input y is a softmax output, dy the gradient. dx_i = y_i (dy_i - dot) cancels where dy_i is near dot, so errors are relative to y_i (|dy_i| + sum_j |y_j dy_j|), not to dx_i. TF.js: y * (dy - sum(dy * y, axis 1, keepDims)).',
@@ -591,6 +694,8 @@ export const BENCH_OPS: readonly BenchOp[] = [
       return out;
     },
     tfjs: (tf, x) => tf.softmax(x),
+    onnx: { graph: (g) => g.op('Softmax', [g.x], { axis: { int: -1 } }) },
+    accuracySpecialRows: softmaxSpecialRows,
     resident: rowKernel('softmax'),
   },
   ...ROW_OPS_BEYOND_SOFTMAX,

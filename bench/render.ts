@@ -5,6 +5,7 @@ import uPlot from 'uplot';
 import type { Float16Results } from './float16.ts';
 import 'uplot/dist/uPlot.min.css';
 import { OUR_TOLERANCE } from './accuracy.ts';
+import { ACCURACY_IMPLEMENTATIONS, formatUlps, type OpAccuracy } from './accuracy-view.ts';
 import {
   formatBytes,
   formatCount,
@@ -47,6 +48,10 @@ const BACKEND_COLORS: Record<string, string> = {
   'tfjs-webgpu': '#ff7f0e',
   'tfjs-cpu': '#2ca02c',
   'tfjs-wasm': '#8c564b',
+  'ort-webgpu': '#17becf',
+  'ort-wasm': '#bcbd22',
+  'ort-webgpu-f16': '#0b6e79',
+  'ort-wasm-f16': '#6b6b10',
 };
 
 /** The header: adapter, whether it is software, the features and limits that matter, the copy bandwidth. */
@@ -145,10 +150,12 @@ export function appendCellRow(tbody: HTMLElement, cell: CellResult): void {
     if (result === undefined || isUnavailable(result)) {
       // One of ours that failed is a defect, shown in red with its reason; anything else is just not measured.
       const failed = backend.ours && result?.unavailable.startsWith('failed');
+      // A peer's cell that cannot run says why under its n/a (ORT's "no shader-f16", ...).
       return element(
         'td',
         { 'data-backend': backend.id, class: failed ? 'unavailable bad' : 'unavailable', title: result?.unavailable ?? 'not measured' },
-        failed ? (result?.unavailable ?? 'failed') : 'n/a',
+        failed ? (result?.unavailable ?? 'failed') : element('span', { class: 'ms' }, 'n/a'),
+        ...(failed || !result ? [] : [element('span', { class: 'error' }, shortUnavailable(result.unavailable))]),
       );
     }
     const bad = backend.ours && !(result.maxRelativeError <= OUR_TOLERANCE);
@@ -301,7 +308,7 @@ function xAxisFor(cells: readonly CellResult[]): { x: number[]; scale: uPlot.Sca
   };
 }
 
-const CHART_WIDTH = 560;
+const CHART_WIDTH = 420;
 const CHART_HEIGHT = 300;
 
 /**
@@ -376,6 +383,14 @@ export function renderCharts(container: HTMLElement, results: BenchResults): uPl
         figure,
       ),
     );
+    const accuracy = results.accuracy.find((item) => item.op === op);
+    if (accuracy) plots.push(accuracyChart(accuracy, figure));
+  }
+  // Ops measured for accuracy only (no timed cells): their chart alone.
+  for (const accuracy of results.accuracy.filter((item) => !ops.includes(item.op))) {
+    const figure = element('div', { class: 'chart-pair', 'data-op': accuracy.op });
+    container.append(figure);
+    plots.push(accuracyChart(accuracy, figure));
   }
   return plots;
 }
@@ -416,4 +431,200 @@ export function renderFloat16(results: Float16Results | undefined): HTMLElement 
     ),
     ...results.notes.map((note) => element('p', {}, note)),
   );
+}
+
+/** Where the log axis puts an exact result (0 ulps) and a NaN or infinity off (Infinity ulps). */
+const EXACT_ULPS = 0.01;
+const OFF_ULPS = 1e12;
+
+/** The error against x chart of one op: the largest ulps in each x bin, a line per implementation. */
+function accuracyChart(accuracy: OpAccuracy, figure: HTMLElement): uPlot {
+  const present = ACCURACY_IMPLEMENTATIONS.filter(({ id }) => accuracy.chart.ulps[id] !== undefined);
+  const series = present.map(({ id }) =>
+    (accuracy.chart.ulps[id] ?? []).map((ulps) => (ulps === null ? null : Math.min(OFF_ULPS, Math.max(EXACT_ULPS, ulps)))),
+  );
+  return new uPlot(
+    {
+      title: `${accuracy.label}: max error in float32 ulps vs ${accuracy.family === 'rows' ? 'x (rows in [-30, 30])' : 'x in [-100, 100]'}`,
+      legend: { live: false },
+      width: CHART_WIDTH,
+      height: CHART_HEIGHT,
+      scales: { x: { time: false }, y: { distr: 3, range: [EXACT_ULPS, OFF_ULPS] } },
+      axes: [
+        { label: 'x (largest error in each of 240 bins)', values: (_plot, splits) => splits.map((split) => formatAxisNumber(split)) },
+        {
+          label: 'ulps (0 at 0.01, NaN/inf off at 1e12)',
+          size: 70,
+          values: (_plot, splits) => splits.map((split) => formatAxisNumber(split)),
+        },
+      ],
+      series: [
+        { label: 'x' },
+        ...present.map(({ id, label }) => ({ label, stroke: BACKEND_COLORS[id] ?? '#000', width: 1.5, points: { show: false } })),
+      ],
+    },
+    [accuracy.chart.x, ...series],
+    figure,
+  );
+}
+
+function formatAxisNumber(value: number | null): string {
+  if (value === null) return '';
+  if (value === 0) return '0';
+  const magnitude = Math.abs(value);
+  return magnitude >= 1e4 || magnitude < 1e-2 ? value.toExponential(0) : String(Number(value.toPrecision(3)));
+}
+
+/**
+ * The accuracy tables: every op's largest error in float32 ulps per implementation over the dense sweep,
+ * then what each returns on the special cases, marked where it differs from float64.
+ */
+export function renderAccuracy(container: HTMLElement, accuracy: readonly OpAccuracy[]): void {
+  const head = element(
+    'tr',
+    {},
+    element('th', {}, 'op'),
+    element('th', {}, 'sweep'),
+    ...ACCURACY_IMPLEMENTATIONS.map(({ label }) => element('th', {}, label)),
+  );
+  const rows = accuracy.map((item) =>
+    element(
+      'tr',
+      { 'data-op': item.op },
+      element('td', {}, item.label),
+      element('td', {}, formatCount(item.sweepElements)),
+      ...ACCURACY_IMPLEMENTATIONS.map(({ id }) => {
+        const ulps = item.maxUlps[id];
+        if (ulps === undefined || typeof ulps !== 'number') {
+          return element('td', { class: 'unavailable', title: ulps?.unavailable ?? 'not measured' }, 'n/a');
+        }
+        const grade = !Number.isFinite(ulps) ? 'ulps-off' : ulps <= 1 ? 'ulps-exact' : ulps <= 64 ? 'ulps-close' : 'ulps-far';
+        const where = item.worstX[id];
+        const away = item.maxUlpsAwayFromUnderflow[id];
+        return element(
+          'td',
+          { class: grade, title: where === undefined ? '' : `worst at x = ${where}` },
+          element('span', { class: 'ms' }, formatUlps(ulps)),
+          element('span', { class: 'error' }, away === undefined ? '' : formatUlps(away)),
+        );
+      }),
+    ),
+  );
+  const summary = element('table', { class: 'accuracy', id: 'accuracy-table' }, element('thead', {}, head), element('tbody', {}, ...rows));
+
+  const specialHead = element(
+    'tr',
+    {},
+    element('th', {}, 'op'),
+    element('th', {}, 'input'),
+    element('th', {}, 'float64'),
+    ...ACCURACY_IMPLEMENTATIONS.map(({ label }) => element('th', {}, label)),
+  );
+  // The cases where every implementation gives float64's answer are counted, not listed: the table stays short.
+  const cases = accuracy.flatMap((item) => item.specialCases.map((special) => ({ item, special })));
+  const listed = cases.filter(({ special }) =>
+    Object.values(special.outputs).some((output) => output && 'differs' in output && output.differs),
+  );
+  const specialRows = listed.map(({ item, special }) =>
+    element(
+      'tr',
+      { 'data-op': item.op },
+      element('td', {}, item.label),
+      element('td', {}, special.label),
+      element('td', {}, special.reference),
+      ...ACCURACY_IMPLEMENTATIONS.map(({ id }) => {
+        const result = special.outputs[id];
+        if (result === undefined || 'unavailable' in result) {
+          return element(
+            'td',
+            { class: 'unavailable', title: result?.unavailable ?? '' },
+            result ? shortUnavailable(result.unavailable) : 'n/a',
+          );
+        }
+        return element('td', { class: result.differs ? 'differs' : '' }, result.text);
+      }),
+    ),
+  );
+  const specials = element(
+    'table',
+    { class: 'accuracy special', id: 'special-cases' },
+    element('thead', {}, specialHead),
+    element('tbody', {}, ...specialRows),
+  );
+  container.replaceChildren(
+    element('h3', {}, 'Largest error in float32 ulps of the float64 result, over a dense sweep (small: away from underflow, |f| ≥ 1e-30)'),
+    element(
+      'p',
+      { class: 'note' },
+      "Elementwise: a grid over [-100, 100] (65536 points; 4096 in a quick run), the tails to ±3.4e38, every float32 near 0 (subnormals) and near each activation's kinks and derivative zeros; backward ops with dy = 1. Rows: random rows in [-30, 30] of 16, 1024 and 65536 (quick: 16 and 1024). Below the smallest normal float32, in units of the smallest subnormal (a GPU that flushes subnormals shows there). inf: a NaN or infinity where float64 has none, or the reverse.",
+    ),
+    summary,
+    element(
+      'h3',
+      {},
+      `Special cases (red: differs from float64: a NaN, infinity or signed zero, or off by 1e-5); ${cases.length - listed.length} of ${cases.length} cases where all agree are not listed`,
+    ),
+    specials,
+  );
+}
+
+/** Like for like, peer's ms / ours end to end: our WebGPU engine against the peers' GPU backends, our CPU engine against their CPU ones. */
+export const SPEEDUPS = [
+  { label: 'gpu x TF.js webgpu', ours: 'webgpu', peer: 'tfjs-webgpu' },
+  { label: 'gpu x ORT webgpu', ours: 'webgpu', peer: 'ort-webgpu' },
+  { label: 'cpu x TF.js wasm', ours: 'cpu', peer: 'tfjs-wasm' },
+  { label: 'cpu x TF.js cpu', ours: 'cpu', peer: 'tfjs-cpu' },
+  { label: 'cpu x ORT wasm', ours: 'cpu', peer: 'ort-wasm' },
+] as const;
+
+/** The summary's sizes: 2^16 and 2^20 elements (for row ops the single row of that length, else any shape of it). */
+export const SUMMARY_ELEMENTS = [65536, 1048576] as const;
+
+/** The cell of `op` with `elements` elements: a single row first (row ops), else the first of that size. */
+export function summaryCell(cells: readonly CellResult[], op: string, elements: number): CellResult | undefined {
+  const matching = cells.filter((cell) => cell.op === op && cell.elements === elements);
+  return matching.find((cell) => cell.shape.rows === 1) ?? matching[0];
+}
+
+/**
+ * The speed summary: per op at 2^16 and 2^20 elements, how many times faster ours is than each peer end to
+ * end (greater than 1: ours faster), like for like.
+ */
+export function renderSpeedups(container: HTMLElement, results: BenchResults): void {
+  const ops = [...new Set(results.cells.map((cell) => cell.op))];
+  const head = element(
+    'tr',
+    {},
+    element('th', {}, 'op'),
+    ...SUMMARY_ELEMENTS.flatMap((elements) => SPEEDUPS.map(({ label }) => element('th', {}, `${formatCount(elements)}: ${label}`))),
+  );
+  const rows = ops.map((op) =>
+    element(
+      'tr',
+      { 'data-op': op },
+      element('td', {}, results.cells.find((cell) => cell.op === op)?.label ?? op),
+      ...SUMMARY_ELEMENTS.flatMap((elements) => {
+        const cell = summaryCell(results.cells, op, elements);
+        return SPEEDUPS.map(({ ours, peer }) => {
+          const mine = cell?.endToEnd[ours];
+          const theirs = cell?.endToEnd[peer];
+          if (!cell || !mine || !theirs || isUnavailable(mine) || isUnavailable(theirs)) {
+            const reason = theirs && isUnavailable(theirs) ? theirs.unavailable : cell ? 'not measured' : 'size not in this run';
+            return element('td', { class: 'unavailable', title: reason }, 'n/a');
+          }
+          const ratio = theirs.msPerCall / mine.msPerCall;
+          return element('td', { class: ratio >= 1 ? 'faster' : 'slower', title: `${cell.shapeLabel}` }, formatRatio(ratio));
+        });
+      }),
+    ),
+  );
+  container.replaceChildren(
+    element('h3', {}, "Speed: the peer's ms / ours, end to end (above 1: ours faster); our WebGPU vs GPU peers, our CPU vs CPU peers"),
+    element('table', { class: 'accuracy speedups', id: 'speedups-table' }, element('thead', {}, head), element('tbody', {}, ...rows)),
+  );
+}
+
+/** An unavailable cell's reason, short enough for the table (the full reason is its title). */
+function shortUnavailable(reason: string): string {
+  return reason.length > 24 ? `${reason.slice(0, 22)}…` : reason;
 }

@@ -1,9 +1,11 @@
 // The shape of one run's results (what the page shows, what "Download JSON" saves, what the headless
 // runner reads from window.__benchResults), and the summaries derived from the measured cells.
 
+import type { OpAccuracy } from './accuracy-view.ts';
 import type { BenchConfig } from './config.ts';
 import type { Float16Results } from './float16.ts';
 import type { BenchShape } from './ops.ts';
+import type { OrtProvider, OrtStatus } from './ort.ts';
 import type { CopyBandwidth, ResidentTiming } from './resident.ts';
 import type { TensorFlowBackendStatus, TensorFlowResidentTiming } from './tfjs.ts';
 import type { UploadTiming } from './upload.ts';
@@ -17,6 +19,10 @@ export const BACKENDS = [
   { id: 'tfjs-webgpu', label: 'TF.js webgpu', ours: false },
   { id: 'tfjs-cpu', label: 'TF.js cpu', ours: false },
   { id: 'tfjs-wasm', label: 'TF.js wasm', ours: false },
+  { id: 'ort-webgpu', label: 'ORT webgpu', ours: false },
+  { id: 'ort-wasm', label: 'ORT wasm', ours: false },
+  { id: 'ort-webgpu-f16', label: 'ORT webgpu f16', ours: false },
+  { id: 'ort-wasm-f16', label: 'ORT wasm f16', ours: false },
 ] as const;
 
 export type BackendId = (typeof BACKENDS)[number]['id'];
@@ -113,8 +119,12 @@ export interface BenchResults {
   /** The three ways to upload an array, timed at a few sizes (the library uses writeBuffer). */
   uploads: UploadTiming[] | Unavailable;
   tfjs: { readonly version: string; readonly webgpu: TensorFlowBackendStatus; readonly cpu: TensorFlowBackendStatus } | null;
+  /** ONNX Runtime Web's version and which of its EPs run here (or why not). */
+  ort: ({ readonly version: string } & Record<OrtProvider, OrtStatus>) | null;
   readonly cells: CellResult[];
   readonly edges: EdgeResult[];
+  /** The accuracy view: per op, each implementation's largest error in float32 ulps over a dense sweep, and its special cases. */
+  readonly accuracy: OpAccuracy[];
   crossovers: Crossover[];
   /** Float16 against float32 per op, in this run (bench/float16.ts); absent in results from before it. */
   float16?: Float16Results;

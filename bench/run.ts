@@ -3,11 +3,13 @@
 import type { Activations } from 'webgpu-activations';
 import { createRandom } from '../tests/support/prng.ts';
 import { maxRelativeError, OUR_TOLERANCE } from './accuracy.ts';
+import { formatUlps, measureAccuracy, type OpAccuracy } from './accuracy-view.ts';
 import { type BenchConfig, formatShape, shapesFor } from './config.ts';
 import { measureKernelCopyBandwidth } from './copy-kernel.ts';
 import { measureFloat16 } from './float16.ts';
 import { CancelledError, type Timing, throwIfCancelled, timeCalls, timeInterleaved, yieldToBrowser } from './measure.ts';
 import { type BenchOp, findOp, type OpInputs, tfjsEndToEnd } from './ops.ts';
+import { ORT_VERSION, ortCall, ortOutputToFloat32, startOrt } from './ort.ts';
 import { GpuTimer, measureCopyBandwidth, measureResidentKernel } from './resident.ts';
 import {
   type AdapterReport,
@@ -34,6 +36,8 @@ export interface RunHooks {
   onProgress(done: number, total: number, status: string): void;
   onCell(cell: CellResult): void;
   onEdge(edge: EdgeResult): void;
+  /** An op's accuracy view is measured (all of them before the timed cells). Optional. */
+  onAccuracy?(accuracy: OpAccuracy): void;
 }
 
 const SEED = 0x5eed;
@@ -62,10 +66,11 @@ export function autoChoiceFor(auto: Activations, elements: number): 'webgpu' | '
   return auto.lastCallBackend ?? (auto.backend === 'webgpu' && elements >= auto.minGpuElements ? 'webgpu' : 'cpu');
 }
 
-type Call = () => Promise<Float32Array> | Float32Array;
+/** One call of a backend: float32 values, or (ORT's float16 columns) float16 bits that ortOutputToFloat32 widens. */
+type Call = () => Promise<ArrayLike<number>> | ArrayLike<number>;
 
 /** How `backend` computes `op` on `inputs`, or why it cannot. */
-async function callFor(
+export async function callFor(
   backend: BackendId,
   op: BenchOp,
   inputs: OpInputs,
@@ -93,6 +98,14 @@ async function callFor(
       const tf = await useTensorFlow(name);
       return () => tfjsEndToEnd(tf, op, inputs);
     }
+    case 'ort-webgpu':
+      return ortCall(op, inputs, 'webgpu', 'float32');
+    case 'ort-wasm':
+      return ortCall(op, inputs, 'wasm', 'float32');
+    case 'ort-webgpu-f16':
+      return ortCall(op, inputs, 'webgpu', 'float16');
+    case 'ort-wasm-f16':
+      return ortCall(op, inputs, 'wasm', 'float16');
   }
 }
 
@@ -106,7 +119,7 @@ export async function runBenchmark(
 ): Promise<BenchResults> {
   const ops = config.ops.map(findOp).filter((op): op is BenchOp => op !== undefined);
   const plan = ops.flatMap((op) => shapesFor(op.family, config).map((shape) => ({ op, shape })));
-  const total = 2 + ops.length + plan.length * (BACKENDS.length + 2);
+  const total = 2 + (config.accuracy === 'off' ? 1 : 2) * ops.length + plan.length * (BACKENDS.length + 2);
   let done = 0;
   const step = (status: string) => hooks.onProgress(++done, total, status);
 
@@ -122,7 +135,9 @@ export async function runBenchmark(
     kernelCopyBandwidth: { unavailable: 'not measured' },
     uploads: { unavailable: 'not measured' },
     tfjs: null,
+    ort: null,
     cells: [],
+    accuracy: [],
     edges: [],
     crossovers: [],
     mismatch: false,
@@ -188,6 +203,10 @@ export async function runBenchmark(
     console.log(
       `[bench] TF.js ${version}: webgpu ${tensorFlowReady.webgpu ?? 'ok'}; cpu ${tensorFlowReady.cpu ?? 'ok'}; wasm ${detail(tensorFlow.wasm)}`,
     );
+    const ortStatus = await startOrt();
+    results.ort = { version: ORT_VERSION, ...ortStatus };
+    const ortDetail = (status: (typeof ortStatus)['wasm']) => (status.available ? status.detail : `unavailable: ${status.reason}`);
+    console.log(`[bench] ONNX Runtime Web ${ORT_VERSION}: webgpu ${ortDetail(ortStatus.webgpu)}; wasm ${ortDetail(ortStatus.wasm)}`);
     step('edge cases');
 
     for (const op of ops) {
@@ -197,6 +216,38 @@ export async function runBenchmark(
       results.edges.push(edge);
       hooks.onEdge(edge);
       step(`edge cases: ${op.label}`);
+    }
+
+    // The accuracy view: a dense sweep of inputs per op through every implementation, in ulps of float64.
+    for (const op of config.accuracy === 'off' ? [] : ops) {
+      throwIfCancelled(signal);
+      hooks.onProgress(done, total, `accuracy: ${op.label}`);
+      const accuracy = await measureAccuracy(
+        op,
+        (backend, forOp, inputs) => callFor(backend, forOp, inputs, engines, tensorFlowReady),
+        config.accuracy === 'quick' ? 'quick' : 'full',
+      );
+      results.accuracy.push(accuracy);
+      hooks.onAccuracy?.(accuracy);
+      // Held in the sweep: our CPU to 1e-5 everywhere; our WebGPU to the right NaN, infinities and zeros'
+      // places (finite ulps). Its finite tails are shown, not held: WGSL's exp is exact to 3 + 2|x| ulps only,
+      // and SwiftShader's sigmoid(-87.3) = 0 where float64 gives 1.2e-38 (the accuracy view shows it).
+      const gpuUlps = accuracy.maxUlps.webgpu;
+      const ours = [
+        accuracy.maxRelativeError.cpu,
+        ...(engines.webgpu ? [typeof gpuUlps === 'number' && Number.isFinite(gpuUlps) ? 0 : Number.POSITIVE_INFINITY] : []),
+      ];
+      console.log(
+        `[bench] accuracy ${op.id}: max ulps ${Object.entries(accuracy.maxUlps)
+          .map(([id, ulps]) => `${id}=${typeof ulps === 'number' ? formatUlps(ulps) : 'n/a'}`)
+          .join(' ')}`,
+      );
+      if (ours.some((error) => error === undefined || !(error <= OUR_TOLERANCE))) {
+        ourError(
+          `${op.id} accuracy sweep: our CPU's max relative error ${accuracy.maxRelativeError.cpu} (limit ${OUR_TOLERANCE}), our WebGPU's max ulps ${typeof gpuUlps === 'number' ? gpuUlps : gpuUlps?.unavailable} (a NaN or infinity off: Infinity)`,
+        );
+      }
+      step(`accuracy: ${op.label}`);
     }
 
     const random = createRandom(SEED);
@@ -220,7 +271,7 @@ export async function runBenchmark(
             endToEnd[backend.id] = call;
             if (backend.ours) ourError(`${op.id} ${shapeLabel} ${backend.id}: ${call.unavailable}`);
           } else {
-            const error = maxRelativeError(await call(), reference, errorScale);
+            const error = maxRelativeError(ortOutputToFloat32(await call()), reference, errorScale);
             // auto is judged after warm-up: at a new size its first calls may try the other backend
             // (see "Choosing the backend" in the README), which a sample must not catch.
             if (backend.id === 'auto') for (let i = 0; i < AUTO_WARM_UP_CALLS; i++) await call();
@@ -386,7 +437,7 @@ async function measureEdge(
         outputs[backend.id] = call;
         continue;
       }
-      const output = await call();
+      const output = ortOutputToFloat32(await call());
       outputs[backend.id] = Array.from(output);
       errors[backend.id] = maxRelativeError(output, reference, errorScale);
       if (backend.ours && !((errors[backend.id] as number) <= OUR_TOLERANCE)) ourMismatch = true;

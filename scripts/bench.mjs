@@ -11,6 +11,7 @@
 //                          [--node [--adapter NAME] [--dawn FLAG ...]]    (Node on Dawn; Dawn's flags)
 //                          [--tfjs-threads N]   (TF.js wasm's threads; default 1, as our CPU path)
 //                          [--float16 SIZES]    (float16 vs float32 sizes; default 1048576 quick, 1048576,4194304 full; 0: none)
+//                          [--accuracy full|quick|off]   (the accuracy view's sweep; quick with --quick)
 import { createReadStream } from 'node:fs';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -18,12 +19,15 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CHROMIUM_ARGS, ensureBrowser, requireBrowser } from './browser.mjs';
-import { DRIVER_HELP, describeMissingVulkan, findVulkanDrivers, findVulkanLoader } from './dawn.mjs';
+import { DRIVER_HELP, describeMissingVulkan, ensureRuntimeDirectory, findVulkanDrivers, findVulkanLoader } from './dawn.mjs';
 
 const root = resolve(fileURLToPath(import.meta.url), '../..');
 
-/** Generous: the full default run takes minutes on a software adapter. */
-const RUN_TIMEOUT_MS = 30 * 60 * 1000;
+/**
+ * Generous: the full default run (every op, 2^14..2^22, thirteen columns) took 23 min on this repository's
+ * 2-core machine with other work on it, and past 30 min once (bench/NOTES.md); a hung page still ends.
+ */
+const RUN_TIMEOUT_MS = 90 * 60 * 1000;
 
 const CONTENT_TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -110,6 +114,22 @@ const BACKEND_COLUMNS = [
   ['tfjs-webgpu', 'tf-webgpu'],
   ['tfjs-cpu', 'tf-cpu'],
   ['tfjs-wasm', 'tf-wasm'],
+  ['ort-webgpu', 'ort-webgpu'],
+  ['ort-wasm', 'ort-wasm'],
+  ['ort-webgpu-f16', 'ort-webgpu-f16'],
+  ['ort-wasm-f16', 'ort-wasm-f16'],
+];
+
+/**
+ * Like for like, peer's ms / ours end to end: our WebGPU engine against the peers' GPU backends, our
+ * CPU engine against their CPU ones. [label, our backend, peer backend].
+ */
+const SPEEDUP_COLUMNS = [
+  ['gpu x tf-webgpu', 'webgpu', 'tfjs-webgpu'],
+  ['gpu x ort-webgpu', 'webgpu', 'ort-webgpu'],
+  ['cpu x tf-wasm', 'cpu', 'tfjs-wasm'],
+  ['cpu x tf-cpu', 'cpu', 'tfjs-cpu'],
+  ['cpu x ort-wasm', 'cpu', 'ort-wasm'],
 ];
 
 /** @param {unknown} value */
@@ -194,6 +214,20 @@ export function formatTable(results) {
     const status = (s) => (s.available ? 'ok' : `unavailable: ${s.reason}`);
     lines.push(`TF.js ${results.tfjs.version}: webgpu ${status(results.tfjs.webgpu)}; cpu ${status(results.tfjs.cpu)}`);
   }
+  if (results.ort) {
+    const status = (s) => (s.available ? s.detail : `unavailable: ${s.reason}`);
+    lines.push(`ONNX Runtime Web ${results.ort.version}: webgpu ${status(results.ort.webgpu)}; wasm ${status(results.ort.wasm)}`);
+    // A cell an EP cannot run says why once here, not in every row.
+    const reasons = new Map();
+    for (const cell of results.cells) {
+      for (const id of ['ort-webgpu', 'ort-wasm', 'ort-webgpu-f16', 'ort-wasm-f16']) {
+        const result = cell.endToEnd[id];
+        if (result && !isAvailable(result))
+          reasons.set(`${id}: ${result.unavailable}`, [...(reasons.get(`${id}: ${result.unavailable}`) ?? []), cell.op]);
+      }
+    }
+    for (const [reason, ops] of reasons) lines.push(`  n/a ${reason} (${[...new Set(ops)].join(', ')})`);
+  }
   const tensorFlowMethods = [
     ...new Set(
       results.cells
@@ -224,8 +258,10 @@ export function formatTable(results) {
     'err tf-gpu',
     'err tf-cpu',
     'err tf-wasm',
+    'err ort-gpu',
+    'err ort-wasm',
     'cpu x js',
-    'cpu x tf-wasm',
+    ...SPEEDUP_COLUMNS.map(([label]) => label),
   ];
   const rows = [header];
   for (const cell of results.cells) {
@@ -263,8 +299,10 @@ export function formatTable(results) {
       tfError('tfjs-webgpu'),
       tfError('tfjs-cpu'),
       tfError('tfjs-wasm'),
+      tfError('ort-webgpu'),
+      tfError('ort-wasm'),
       speedup(e2e.js, e2e.cpu),
-      speedup(e2e['tfjs-wasm'], e2e.cpu),
+      ...SPEEDUP_COLUMNS.map(([, ours, peer]) => speedup(e2e[peer], e2e[ours])),
     ]);
   }
   lines.push(alignColumns(rows));
@@ -284,6 +322,8 @@ export function formatTable(results) {
       .join(' ');
     lines.push(`edge ${edge.op}: max rel. error ${errors}${edge.ourMismatch ? ' MISMATCH' : ''}`);
   }
+  lines.push(...formatSpeedups(results));
+  lines.push(...formatAccuracy(results.accuracy ?? []));
   return lines.join('\n');
 }
 
@@ -315,6 +355,92 @@ export function formatFloat16(float16) {
     alignColumns(rows),
     ...float16.notes.map((note) => `float16: ${note}`),
   ];
+}
+
+/**
+ * Per op at 2^16 and 2^20 elements (row ops: the single row of that length, else the first shape of it),
+ * the like-for-like speed-ups of SPEEDUP_COLUMNS: the peer's ms / ours end to end.
+ * @param {any} results
+ */
+export function formatSpeedups(results) {
+  const sizes = [
+    [65536, '2^16'],
+    [1048576, '2^20'],
+  ];
+  const ops = [...new Set(results.cells.map((cell) => cell.op))];
+  const rows = [['op', 'elements', ...SPEEDUP_COLUMNS.map(([label]) => label)]];
+  for (const op of ops) {
+    for (const [size, label] of sizes) {
+      const matching = results.cells.filter((cell) => cell.op === op && cell.elements === size);
+      const cell = matching.find((candidate) => candidate.shape.rows === 1) ?? matching[0];
+      if (cell)
+        rows.push([
+          op,
+          `${label} (${cell.shapeLabel})`,
+          ...SPEEDUP_COLUMNS.map(([, ours, peer]) => speedup(cell.endToEnd[peer], cell.endToEnd[ours])),
+        ]);
+    }
+  }
+  if (rows.length === 1) return ['', 'speed-ups at 2^16 and 2^20 elements: neither size in this run'];
+  return [
+    '',
+    "speed-ups at 2^16 and 2^20 elements, the peer's ms / ours end to end (gpu: our WebGPU engine; cpu: our CPU engine):",
+    alignColumns(rows),
+  ];
+}
+
+const ACCURACY_COLUMNS = [
+  ['webgpu', 'ours webgpu'],
+  ['cpu', 'ours cpu'],
+  ['tfjs-webgpu', 'tf-webgpu'],
+  ['tfjs-wasm', 'tf-wasm'],
+  ['tfjs-cpu', 'tf-cpu'],
+  ['ort-webgpu', 'ort-webgpu'],
+  ['ort-wasm', 'ort-wasm'],
+  ['js', 'js loop'],
+];
+
+/** @param {number | string} ulps  the JSON spells Infinity as a string */
+function formatUlps(ulps) {
+  if (typeof ulps !== 'number' || !Number.isFinite(ulps)) return 'inf';
+  if (ulps < 10) return String(Number(ulps.toPrecision(2)));
+  if (ulps < 1e5) return ulps.toFixed(0);
+  return ulps.toExponential(1);
+}
+
+/**
+ * The accuracy view as text: max error in float32 ulps per op and implementation, then every special case
+ * where an implementation differs from float64 (what it gave against what float64 gives).
+ * @param {any[]} accuracy  results.accuracy
+ */
+export function formatAccuracy(accuracy) {
+  if (accuracy.length === 0) return [];
+  const rows = [['op', 'sweep', ...ACCURACY_COLUMNS.map(([, label]) => label)]];
+  for (const item of accuracy) {
+    rows.push([
+      item.op,
+      String(item.sweepElements),
+      ...ACCURACY_COLUMNS.map(([id]) => {
+        const ulps = item.maxUlps[id];
+        return ulps === undefined || (typeof ulps === 'object' && ulps !== null) ? 'n/a' : formatUlps(ulps);
+      }),
+    ]);
+  }
+  const lines = [
+    '',
+    'accuracy: max error in float32 ulps of float64 over the dense sweep (inf: a NaN or infinity off)',
+    alignColumns(rows),
+    '',
+  ];
+  for (const item of accuracy) {
+    for (const special of item.specialCases) {
+      const off = ACCURACY_COLUMNS.filter(([id]) => special.outputs[id]?.differs).map(
+        ([id, label]) => `${label}=${special.outputs[id].text}`,
+      );
+      if (off.length > 0) lines.push(`special ${item.op} ${special.label}: float64 ${special.reference}; differs: ${off.join('; ')}`);
+    }
+  }
+  return lines;
 }
 
 /**
@@ -390,6 +516,7 @@ function queryFrom(values) {
   if (values['row-strategy']) query.set('rowStrategy', values['row-strategy']);
   if (values['tfjs-threads']) query.set('tfjsThreads', values['tfjs-threads']);
   if (values.float16) query.set('float16', values.float16);
+  if (values.accuracy) query.set('accuracy', values.accuracy);
   return query;
 }
 
@@ -404,6 +531,7 @@ async function main() {
       'row-strategy': { type: 'string' },
       'tfjs-threads': { type: 'string' },
       float16: { type: 'string' },
+      accuracy: { type: 'string' },
       quick: { type: 'boolean', default: false },
       out: { type: 'string', default: root },
       node: { type: 'boolean', default: false },
@@ -413,6 +541,8 @@ async function main() {
   });
   const outDir = resolve(values.out);
   await mkdir(outDir, { recursive: true });
+  // Dawn's "XDG_RUNTIME_DIR is invalid or not set" on every device, silenced (--node; Chromium inherits it too).
+  ensureRuntimeDirectory();
   if (values.node) {
     process.exitCode = await benchInNode(values, outDir);
     return;
@@ -454,9 +584,13 @@ async function main() {
     console.log(`\n${formatTable(results)}\n`);
     const jsonPath = join(outDir, 'bench-results.json');
     const pngPath = join(outDir, 'bench-results.png');
+    const chartsPath = join(outDir, 'bench-charts.png');
     await writeFile(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
-    await page.locator('#charts').screenshot({ path: pngPath });
-    console.log(`bench: wrote ${jsonPath} and ${pngPath} (${elapsed()})`);
+    // Two pictures: the summary against the peers (speed-ups, the accuracy tables) at a size that reads
+    // at a glance, and every op's charts (time, throughput, error against x), tall with 18 ops.
+    await page.locator('#figures').screenshot({ path: pngPath });
+    await page.locator('#charts').screenshot({ path: chartsPath });
+    console.log(`bench: wrote ${jsonPath}, ${pngPath} and ${chartsPath} (${elapsed()})`);
 
     if (results.mismatch) {
       failed = true;

@@ -5,7 +5,8 @@
 //   node scripts/dawn.mjs --ensure       installs libvulkan1 when the loader is missing and it may (root + apt-get)
 //   node scripts/dawn.mjs --swiftshader  prints the SwiftShader driver manifest of the Chromium found
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { canInstallWithApt } from './browser.mjs';
@@ -18,6 +19,20 @@ const LOADER_DIRECTORIES = [
   '/lib/x86_64-linux-gnu',
   '/lib64',
 ];
+/**
+ * Dawn (and the Vulkan loader under it) prints "error: XDG_RUNTIME_DIR is invalid or not set in the
+ * environment." once per device where the variable is unset (a container, a CI runner, ssh without a
+ * login session): dozens of lines that bury the test output. Where it is unset, this gives the process
+ * (and the workers it starts, which inherit it) a private runtime directory, mode 0700 as the XDG spec
+ * asks. A value already set is left alone. Called where the project starts Dawn: vite.config.ts for
+ * the tests, scripts/bench.mjs for the benchmark.
+ * @returns {string} the directory in use
+ */
+export function ensureRuntimeDirectory() {
+  if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = mkdtempSync(join(tmpdir(), 'webgpu-activations-runtime-'));
+  return process.env.XDG_RUNTIME_DIR;
+}
+
 /** Where the Vulkan loader looks for driver manifests when neither variable is set. */
 export const ICD_DIRECTORIES = ['/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d', '/usr/share/vulkan/icd.d'];
 

@@ -40,6 +40,8 @@ interface NodeResults {
     resident: { ms?: number; method?: string };
   }[];
   tfjs: { cpu: { available: boolean } };
+  ort: { wasm: { available: boolean }; webgpu: { available: boolean; reason?: string } };
+  accuracy: { op: string; maxUlps: Record<string, number | string | { unavailable: string }> }[];
 }
 
 describe('npm run bench -- --node', () => {
@@ -62,10 +64,20 @@ describe('npm run bench -- --node', () => {
     expect(results.tfjs.cpu.available).toBe(true);
     expect(results.cells.length).toBe(QUICK_SIZES.length + QUICK_SHAPES.length);
     for (const cell of results.cells) {
-      for (const id of ['webgpu', 'cpu', 'auto', 'js', 'tfjs-cpu'])
+      // ORT-web's wasm EP from its Node entry (not onnxruntime-node), float32 and float16.
+      for (const id of ['webgpu', 'cpu', 'auto', 'js', 'tfjs-cpu', 'ort-wasm', 'ort-wasm-f16'])
         expect(cell.endToEnd[id]?.msPerCall, `${cell.op} ${cell.shapeLabel} ${id}`).toBeGreaterThan(0);
+      expect(cell.endToEnd['ort-webgpu']?.unavailable).toMatch(/Node build has no WebGPU EP/);
       expect(cell.resident.ms, `${cell.op} ${cell.shapeLabel} resident`).toBeGreaterThan(0);
     }
+    expect(results.ort.wasm.available).toBe(true);
+    // The accuracy view in Node: every implementation there, ours exact to a few ulps on the CPU.
+    expect(results.accuracy.map((item) => item.op)).toEqual(['sigmoid', 'softmax']);
+    for (const item of results.accuracy) {
+      expect(item.maxUlps.cpu, item.op).toBeLessThanOrEqual(4);
+      expect(typeof item.maxUlps['ort-wasm'], item.op).toBe('number');
+    }
+    expect(output).toMatch(/^accuracy: max error in float32 ulps/m);
   }, 120_000);
 
   it('says which driver file is missing and how to point Dawn at one, and exits non-zero', async () => {

@@ -35,11 +35,19 @@ describe('benchmark page', () => {
         if (message.type() === 'error') pageErrors.push(message.text());
       });
       page.on('pageerror', (error) => pageErrors.push(error.message));
+      // Everything the page loads, ORT's and TF.js's .wasm included, comes from our own server: no CDN.
+      const external: string[] = [];
+      page.on('request', (request) => {
+        const url = request.url();
+        if (!url.startsWith(server.url) && !/^(data|blob):/.test(url)) external.push(url);
+      });
 
       const ops = ['sigmoid', 'softmax'];
       const sizes = ['256', '1024'];
       const shapes = ['4x64'];
-      await page.goto(`${server.url}/?ops=${ops.join(',')}&sizes=${sizes.join(',')}&shapes=${shapes.join(',')}&reps=2&budget=20`);
+      await page.goto(
+        `${server.url}/?ops=${ops.join(',')}&sizes=${sizes.join(',')}&shapes=${shapes.join(',')}&reps=2&budget=20&accuracy=quick`,
+      );
       await page.waitForSelector('body[data-state="ready"]', { timeout: 30_000 });
       expect(await page.locator('#ops input:checked').evaluateAll((boxes) => boxes.map((box) => (box as HTMLInputElement).value))).toEqual(
         ops,
@@ -82,7 +90,7 @@ describe('benchmark page', () => {
         for (const id of ['webgpu', 'cpu', 'auto']) expect(row.backends.find((cell) => cell.id === id)?.ms).not.toBe('n/a');
       }
 
-      // Two charts per op, each canvas with something drawn.
+      // Three charts per op (time, throughput, error against x), each canvas with something drawn.
       const canvases = await page.locator('#charts canvas').evaluateAll((elements) =>
         elements.map((element) => {
           const canvas = element as HTMLCanvasElement;
@@ -92,7 +100,12 @@ describe('benchmark page', () => {
           return { width: canvas.width, opaque };
         }),
       );
-      expect(canvases.length).toBe(2 * ops.length);
+      expect(canvases.length).toBe(3 * ops.length);
+      // The summary against the peers: a speed-up row and an accuracy row per op, ORT's columns among them.
+      expect(await page.locator('#speedups-table tbody tr').count()).toBe(ops.length);
+      expect(await page.locator('#speedups-table thead').textContent()).toMatch(/ORT webgpu.*ORT wasm/);
+      expect(await page.locator('#accuracy-table tbody tr').count()).toBe(ops.length);
+      expect(await page.locator('#accuracy-table thead').textContent()).toMatch(/ours WebGPU.*ORT webgpu.*ORT wasm.*plain JS loop/);
       for (const canvas of canvases) expect(canvas.opaque).toBeGreaterThan(100);
 
       // The download holds what the table shows, and what the runner reads.
@@ -121,18 +134,23 @@ describe('benchmark page', () => {
       expect(await page.isDisabled('#run')).toBe(false);
 
       expect(pageErrors).toEqual([]);
+      expect(external, 'requests that left the local server').toEqual([]);
     } finally {
       await browser.close();
       await server.close();
     }
-  }, 120_000);
+  }, 180_000);
 });
 
+// Four ops, both families and a backward op of each, keep the test to about a minute in CI; the quick run
+// itself takes every op (its default, bench/config.ts).
+const QUICK_TEST_OPS = ['sigmoid', 'geluBackward', 'softmax', 'softmaxBackward'];
+
 describe('npm run bench -- --quick', () => {
-  it('builds, runs headless, prints the table and writes bench-results.json and .png', async () => {
+  it('builds, runs headless, prints the table and writes bench-results.json and the two PNGs', async () => {
     const out = await temporaryDirectory('bench-quick-');
     const { code, output } = await new Promise<{ code: number | null; output: string }>((done, fail) => {
-      const child = spawn(process.execPath, ['scripts/bench.mjs', '--quick', '--out', out], {
+      const child = spawn(process.execPath, ['scripts/bench.mjs', '--quick', '--ops', QUICK_TEST_OPS.join(','), '--out', out], {
         cwd: root,
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -145,17 +163,24 @@ describe('npm run bench -- --quick', () => {
     expect(code, output).toBe(0);
     expect(existsSync(join(out, 'bench-results.json'))).toBe(true);
     expect((await stat(join(out, 'bench-results.png'))).size).toBeGreaterThan(10_000);
+    expect((await stat(join(out, 'bench-charts.png'))).size).toBeGreaterThan(10_000);
     const results = JSON.parse(await readFile(join(out, 'bench-results.json'), 'utf8')) as { cells: JsonCell[]; mismatch: boolean };
     expect(results.mismatch).toBe(false);
 
     expect(output).toMatch(/^copy bandwidth: [\d.]+ GB\/s/m);
-    expect(output).toMatch(/tf-webgpu ms\s+tf-cpu ms/);
-    for (const op of BENCH_OPS) {
+    expect(output).toMatch(/tf-webgpu ms\s+tf-cpu ms\s+tf-wasm ms\s+ort-webgpu ms\s+ort-wasm ms/);
+    expect(output).toMatch(/^ONNX Runtime Web 1\.30\.0: webgpu ORT .* WebGPU EP .*; wasm ORT .* wasm EP, 1 thread/m);
+    expect(output).toMatch(/^ {2}n\/a ort-webgpu-f16: no shader-f16/m);
+    expect(output).toMatch(/^accuracy: max error in float32 ulps/m);
+    // ORT's WebGPU EP gives 0 for sigmoid(NaN), as TF.js's does: the special-cases list says so.
+    expect(output).toMatch(/^special sigmoid x = NaN: float64 NaN; differs: tf-webgpu=0; ort-webgpu=0$/m);
+    const chosen = BENCH_OPS.filter((op) => QUICK_TEST_OPS.includes(op.id));
+    for (const op of chosen) {
       const sizes = op.family === 'rows' ? QUICK_SHAPES.map(formatShape) : QUICK_SIZES.map(String);
       for (const size of sizes) expect(output).toMatch(new RegExp(`^${op.id}\\s+${size}\\s+(cpu|webgpu)\\s`, 'm'));
     }
     expect(results.cells.length).toBe(
-      BENCH_OPS.reduce((count, op) => count + (op.family === 'rows' ? QUICK_SHAPES.length : QUICK_SIZES.length), 0),
+      chosen.reduce((count, op) => count + (op.family === 'rows' ? QUICK_SHAPES.length : QUICK_SIZES.length), 0),
     );
-  }, 300_000); // every op of the table at three sizes, on a machine that may be loaded
+  }, 300_000); // four ops at the quick size, on a machine that may be loaded
 });

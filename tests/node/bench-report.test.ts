@@ -93,3 +93,15 @@ describe('timeInterleaved', () => {
     expect(Number.isFinite(result?.msPerCall)).toBe(true);
   });
 });
+
+describe('maxRelativeError', () => {
+  it('lets a subnormal result read 0 (a flushing GPU), and nothing else', async () => {
+    const { maxRelativeError } = await import('../../bench/accuracy.ts');
+    expect(maxRelativeError([0], [6.05e-39])).toBe(0);
+    expect(maxRelativeError([-0], [-1e-45])).toBe(0);
+    // A normal result read 0 is off by all of it; a subnormal read wrong (not 0) counts against the smallest normal.
+    expect(maxRelativeError([0], [2e-38])).toBe(1);
+    expect(maxRelativeError([1e-39], [6e-39])).toBeCloseTo(5e-39 / 1.1754943508222875e-38, 12);
+    expect(maxRelativeError([Number.NaN], [6e-39])).toBe(Number.POSITIVE_INFINITY);
+  });
+});

@@ -9,6 +9,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
@@ -190,5 +191,58 @@ document.body.textContent = act.backend + ' ' + act.reason + ' ' + (await sigmoi
     expect(code).not.toMatch(/dawn\.node|createRequire|node:path/);
     expect(code).not.toMatch(/import\(\s*["'`]webgpu["'`]\s*\)|from\s*["'`]webgpu["'`]/);
     expect(warnings.filter((warning) => /webgpu/.test(warning))).toEqual([]);
+  }, 180_000);
+});
+
+/** What each import may weigh, bundled by Vite (minified) into a browser app: gzipped bytes of its JavaScript. */
+const BUNDLE_BUDGETS = [
+  // The WGSL strings alone: no engine, no CPU path.
+  {
+    name: 'wgsl',
+    source: "import { wgslFunctions } from 'webgpu-activations'; console.log(wgslFunctions(['sigmoid']));",
+    maxGzipBytes: 8 * 1024,
+  },
+  {
+    name: 'wgsl-subpath',
+    source: "import { wgslFunctions } from 'webgpu-activations/wgsl'; console.log(wgslFunctions(['gelu']));",
+    maxGzipBytes: 8 * 1024,
+  },
+  // The CPU path: its WebAssembly (about 15 KB gzipped of base64) and loops, none of the WebGPU engine.
+  { name: 'cpu', source: "import { cpu } from 'webgpu-activations'; console.log(cpu.sigmoid([1]));", maxGzipBytes: 32 * 1024 },
+  // A module-level op: the whole engine, both backends.
+  { name: 'sigmoid', source: "import { sigmoid } from 'webgpu-activations'; console.log(await sigmoid([1]));", maxGzipBytes: 64 * 1024 },
+] as const;
+
+/** The WebGPU engine's own calls: present in a bundle only when the engine is. */
+const WEBGPU_CODE = /requestAdapter|createComputePipeline|navigator\.gpu|createBindGroup/;
+
+describe('tree-shaking: each import bundled from the packed tarball with Vite', () => {
+  it('holds the budgets: wgslFunctions at most 8 KB gzipped, cpu without WebGPU code, sigmoid with the engine', async () => {
+    const app = await createApp('bundle-app', []);
+    const { build } = await import('vite');
+    const sizes: Record<string, { gzipBytes: number; webgpu: boolean }> = {};
+    for (const { name, source } of BUNDLE_BUDGETS) {
+      const root = join(app, name);
+      await mkdir(root, { recursive: true });
+      await writeFile(join(root, 'index.html'), '<!doctype html><script type="module" src="./main.js"></script>');
+      await writeFile(join(root, 'main.js'), source);
+      await build({ root, configFile: false, logLevel: 'error', build: { outDir: 'dist', target: 'es2022' } });
+      const code = readdirSync(join(root, 'dist'), { recursive: true, encoding: 'utf8' })
+        .filter((file) => file.endsWith('.js'))
+        .map((file) => readFileSync(join(root, 'dist', file), 'utf8'))
+        .join('\n');
+      sizes[name] = { gzipBytes: gzipSync(code).length, webgpu: WEBGPU_CODE.test(code) };
+    }
+    console.log(
+      `bundle sizes (gzipped): ${Object.entries(sizes)
+        .map(([name, { gzipBytes }]) => `${name} ${(gzipBytes / 1024).toFixed(1)} KB`)
+        .join(', ')}`,
+    );
+    for (const { name, maxGzipBytes } of BUNDLE_BUDGETS) expect(sizes[name]?.gzipBytes, name).toBeLessThanOrEqual(maxGzipBytes);
+    expect(sizes.wgsl?.webgpu).toBe(false);
+    expect(sizes.cpu?.webgpu, 'import { cpu } carries no WebGPU code').toBe(false);
+    // The check above can fail: the engine's bundle has those calls.
+    expect(sizes.sigmoid?.webgpu, 'import { sigmoid } gets the engine').toBe(true);
+    expect(sizes.sigmoid?.gzipBytes).toBeGreaterThan(3 * (sizes.wgsl?.gzipBytes ?? 0));
   }, 180_000);
 });
