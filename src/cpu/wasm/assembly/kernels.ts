@@ -65,16 +65,42 @@ const LN2_LO: f32 = -2.1219444e-4;
 const ROUNDER: f32 = 12582912.0;
 const ROUNDER_BITS: i32 = 0x4b400000;
 
+// The hot loops read their float32 constants from memory (`lanes`), not from `v128.const`: V8
+// (TurboFan, Node 20) builds every v128.const inside a loop anew each iteration from two immediates
+// (movq, vmovq, vpunpcklqdq: 3 instructions), and a kernel's 15 constants cost more than its
+// arithmetic; a load from a fixed address is one. (Hoisting the loads out of the loop, into locals,
+// measured no better: the register allocator spills them. bench/NOTES.md, 2026-12-03.)
+// @ts-ignore: decorator
+@inline function lanes(address: usize): v128 {
+  return v128.load(address);
+}
+const LOG2E_X4 = memory.data<f32>([LOG2E, LOG2E, LOG2E, LOG2E], 16);
+const ROUNDER_X4 = memory.data<f32>([ROUNDER, ROUNDER, ROUNDER, ROUNDER], 16);
+const LN2_HI_X4 = memory.data<f32>([LN2_HI, LN2_HI, LN2_HI, LN2_HI], 16);
+const LN2_LO_X4 = memory.data<f32>([LN2_LO, LN2_LO, LN2_LO, LN2_LO], 16);
+const EXP_P0_X4 = memory.data<f32>([1.98756915e-4, 1.98756915e-4, 1.98756915e-4, 1.98756915e-4], 16);
+const EXP_P1_X4 = memory.data<f32>([1.39819995e-3, 1.39819995e-3, 1.39819995e-3, 1.39819995e-3], 16);
+const EXP_P2_X4 = memory.data<f32>([8.33345191e-3, 8.33345191e-3, 8.33345191e-3, 8.33345191e-3], 16);
+const EXP_P3_X4 = memory.data<f32>([4.16657959e-2, 4.16657959e-2, 4.16657959e-2, 4.16657959e-2], 16);
+const EXP_P4_X4 = memory.data<f32>([1.66666655e-1, 1.66666655e-1, 1.66666655e-1, 1.66666655e-1], 16);
+const EXP_P5_X4 = memory.data<f32>([5.00000012e-1, 5.00000012e-1, 5.00000012e-1, 5.00000012e-1], 16);
+const ONE_X4 = memory.data<f32>([1, 1, 1, 1], 16);
+const ZERO_X4 = memory.data<f32>([0, 0, 0, 0], 16);
+const SIGN_X4 = memory.data<f32>([-0.0, -0.0, -0.0, -0.0], 16);
+/** The least argument whose exp is normal in float32 (with the exponent-field scaling below). */
+const EXP_LOWEST_X4 = memory.data<f32>([-87, -87, -87, -87], 16);
+const EXP_HIGHEST_X4 = memory.data<f32>([88, 88, 88, 88], 16);
+
 /** Cephes expf's polynomial: exp(r) for |r| <= ln(2)/2. */
 // @ts-ignore: decorator
 @inline function expPolynomial(r: v128): v128 {
   const r2 = f32x4.mul(r, r);
-  let p = f32x4.add(f32x4.mul(splat(1.98756915e-4), r), splat(1.39819995e-3));
-  p = f32x4.add(f32x4.mul(p, r), splat(8.33345191e-3));
-  p = f32x4.add(f32x4.mul(p, r), splat(4.16657959e-2));
-  p = f32x4.add(f32x4.mul(p, r), splat(1.66666655e-1));
-  p = f32x4.add(f32x4.mul(p, r), splat(5.00000012e-1));
-  return f32x4.add(f32x4.add(f32x4.mul(p, r2), r), splat(1));
+  let p = f32x4.add(f32x4.mul(lanes(EXP_P0_X4), r), lanes(EXP_P1_X4));
+  p = f32x4.add(f32x4.mul(p, r), lanes(EXP_P2_X4));
+  p = f32x4.add(f32x4.mul(p, r), lanes(EXP_P3_X4));
+  p = f32x4.add(f32x4.mul(p, r), lanes(EXP_P4_X4));
+  p = f32x4.add(f32x4.mul(p, r), lanes(EXP_P5_X4));
+  return f32x4.add(f32x4.add(f32x4.mul(p, r2), r), lanes(ONE_X4));
 }
 
 /** exp(x) for x <= 0, the general case: 0 below -104 (and at -Infinity), subnormal results, NaN for NaN. */
@@ -94,18 +120,31 @@ const ROUNDER_BITS: i32 = 0x4b400000;
   return v128.andnot(e, f32x4.lt(x, splat(-104))); // -104 and below (-Infinity too): 0
 }
 
+/** All-ones lanes where exp(x) for x <= 0 is normal, so that expInRange applies: x >= -87 (not NaN). */
+// @ts-ignore: decorator
+@inline function withinExpRangeLanes(x: v128): v128 {
+  return f32x4.ge(x, lanes(EXP_LOWEST_X4));
+}
+
 /**
- * exp(x) for x <= 0 in float32, to about one ulp (8e-8 measured). Where every lane is in [-87, 0]
- * (no NaN, a normal result), 2^k is added to the polynomial's exponent field; else the general case.
+ * exp(x) for -87 <= x <= 88 in float32, to about one ulp (8e-8 measured): Cody-Waite reduction, the
+ * polynomial, and 2^k added to its exponent field. No range check: other lanes give garbage (never a
+ * trap), which the loops below overwrite from expNonpositiveSlow where outsideExpRange says so.
  */
 // @ts-ignore: decorator
-@inline function expNonpositive(x: v128): v128 {
-  if (!v128.all_true<i32>(f32x4.ge(x, splat(-87)))) return expNonpositiveSlow(x);
-  const shifted = f32x4.add(f32x4.mul(x, splat(LOG2E)), splat(ROUNDER));
-  const k = f32x4.sub(shifted, splat(ROUNDER));
-  const r = f32x4.sub(f32x4.sub(x, f32x4.mul(k, splat(LN2_HI))), f32x4.mul(k, splat(LN2_LO)));
+@inline function expInRange(x: v128): v128 {
+  const shifted = f32x4.add(f32x4.mul(x, lanes(LOG2E_X4)), lanes(ROUNDER_X4));
+  const k = f32x4.sub(shifted, lanes(ROUNDER_X4));
+  const r = f32x4.sub(f32x4.sub(x, f32x4.mul(k, lanes(LN2_HI_X4))), f32x4.mul(k, lanes(LN2_LO_X4)));
   // The rounder's bits are 0x4b400000 + k: shifted left by 23, only k << 23 is left.
   return i32x4.add(expPolynomial(r), i32x4.shl(shifted, 23));
+}
+
+/** exp(x) for x <= 0 in float32, any x: expInRange where every lane allows, else the general case. */
+// @ts-ignore: decorator
+@inline function expNonpositive(x: v128): v128 {
+  if (!v128.all_true<i32>(withinExpRangeLanes(x))) return expNonpositiveSlow(x);
+  return expInRange(x);
 }
 
 const LOG2E_64: f64 = 1.4426950408889634;
@@ -164,20 +203,47 @@ const ROUNDER_64_BITS: i64 = 0x4338000000000000;
 
 /**
  * sigmoid. Forward in float32 (one exp, one division: 1.7e-7). The derivative e / (1 + e)^2 (e = exp(-|x|))
- * from the float32 exp, combined in float64 (6e-8); for backward from x, from the float64 exp, so that
- * dy * f'(x) keeps its digits where f'(x) is below float32's range. From the output, y (1 - y) and
- * dy y (1 - y) in float32 while |y| < 2 (three roundings at most, 1.8e-7), else in float64, where
- * y (1 - y) alone could overflow.
+ * from the float32 exp, combined in float64 (6e-8); for backward the same, dy * f'(x) in float64, except
+ * beyond |x| = 87 (f'(x) below float32's normal range), where the float64 exp keeps its digits. From the
+ * output, y (1 - y) and dy y (1 - y) in float32 while |y| < 2 (three roundings at most, 1.8e-7), else in
+ * float64, where y (1 - y) alone could overflow.
+ *
+ * The *InRange methods are the hot loops' (the checked loops below): exact where `ordinary` is true in
+ * every lane, garbage where it is false, which the loops then overwrite from the general methods.
  */
 class Sigmoid {
+  // @ts-ignore: decorator
+  @inline ordinary(x: v128): v128 {
+    return withinExpRangeLanes(v128.or(x, lanes(SIGN_X4))); // |x| <= 87, not NaN
+  }
+  // @ts-ignore: decorator
+  @inline forwardInRange(x: v128, alpha: f64): v128 {
+    const e = expInRange(v128.or(x, lanes(SIGN_X4)));
+    const numerator = v128.bitselect(lanes(ONE_X4), e, f32x4.ge(x, lanes(ZERO_X4)));
+    return f32x4.div(numerator, f32x4.add(lanes(ONE_X4), e));
+  }
   // @ts-ignore: decorator
   @inline forward32(x: v128, alpha: f64): v128 {
     return sigmoidFromExp(x, expNonpositive(negativeAbs(x)));
   }
   // @ts-ignore: decorator
+  @inline derivativeInRange(x: v128, alpha: f64): v128 {
+    const e = expInRange(v128.or(x, lanes(SIGN_X4)));
+    return join32(sigmoidDerivativeFromExp(low64(e)), sigmoidDerivativeFromExp(high64(e)));
+  }
+  // @ts-ignore: decorator
   @inline derivative32(x: v128, alpha: f64): v128 {
     const e = expNonpositive(negativeAbs(x));
     return join32(sigmoidDerivativeFromExp(low64(e)), sigmoidDerivativeFromExp(high64(e)));
+  }
+  // @ts-ignore: decorator
+  @inline backwardInRange(x: v128, dy: v128, alpha: f64): v128 {
+    const e = expInRange(v128.or(x, lanes(SIGN_X4)));
+    return join32(f64x2.mul(low64(dy), sigmoidDerivativeFromExp(low64(e))), f64x2.mul(high64(dy), sigmoidDerivativeFromExp(high64(e))));
+  }
+  // @ts-ignore: decorator
+  @inline backward32(x: v128, dy: v128, alpha: f64): v128 {
+    return join32(f64x2.mul(low64(dy), this.derivative64(low64(x), alpha)), f64x2.mul(high64(dy), this.derivative64(high64(x), alpha)));
   }
   // @ts-ignore: decorator
   @inline derivative64(v: v128, alpha: f64): v128 {
@@ -537,7 +603,7 @@ class GeluTanh {
 // ---------------------------------------------------------------------------------------------------
 // The loops. Every elementwise export takes (x, dy, out, n, alpha): byte addresses of float32 arrays in
 // this module's memory, n a multiple of 4, alpha the op's scalar (float64, as the JavaScript loops use
-// it). out may be x or dy. Backward is dy * f'(x) with the product in float64, rounded once.
+// it). out is a buffer of its own: the checked loops read x and dy twice. Backward is dy * f'(x) with the product in float64, rounded once.
 
 // @ts-ignore: decorator
 @inline function forward32<K>(x: usize, out: usize, n: i32, alpha: f64): void {
@@ -582,6 +648,82 @@ class GeluTanh {
     const v = v128.load(x + at);
     v128.store(out + at, k.forward32(v, alpha));
     v128.store(derivativeOut + at, k.derivative32(v, alpha));
+  }
+}
+// The checked loops, for kernels with a fast form that holds on most inputs (K.ordinary true in every
+// lane) and a general one: the fast form on every vector with no branch, the lanes it does not hold
+// for noted on the side, then, only where there was one, a second pass that rewrites those vectors
+// with the general form. (A branch per vector measured 8% slower: bench/NOTES.md, 2026-12-03.) The second
+// pass reads x (and dy) again, so here out must not be x or dy: the host never passes them so.
+// @ts-ignore: decorator
+@inline function forwardChecked<K>(x: usize, out: usize, n: i32, alpha: f64): void {
+  const k = changetype<K>(0);
+  const end = <usize>n << 2;
+  let ordinary = i32x4.splat(-1);
+  for (let at: usize = 0; at < end; at += 16) {
+    const v = v128.load(x + at);
+    ordinary = v128.and(ordinary, k.ordinary(v));
+    v128.store(out + at, k.forwardInRange(v, alpha));
+  }
+  if (v128.all_true<i32>(ordinary)) return;
+  for (let at: usize = 0; at < end; at += 16) {
+    const v = v128.load(x + at);
+    if (!v128.all_true<i32>(k.ordinary(v))) v128.store(out + at, k.forward32(v, alpha));
+  }
+}
+// @ts-ignore: decorator
+@inline function derivativeChecked<K>(x: usize, out: usize, n: i32, alpha: f64): void {
+  const k = changetype<K>(0);
+  const end = <usize>n << 2;
+  let ordinary = i32x4.splat(-1);
+  for (let at: usize = 0; at < end; at += 16) {
+    const v = v128.load(x + at);
+    ordinary = v128.and(ordinary, k.ordinary(v));
+    v128.store(out + at, k.derivativeInRange(v, alpha));
+  }
+  if (v128.all_true<i32>(ordinary)) return;
+  for (let at: usize = 0; at < end; at += 16) {
+    const v = v128.load(x + at);
+    if (!v128.all_true<i32>(k.ordinary(v))) v128.store(out + at, k.derivative32(v, alpha));
+  }
+}
+// @ts-ignore: decorator
+@inline function backwardChecked<K>(x: usize, dy: usize, out: usize, n: i32, alpha: f64): void {
+  const k = changetype<K>(0);
+  const end = <usize>n << 2;
+  let ordinary = i32x4.splat(-1);
+  for (let at: usize = 0; at < end; at += 16) {
+    const v = v128.load(x + at);
+    ordinary = v128.and(ordinary, k.ordinary(v));
+    v128.store(out + at, k.backwardInRange(v, v128.load(dy + at), alpha));
+  }
+  if (v128.all_true<i32>(ordinary)) return;
+  for (let at: usize = 0; at < end; at += 16) {
+    const v = v128.load(x + at);
+    if (!v128.all_true<i32>(k.ordinary(v))) v128.store(out + at, k.backward32(v, v128.load(dy + at), alpha));
+  }
+}
+// sigmoid's value and derivative from one float32 exp, checked as above
+// @ts-ignore: decorator
+@inline function sigmoidForwardAndDerivative(x: usize, derivativeOut: usize, out: usize, n: i32): void {
+  const k = changetype<Sigmoid>(0);
+  const end = <usize>n << 2;
+  let ordinary = i32x4.splat(-1);
+  for (let at: usize = 0; at < end; at += 16) {
+    const v = v128.load(x + at);
+    ordinary = v128.and(ordinary, k.ordinary(v));
+    const e = expInRange(v128.or(v, lanes(SIGN_X4)));
+    const numerator = v128.bitselect(lanes(ONE_X4), e, f32x4.ge(v, lanes(ZERO_X4)));
+    v128.store(out + at, f32x4.div(numerator, f32x4.add(lanes(ONE_X4), e)));
+    v128.store(derivativeOut + at, join32(sigmoidDerivativeFromExp(low64(e)), sigmoidDerivativeFromExp(high64(e))));
+  }
+  if (v128.all_true<i32>(ordinary)) return;
+  for (let at: usize = 0; at < end; at += 16) {
+    const v = v128.load(x + at);
+    if (!v128.all_true<i32>(k.ordinary(v))) {
+      v128.store(out + at, k.forward32(v, 0));
+      v128.store(derivativeOut + at, k.derivative32(v, 0));
+    }
   }
 }
 // The float64 loops take two elements at a time (one f64x2): a 64-bit load promoted, a 64-bit store
@@ -633,16 +775,6 @@ class GeluTanh {
     store64(derivativeOut + at, k.derivative64(v, alpha));
   }
 }
-// sigmoid's value and derivative from one float32 exp
-// @ts-ignore: decorator
-@inline function sigmoidForwardAndDerivative(x: usize, derivativeOut: usize, out: usize, n: i32): void {
-  for (let at: usize = 0, end = <usize>n << 2; at < end; at += 16) {
-    const v = v128.load(x + at);
-    const e = expNonpositive(negativeAbs(v));
-    v128.store(out + at, sigmoidFromExp(v, e));
-    v128.store(derivativeOut + at, join32(sigmoidDerivativeFromExp(low64(e)), sigmoidDerivativeFromExp(high64(e))));
-  }
-}
 // dy y (1 - y): in float32 where every |y| < 2, else in float64 (Sigmoid.fromOutput32)
 // @ts-ignore: decorator
 @inline function sigmoidBackwardFromOutput(y: usize, dy: usize, out: usize, n: i32): void {
@@ -662,16 +794,16 @@ class GeluTanh {
 // ---------------------------------------------------------------------------------------------------
 // Elementwise exports, named <activation>_<kernel> after src/ops/kernels.ts's kernel names.
 export function sigmoid_forward(x: usize, dy: usize, out: usize, n: i32, alpha: f64): void {
-  forward32<Sigmoid>(x, out, n, alpha);
+  forwardChecked<Sigmoid>(x, out, n, alpha);
 }
 export function sigmoid_derivative(x: usize, dy: usize, out: usize, n: i32, alpha: f64): void {
-  derivative32<Sigmoid>(x, out, n, alpha);
+  derivativeChecked<Sigmoid>(x, out, n, alpha);
 }
 export function sigmoid_derivative_from_output(x: usize, dy: usize, out: usize, n: i32, alpha: f64): void {
   fromOutput32<Sigmoid>(x, out, n, alpha);
 }
 export function sigmoid_backward(x: usize, dy: usize, out: usize, n: i32, alpha: f64): void {
-  backward64<Sigmoid>(x, dy, out, n, alpha);
+  backwardChecked<Sigmoid>(x, dy, out, n, alpha);
 }
 export function sigmoid_backward_from_output(x: usize, dy: usize, out: usize, n: i32, alpha: f64): void {
   sigmoidBackwardFromOutput(x, dy, out, n);
@@ -843,9 +975,9 @@ export function row_minimum(): f32 {
   const s = f32x4.sub(x, m);
   const bb = f32x4.sub(s, x);
   const err = f32x4.add(f32x4.sub(x, f32x4.sub(s, bb)), f32x4.sub(negativeM, bb));
-  const shifted = f32x4.add(f32x4.mul(s, splat(LOG2E)), splat(ROUNDER));
-  const k = f32x4.sub(shifted, splat(ROUNDER));
-  const r = f32x4.add(f32x4.sub(s, f32x4.mul(k, splat(LN2_HI))), f32x4.sub(err, f32x4.mul(k, splat(LN2_LO))));
+  const shifted = f32x4.add(f32x4.mul(s, lanes(LOG2E_X4)), lanes(ROUNDER_X4));
+  const k = f32x4.sub(shifted, lanes(ROUNDER_X4));
+  const r = f32x4.add(f32x4.sub(s, f32x4.mul(k, lanes(LN2_HI_X4))), f32x4.sub(err, f32x4.mul(k, lanes(LN2_LO_X4))));
   return i32x4.add(expPolynomial(r), i32x4.shl(shifted, 23));
 }
 
@@ -861,15 +993,6 @@ export function row_minimum(): f32 {
   const e = f32x4.mul(expNonpositive(s), f32x4.add(splat(1), err));
   if (v128.all_true<i32>(f32x4.ge(s, splat(-87)))) return e;
   return v128.andnot(e, f32x4.lt(s, splat(-104))); // also where x is -Infinity (err is NaN there)
-}
-
-/** exp(x) for -87 <= x <= 88 in float32 (a normal result), with no range check. */
-// @ts-ignore: decorator
-@inline function expInRange(x: v128): v128 {
-  const shifted = f32x4.add(f32x4.mul(x, splat(LOG2E)), splat(ROUNDER));
-  const k = f32x4.sub(shifted, splat(ROUNDER));
-  const r = f32x4.sub(f32x4.sub(x, f32x4.mul(k, splat(LN2_HI))), f32x4.mul(k, splat(LN2_LO)));
-  return i32x4.add(expPolynomial(r), i32x4.shl(shifted, 23));
 }
 
 /**
