@@ -660,7 +660,17 @@ class GeluTanh {
   const k = changetype<K>(0);
   const end = <usize>n << 2;
   let ordinary = i32x4.splat(-1);
-  for (let at: usize = 0; at < end; at += 16) {
+  let at: usize = 0;
+  for (; at + 32 <= end; at += 32) {
+    const v0 = v128.load(x + at);
+    const v1 = v128.load(x + at, 16);
+    ordinary = v128.and(ordinary, v128.and(k.ordinary(v0), k.ordinary(v1)));
+    const f0 = k.forwardInRange(v0, alpha);
+    const f1 = k.forwardInRange(v1, alpha);
+    v128.store(out + at, f0);
+    v128.store(out + at, f1, 16);
+  }
+  if (at < end) {
     const v = v128.load(x + at);
     ordinary = v128.and(ordinary, k.ordinary(v));
     v128.store(out + at, k.forwardInRange(v, alpha));
@@ -676,7 +686,17 @@ class GeluTanh {
   const k = changetype<K>(0);
   const end = <usize>n << 2;
   let ordinary = i32x4.splat(-1);
-  for (let at: usize = 0; at < end; at += 16) {
+  let at: usize = 0;
+  for (; at + 32 <= end; at += 32) {
+    const v0 = v128.load(x + at);
+    const v1 = v128.load(x + at, 16);
+    ordinary = v128.and(ordinary, v128.and(k.ordinary(v0), k.ordinary(v1)));
+    const d0 = k.derivativeInRange(v0, alpha);
+    const d1 = k.derivativeInRange(v1, alpha);
+    v128.store(out + at, d0);
+    v128.store(out + at, d1, 16);
+  }
+  if (at < end) {
     const v = v128.load(x + at);
     ordinary = v128.and(ordinary, k.ordinary(v));
     v128.store(out + at, k.derivativeInRange(v, alpha));
@@ -692,7 +712,17 @@ class GeluTanh {
   const k = changetype<K>(0);
   const end = <usize>n << 2;
   let ordinary = i32x4.splat(-1);
-  for (let at: usize = 0; at < end; at += 16) {
+  let at: usize = 0;
+  for (; at + 32 <= end; at += 32) {
+    const v0 = v128.load(x + at);
+    const v1 = v128.load(x + at, 16);
+    ordinary = v128.and(ordinary, v128.and(k.ordinary(v0), k.ordinary(v1)));
+    const b0 = k.backwardInRange(v0, v128.load(dy + at), alpha);
+    const b1 = k.backwardInRange(v1, v128.load(dy + at, 16), alpha);
+    v128.store(out + at, b0);
+    v128.store(out + at, b1, 16);
+  }
+  if (at < end) {
     const v = v128.load(x + at);
     ordinary = v128.and(ordinary, k.ordinary(v));
     v128.store(out + at, k.backwardInRange(v, v128.load(dy + at), alpha));
@@ -1013,6 +1043,15 @@ export function softmax_exp_sum(x: usize, out: usize, n: i32, maximum: f32, mini
   let i = 0;
   const unshifted = minimum >= -87 && maximum <= 88;
   if (unshifted) {
+    for (; i + 8 <= n; i += 8) {
+      const at = <usize>i << 2;
+      const e0 = expInRange(v128.load(x + at));
+      const e1 = expInRange(v128.load(x + at, 16));
+      v128.store(out + at, e0);
+      v128.store(out + at, e1, 16);
+      low = f64x2.add(low, f64x2.add(low64(e0), low64(e1)));
+      high = f64x2.add(high, f64x2.add(high64(e0), high64(e1)));
+    }
     for (; i + 4 <= n; i += 4) {
       const at = <usize>i << 2;
       const e = expInRange(v128.load(x + at));
@@ -1021,6 +1060,15 @@ export function softmax_exp_sum(x: usize, out: usize, n: i32, maximum: f32, mini
       high = f64x2.add(high, high64(e));
     }
   } else if (withinExpRange(minimum, maximum)) {
+    for (; i + 8 <= n; i += 8) {
+      const at = <usize>i << 2;
+      const e0 = expOfDifferenceInRange(v128.load(x + at), m, negativeM);
+      const e1 = expOfDifferenceInRange(v128.load(x + at, 16), m, negativeM);
+      v128.store(out + at, e0);
+      v128.store(out + at, e1, 16);
+      low = f64x2.add(low, f64x2.add(low64(e0), low64(e1)));
+      high = f64x2.add(high, f64x2.add(high64(e0), high64(e1)));
+    }
     for (; i + 4 <= n; i += 4) {
       const at = <usize>i << 2;
       const e = expOfDifferenceInRange(v128.load(x + at), m, negativeM);
