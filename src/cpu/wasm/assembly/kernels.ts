@@ -1445,12 +1445,29 @@ export function log_softmax_rest(x: usize, n: i32, maximum: f32, inRange: bool):
   let low = splat64(0);
   let high = splat64(0);
   let equal = i32x4.splat(0);
-  for (let i = 0; i < n; i += 4) {
+  let i = 0;
+  // Separate loops for the two exps: as one conditional expression they were compiled to a select,
+  // which computes both.
+  if (inRange) {
+    for (; i + 8 <= n; i += 8) {
+      const at = <usize>i << 2;
+      const v0 = v128.load(x + at);
+      const v1 = v128.load(x + at, 16);
+      const isMax0 = f32x4.eq(v0, m);
+      const isMax1 = f32x4.eq(v1, m);
+      equal = i32x4.sub(i32x4.sub(equal, isMax0), isMax1);
+      const e0 = v128.andnot(expOfDifferenceInRange(v0, m, negativeM), isMax0);
+      const e1 = v128.andnot(expOfDifferenceInRange(v1, m, negativeM), isMax1);
+      low = f64x2.add(low, f64x2.add(low64(e0), low64(e1)));
+      high = f64x2.add(high, f64x2.add(high64(e0), high64(e1)));
+    }
+  }
+  for (; i < n; i += 4) {
     const at = <usize>i << 2;
     const v = i + 4 <= n ? v128.load(x + at) : loadPartial(x + at, n - i, -Infinity);
     const isMax = f32x4.eq(v, m);
     equal = i32x4.sub(equal, isMax);
-    const e = v128.andnot(inRange && i + 4 <= n ? expOfDifferenceInRange(v, m, negativeM) : expOfDifference(v, m), isMax);
+    const e = v128.andnot(expOfDifference(v, m), isMax);
     low = f64x2.add(low, low64(e));
     high = f64x2.add(high, high64(e));
   }
