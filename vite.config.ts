@@ -53,7 +53,9 @@ export default defineConfig(async ({ mode }): Promise<ViteUserConfig> => {
       projects: [
         {
           extends: true,
-          test: { name: 'node', environment: 'node', include: ['tests/node/**/*.test.ts'] },
+          // 60 s, not vitest's 5 s: CI shares 2 cores between the three projects, and a test that loops
+          // 10,000 calls (cpu-wasm's fixed memory) took 4 to 8 s under that load and failed by chance.
+          test: { name: 'node', environment: 'node', include: ['tests/node/**/*.test.ts'], testTimeout: 60_000 },
         },
         {
           extends: true,

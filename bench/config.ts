@@ -1,6 +1,6 @@
 // What one run measures: ops, sizes, shapes, repetitions, time boxes. Read from the URL query so that
 // the headless runner (scripts/bench.mjs) drives the page the same way a person does with the controls.
-import type { RowStrategy } from '../src/gpu/backend.ts';
+import type { RowStrategy } from '../src/gpu/row-plan.ts';
 import { BENCH_OPS, type BenchShape } from './ops.ts';
 
 const ROW_STRATEGIES: readonly RowStrategy[] = ['auto', 'thread', 'workgroup', 'split'];

@@ -1,7 +1,8 @@
 // Our engines for a benchmark run, and the report of their adapter: no DOM, so that the page
 // (bench/main.ts) and Node (bench/node.ts) make them the same way.
 import { type Activations, createActivations, describeAdapter } from 'webgpu-activations';
-import { isSoftwareAdapter, type RowStrategy } from '../src/gpu/backend.ts';
+import type { RowStrategy } from '../src/gpu/row-plan.ts';
+import { isSoftwareAdapter } from '../src/gpu/software-adapter.ts';
 import type { AdapterReport } from './results.ts';
 import type { Engines } from './run.ts';
 

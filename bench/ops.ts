@@ -1,31 +1,16 @@
-// The benchmark's op table: everything the page needs to know about one op, in one entry. Adding an
-// op is one entry here: its inputs, its float64 reference, how each backend computes it end to end,
-// and which kernel the resident timing dispatches. (Which ops a run takes by default: config.ts.)
+// The benchmark's op table. The activation ops come from the tests' table (tests/activations/<name>.ts,
+// one file per activation: inputs' edges, float64 reference, the plain-JS formula); every activation's
+// forward op is benchmarked, and each op that has a peers' entry below. What this file adds is only the
+// peers' columns (the loop a JavaScript developer writes, TF.js's version, a note), and the row ops.
+// (Which ops a run takes by default: config.ts.)
 import type * as TensorFlow from '@tensorflow/tfjs-core';
 import type { Activations, ResidentOperations, Tensor } from 'webgpu-activations';
-import { ACTIVATIONS, type ElementwiseActivation } from '../src/ops/elementwise.ts';
+import type { ElementwiseActivation } from '../src/ops/activation.ts';
+import { ACTIVATIONS, type ActivationName } from '../src/ops/elementwise.ts';
 import type { ElementwiseKernel, RowKernel } from '../src/ops/kernels.ts';
-import {
-  gelu64,
-  geluDerivative64,
-  leakyRelu64,
-  leakyReluDerivative64,
-  logSoftmax64,
-  map64,
-  map64Binary,
-  overflowToInfinity,
-  relu64,
-  reluDerivative64,
-  sigmoid64,
-  sigmoidDerivative64,
-  sigmoidDerivativeFromOutput64,
-  silu64,
-  siluDerivative64,
-  softmax64,
-  softmaxBackward64,
-  tanh64,
-  tanhDerivative64,
-} from '../tests/support/reference.ts';
+import { type ActivationCases, alphaOf } from '../tests/support/activation-cases.ts';
+import { ACTIVATION_CASES } from '../tests/support/op-cases.ts';
+import { logSoftmax64, map64, map64Binary, overflowToInfinity, softmax64, softmaxBackward64 } from '../tests/support/reference.ts';
 
 /** A rows x cols batch; elementwise ops use one row of `cols` elements. */
 export interface BenchShape {
@@ -78,9 +63,9 @@ export interface BenchOp {
    * The op as TF.js users write it, on tensors already made (by {@link tensorFlowInputs}: 1-D for
    * elementwise ops, [rows, cols] for row ops; dy for the backward ops). Called inside tf.tidy. End to
    * end ({@link tfjsEndToEnd}) the tensors are made from the arrays and the result read back; resident
-   * (bench/tfjs.ts) they are made once and stay on the GPU.
+   * (bench/tfjs.ts) they are made once and stay on the GPU. Absent where TF.js has no such op.
    */
-  tfjs(tf: TensorFlowModule, x: TensorFlow.Tensor, dy: TensorFlow.Tensor | undefined): TensorFlow.Tensor;
+  tfjs?(tf: TensorFlowModule, x: TensorFlow.Tensor, dy: TensorFlow.Tensor | undefined): TensorFlow.Tensor;
   readonly resident: ResidentKernel;
   /** What the plain JS loop or the TF.js version computes where that is not simply the op (shown with the edge cases). */
   readonly note?: string;
@@ -90,13 +75,6 @@ export interface BenchOp {
 function uniformArray(random: () => number, length: number, low: number, high: number): Float32Array {
   const values = new Float32Array(length);
   for (let i = 0; i < length; i++) values[i] = low + (high - low) * random();
-  return values;
-}
-
-/** Sigmoid outputs of uniform inputs: what the from-output kernels receive in a real network. */
-function sigmoidOutputs(random: () => number, length: number): Float32Array {
-  const values = uniformArray(random, length, -10, 10);
-  for (let i = 0; i < length; i++) values[i] = sigmoid64(values[i] as number);
   return values;
 }
 
@@ -119,9 +97,6 @@ async function readAndDispose(tensor: TensorFlow.Tensor): Promise<Float32Array> 
     tensor.dispose();
   }
 }
-
-const SIGMOID_EDGE_INPUTS = [Number.NaN, -100, -20, -10, -1, 0, 1, 10, 20, 100, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
-const SIGMOID_OUTPUT_EDGE_INPUTS = [Number.NaN, 0, 1e-30, 2.061153622438558e-9, 0.25, 0.5, 0.75, 0.9999546000702375, 1];
 
 /** The resident spec of an elementwise kernel of `activation`; `alpha` is its scalar parameter (leaky relu's slope). */
 function elementwiseKernel(
@@ -174,12 +149,7 @@ function mapLoop(x: Float32Array, f: (v: number) => number): Float32Array {
   return out;
 }
 
-/** Uniform inputs in [-10, 10): the range where the activations below do something other than saturate. */
-function activationInputs(random: () => number, shape: BenchShape): OpInputs {
-  return { x: uniformArray(random, shape.rows * shape.cols, -10, 10), shape };
-}
-
-// The special inputs of the forward ops beyond sigmoid: NaN, the infinities, the largest float32
+// The special inputs of every activation op (with the activation's own, from its test cases): NaN, the infinities, the largest float32
 // magnitudes (3.4e38), signed zeros and a tiny normal. The negative side is per op: it goes as far as
 // the result stays a normal float32 (a GPU may flush subnormals, which is not a difference of formula).
 const FORWARD_EDGE_CORE = [
@@ -197,33 +167,6 @@ const FORWARD_EDGE_CORE = [
   3.4e38,
   Number.POSITIVE_INFINITY,
 ];
-const RELU_EDGE_INPUTS = [...FORWARD_EDGE_CORE, -100, -20];
-const TANH_EDGE_INPUTS = [...FORWARD_EDGE_CORE, -100, -20, -0.5, 0.5];
-// gelu(-10) = -7.6e-23; gelu(-14) would be subnormal. silu(-50) = -9.6e-21; silu(-100) would be subnormal.
-const GELU_EDGE_INPUTS = [...FORWARD_EDGE_CORE, -10, -5, -0.75];
-const SILU_EDGE_INPUTS = [...FORWARD_EDGE_CORE, -50, -20, -1.28];
-
-// gelu backward: x across the tails, the derivative's zero (-0.7518) and its maximum (1.13 near 1.4),
-// with dy up to the float32 maximum, so that dy * gelu'(x) overflows to Infinity where it must.
-const GELU_BACKWARD_EDGE_X = [
-  Number.NaN,
-  Number.NEGATIVE_INFINITY,
-  -3.4e38,
-  -10,
-  -1,
-  -0.7518,
-  -0,
-  0.5,
-  1.4,
-  1.4,
-  10,
-  3.4e38,
-  Number.POSITIVE_INFINITY,
-];
-const GELU_BACKWARD_EDGE_DY = [1, 1, 1, -2, 3, 1, 1, -3.4e38, 3.4e38, 1e-3, -3.4e38, 2, -1];
-
-const LEAKY_RELU_ALPHA = 0.01;
-
 /**
  * erf by Abramowitz & Stegun 7.1.26 (|error| <= 1.5e-7 absolute): the approximation a JavaScript
  * developer copies, since there is no Math.erf. Its absolute error is relative error near 0 and ruins
@@ -265,228 +208,233 @@ function softmaxOutputs(random: () => number, shape: BenchShape): Float32Array {
   return Float32Array.from(softmax64(uniformArray(random, shape.rows * shape.cols, -10, 10), shape.rows, shape.cols));
 }
 
-/** relu, leaky relu, tanh, gelu, silu forward, and gelu backward as the representative of dy * f'(x). */
-const ELEMENTWISE_OPS_BEYOND_SIGMOID: readonly BenchOp[] = [
-  {
-    id: 'relu',
-    label: 'relu',
-    family: 'elementwise',
-    bytesPerElement: 8,
-    inputs: activationInputs,
-    edgeInputs: () => edgeRow(RELU_EDGE_INPUTS),
-    reference: ({ x }) => reference64(x, relu64),
-    ours: (act, { x }) => act.relu(x),
-    plainJs: ({ x }) => mapLoop(x, (v) => Math.max(v, 0)),
-    tfjs: (tf, x) => tf.relu(x),
-    resident: elementwiseKernel(ACTIVATIONS.relu, 'forward'),
+/** The forms of an activation the benchmark can time, each an op id suffix: `sigmoidBackward`, `reluBackwardFromOutput`, ... */
+type Form = '' | 'Derivative' | 'DerivativeFromOutput' | 'Backward' | 'BackwardFromOutput' | 'WithDerivative';
+
+/**
+ * The peers' columns of one op: what a JavaScript developer writes (`plainJs`: f, f' or y -> f'(y), as
+ * the form needs; default the test table's `plainJs`, else its float64 reference), TF.js's version
+ * (absent: TF.js has no such op), a label and a note shown with the edge cases.
+ */
+interface PeerColumns {
+  readonly label?: string;
+  readonly plainJs?: (v: number) => number;
+  readonly tfjs?: (tf: TensorFlowModule, x: TensorFlow.Tensor) => TensorFlow.Tensor;
+  readonly note?: string;
+}
+
+/**
+ * The peers' columns, by op id. Every activation's forward op is benchmarked; its other forms only where
+ * they have an entry here. For the backward forms, `plainJs` and `tfjs` give f'(x) (or f'(y)); the
+ * benchmark multiplies by dy.
+ */
+const PEERS: Readonly<Record<string, PeerColumns>> = {
+  sigmoid: { tfjs: (tf, x) => tf.sigmoid(x) },
+  sigmoidDerivative: {
+    plainJs: (v) => {
+      const s = 1 / (1 + Math.exp(-v));
+      return s * (1 - s);
+    },
+    // TF.js's own form (its sigmoid gradient is dy * y * (1 - y)): s * (1 - s) in float32.
+    tfjs: (tf, x) => {
+      const s = tf.sigmoid(x);
+      return tf.mul(s, tf.sub(1, s));
+    },
   },
-  {
-    id: 'leakyRelu',
-    label: 'leakyRelu (alpha 0.01)',
-    family: 'elementwise',
-    bytesPerElement: 8,
-    inputs: activationInputs,
-    edgeInputs: () => edgeRow(RELU_EDGE_INPUTS),
-    reference: ({ x }) => reference64(x, (v) => leakyRelu64(v, LEAKY_RELU_ALPHA)),
-    ours: (act, { x }) => act.leakyRelu(x, { alpha: LEAKY_RELU_ALPHA }),
-    plainJs: ({ x }) => mapLoop(x, (v) => (v >= 0 ? v : LEAKY_RELU_ALPHA * v)),
-    tfjs: (tf, x) => tf.leakyRelu(x, LEAKY_RELU_ALPHA),
-    resident: elementwiseKernel(ACTIVATIONS.leakyRelu, 'forward', LEAKY_RELU_ALPHA),
+  sigmoidDerivativeFromOutput: {
+    label: 'sigmoidDerivative (from output)',
+    plainJs: (y) => y * (1 - y),
+    tfjs: (tf, y) => tf.mul(y, tf.sub(1, y)),
   },
-  {
-    id: 'tanh',
-    label: 'tanh',
-    family: 'elementwise',
-    bytesPerElement: 8,
-    inputs: activationInputs,
-    edgeInputs: () => edgeRow(TANH_EDGE_INPUTS),
-    reference: ({ x }) => reference64(x, tanh64),
-    ours: (act, { x }) => act.tanh(x),
-    plainJs: ({ x }) => mapLoop(x, Math.tanh),
-    tfjs: (tf, x) => tf.tanh(x),
-    resident: elementwiseKernel(ACTIVATIONS.tanh, 'forward'),
+  sigmoidBackward: { plainJs: (y) => y * (1 - y), tfjs: (tf, y) => tf.mul(y, tf.sub(1, y)) },
+  sigmoidWithDerivative: {
+    tfjs: (tf, x) => {
+      const s = tf.sigmoid(x);
+      return tf.concat([s, tf.mul(s, tf.sub(1, s))]);
+    },
+    note: 'Two outputs, read side by side. Plain JS loop and TF.js: s = 1 / (1 + exp(-x)), then s (1 - s), which cancels for large x.',
   },
-  {
-    id: 'gelu',
+  relu: { tfjs: (tf, x) => tf.relu(x) },
+  reluBackward: {
+    plainJs: (v) => (v > 0 ? 1 : 0),
+    tfjs: (tf, x) => tf.step(x),
+    note: "dy * relu'(x), relu'(0) = 0. Plain JS loop: x > 0 ? dy : 0. TF.js: dy * tf.step(x).",
+  },
+  leakyRelu: { tfjs: (tf, x) => tf.leakyRelu(x, 0.01) },
+  leakyReluBackward: {
+    plainJs: (v) => (v > 0 ? 1 : 0.01),
+    tfjs: (tf, x) => tf.step(x, 0.01),
+    note: "dy * leakyRelu'(x) with alpha 0.01. Plain JS loop: x > 0 ? dy : alpha dy. TF.js: dy * tf.step(x, alpha).",
+  },
+  tanh: { tfjs: (tf, x) => tf.tanh(x) },
+  tanhBackward: {
+    plainJs: (v) => {
+      const t = Math.tanh(v);
+      return 1 - t * t;
+    },
+    tfjs: (tf, x) => tf.sub(1, tf.square(tf.tanh(x))),
+    note: "dy * tanh'(x) from the input. Plain JS loop and TF.js: 1 - tanh(x)^2, which cancels for |x| > 4 in float32 (TF.js).",
+  },
+  gelu: {
     label: 'gelu (erf form)',
-    family: 'elementwise',
-    bytesPerElement: 8,
-    inputs: activationInputs,
-    edgeInputs: () => edgeRow(GELU_EDGE_INPUTS),
-    reference: ({ x }) => reference64(x, gelu64),
-    ours: (act, { x }) => act.gelu(x),
-    plainJs: ({ x }) => mapLoop(x, (v) => 0.5 * v * (1 + erfAbramowitzStegun(v * Math.SQRT1_2))),
+    plainJs: (v) => 0.5 * v * (1 + erfAbramowitzStegun(v * Math.SQRT1_2)),
     tfjs: (tf, x) => tf.mul(x, normalCdfTf(tf, x)),
-    resident: elementwiseKernel(ACTIVATIONS.gelu, 'forward'),
     note: 'Plain JS loop: 0.5 x (1 + erf(x / sqrt 2)) with the Abramowitz & Stegun 7.1.26 erf (absolute error 1.5e-7, so the lower tail is off). TF.js core has no gelu: x * 0.5 * (1 + tf.erf(x / sqrt 2)).',
   },
-  {
-    id: 'silu',
-    label: 'silu',
-    family: 'elementwise',
-    bytesPerElement: 8,
-    inputs: activationInputs,
-    edgeInputs: () => edgeRow(SILU_EDGE_INPUTS),
-    reference: ({ x }) => reference64(x, silu64),
-    ours: (act, { x }) => act.silu(x),
-    plainJs: ({ x }) => mapLoop(x, (v) => v / (1 + Math.exp(-v))),
-    tfjs: (tf, x) => tf.mul(x, tf.sigmoid(x)),
-    resident: elementwiseKernel(ACTIVATIONS.silu, 'forward'),
-    note: 'Plain JS loop: x / (1 + exp(-x)). TF.js: x * tf.sigmoid(x).',
-  },
-  backwardOp({
-    id: 'geluBackward',
-    activation: ACTIVATIONS.gelu,
-    derivative64: geluDerivative64,
-    derivativeJs: geluDerivativeJs,
-    derivativeTf: (tf, x) => {
+  geluBackward: {
+    plainJs: geluDerivativeJs,
+    tfjs: (tf, x) => {
       const pdf = tf.mul(1 / Math.sqrt(2 * Math.PI), tf.exp(tf.mul(-0.5, tf.square(x))));
       return tf.add(normalCdfTf(tf, x), tf.mul(x, pdf));
     },
-    edgeX: GELU_BACKWARD_EDGE_X,
-    edgeDy: GELU_BACKWARD_EDGE_DY,
-    call: (act, x, dy) => act.geluBackward(x, dy),
     note: "dy * gelu'(x), gelu'(x) = Phi(x) + x phi(x). Plain JS loop: Phi from the Abramowitz & Stegun 7.1.26 erf. TF.js: Phi from tf.erf, phi from tf.exp.",
-  }),
-];
-
-/** What {@link backwardOp} needs to know of an activation beyond the library's own kernel. */
-interface BackwardSpec {
-  readonly id: string;
-  readonly activation: ElementwiseActivation;
-  readonly alpha?: number;
-  /** f'(x) in float64, the reference. */
-  readonly derivative64: (x: number) => number;
-  /** f'(x) as a JavaScript developer writes it, for the plain loop. */
-  readonly derivativeJs: (x: number) => number;
-  /** f'(x) in TF.js ops. */
-  readonly derivativeTf: (tf: TensorFlowModule, x: TensorFlow.Tensor) => TensorFlow.Tensor;
-  readonly edgeX: readonly number[];
-  /** dy for the edge inputs (default: 1, -2, 0.5 in turn). */
-  readonly edgeDy?: readonly number[];
-  readonly call: (act: Activations, x: Float32Array, dy: Float32Array) => Promise<Float32Array>;
-  readonly note: string;
-}
-
-/** dy * f'(x) of an activation, from its input: x uniform in [-10, 10), dy in [-1, 1). */
-function backwardOp(spec: BackwardSpec): BenchOp {
-  const edgeDy = spec.edgeDy ?? spec.edgeX.map((_, i) => [1, -2, 0.5][i % 3] as number);
-  return {
-    id: spec.id,
-    label: spec.id,
-    family: 'elementwise',
-    bytesPerElement: 12,
-    inputs: (random, shape) => ({
-      x: uniformArray(random, shape.rows * shape.cols, -10, 10),
-      dy: uniformArray(random, shape.rows * shape.cols, -1, 1),
-      shape,
-    }),
-    edgeInputs: () => ({ x: Float32Array.from(spec.edgeX), dy: Float32Array.from(edgeDy), shape: { rows: 1, cols: spec.edgeX.length } }),
-    reference: (inputs) => map64Binary(inputs.x, requireGradient(inputs), (x, dy) => overflowToInfinity(dy * spec.derivative64(x))),
-    ours: (act, inputs) => spec.call(act, inputs.x, requireGradient(inputs)),
-    plainJs: (inputs) => {
-      const { x } = inputs;
-      const dy = requireGradient(inputs);
-      const out = new Float32Array(x.length);
-      for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * spec.derivativeJs(x[i] as number);
-      return out;
+  },
+  silu: { tfjs: (tf, x) => tf.mul(x, tf.sigmoid(x)), note: 'Plain JS loop: x / (1 + exp(-x)). TF.js: x * tf.sigmoid(x).' },
+  siluBackward: {
+    plainJs: (v) => {
+      const s = 1 / (1 + Math.exp(-v));
+      return s * (1 + v * (1 - s));
     },
-    tfjs: (tf, x, dy) => tf.mul(requireTensor(dy), spec.derivativeTf(tf, x)),
-    resident: elementwiseKernel(spec.activation, 'backward', spec.alpha),
-    note: spec.note,
-  };
-}
-
-const BACKWARD_OPS: readonly BenchOp[] = [
-  backwardOp({
-    id: 'reluBackward',
-    activation: ACTIVATIONS.relu,
-    derivative64: reluDerivative64,
-    derivativeJs: (x) => (x > 0 ? 1 : 0),
-    derivativeTf: (tf, x) => tf.step(x),
-    edgeX: RELU_EDGE_INPUTS,
-    call: (act, x, dy) => act.reluBackward(x, dy),
-    note: "dy * relu'(x), relu'(0) = 0. Plain JS loop: x > 0 ? dy : 0. TF.js: dy * tf.step(x).",
-  }),
-  backwardOp({
-    id: 'leakyReluBackward',
-    activation: ACTIVATIONS.leakyRelu,
-    alpha: LEAKY_RELU_ALPHA,
-    derivative64: (x) => leakyReluDerivative64(x, LEAKY_RELU_ALPHA),
-    derivativeJs: (x) => (x > 0 ? 1 : LEAKY_RELU_ALPHA),
-    derivativeTf: (tf, x) => tf.step(x, LEAKY_RELU_ALPHA),
-    edgeX: RELU_EDGE_INPUTS,
-    call: (act, x, dy) => act.leakyReluBackward(x, dy, { alpha: LEAKY_RELU_ALPHA }),
-    note: `dy * leakyRelu'(x) with alpha ${LEAKY_RELU_ALPHA}. Plain JS loop: x > 0 ? dy : alpha dy. TF.js: dy * tf.step(x, alpha).`,
-  }),
-  backwardOp({
-    id: 'tanhBackward',
-    activation: ACTIVATIONS.tanh,
-    derivative64: tanhDerivative64,
-    derivativeJs: (x) => {
-      const t = Math.tanh(x);
-      return 1 - t * t;
-    },
-    derivativeTf: (tf, x) => tf.sub(1, tf.square(tf.tanh(x))),
-    edgeX: TANH_EDGE_INPUTS,
-    call: (act, x, dy) => act.tanhBackward(x, dy),
-    note: "dy * tanh'(x) from the input. Plain JS loop and TF.js: 1 - tanh(x)^2, which cancels for |x| > 4 in float32 (TF.js).",
-  }),
-  backwardOp({
-    id: 'siluBackward',
-    activation: ACTIVATIONS.silu,
-    derivative64: siluDerivative64,
-    derivativeJs: (x) => {
-      const s = 1 / (1 + Math.exp(-x));
-      return s * (1 + x * (1 - s));
-    },
-    derivativeTf: (tf, x) => {
+    tfjs: (tf, x) => {
       const s = tf.sigmoid(x);
       return tf.mul(s, tf.add(1, tf.mul(x, tf.sub(1, s))));
     },
-    edgeX: SILU_EDGE_INPUTS,
-    call: (act, x, dy) => act.siluBackward(x, dy),
     note: "dy * silu'(x), silu'(x) = s (1 + x (1 - s)). Plain JS loop and TF.js: that formula (1 - s cancels in float32 for large x in TF.js).",
-  }),
-];
-
-/** sigmoid and its derivative from one pass over x: the two outputs side by side, [s(x)..., s'(x)...]. */
-const SIGMOID_WITH_DERIVATIVE: BenchOp = {
-  id: 'sigmoidWithDerivative',
-  label: 'sigmoidWithDerivative',
-  family: 'elementwise',
-  bytesPerElement: 12,
-  inputs: (random, shape) => ({ x: uniformArray(random, shape.rows * shape.cols, -10, 10), shape }),
-  edgeInputs: () => edgeRow(SIGMOID_EDGE_INPUTS),
-  reference: ({ x }) => {
-    const out = new Float64Array(2 * x.length);
-    out.set(map64(x, sigmoid64));
-    out.set(map64(x, sigmoidDerivative64), x.length);
-    return out;
   },
-  ours: async (act, { x }) => {
-    const [values, derivatives] = await act.sigmoidWithDerivative(x);
-    const out = new Float32Array(2 * x.length);
-    out.set(values);
-    out.set(derivatives, x.length);
-    return out;
+  elu: { tfjs: (tf, x) => tf.elu(x) },
+  softplus: { tfjs: (tf, x) => tf.softplus(x) },
+  hardSigmoid: {
+    tfjs: (tf, x) => tf.div(tf.clipByValue(tf.add(x, 3), 0, 6), 6),
+    note: 'TF.js core has no hardSigmoid: clip(x + 3, 0, 6) / 6.',
   },
-  plainJs: ({ x }) => {
-    const out = new Float32Array(2 * x.length);
-    for (let i = 0; i < x.length; i++) {
-      const s = 1 / (1 + Math.exp(-(x[i] as number)));
-      out[i] = s;
-      out[x.length + i] = s * (1 - s);
-    }
-    return out;
+  hardSwish: {
+    tfjs: (tf, x) => tf.mul(x, tf.div(tf.clipByValue(tf.add(x, 3), 0, 6), 6)),
+    note: 'TF.js core has no hardSwish: x * clip(x + 3, 0, 6) / 6.',
   },
-  tfjs: (tf, x) => {
-    const s = tf.sigmoid(x);
-    return tf.concat([s, tf.mul(s, tf.sub(1, s))]);
-  },
-  resident: elementwiseKernel(ACTIVATIONS.sigmoid, 'forward_and_derivative'),
-  note: 'Two outputs, read side by side. Plain JS loop and TF.js: s = 1 / (1 + exp(-x)), then s (1 - s), which cancels for large x.',
 };
+
+/** dy for the edge rows of the backward forms: ordinary values and the float32 maximum, so that dy * f' overflows where it must. */
+const EDGE_GRADIENTS = [1, -2, 0.5, 3.4e38, -3.4e38];
+
+/**
+ * The op id of a form: the activation's name and the form, except for the backward forms of an activation
+ * whose backward takes y by default (sigmoid): `sigmoidBackward` is from y, `sigmoidBackwardFromInput` from x.
+ */
+function opId(name: ActivationName, form: Form): string {
+  if (ACTIVATIONS[name].backwardFrom === 'output') {
+    if (form === 'BackwardFromOutput') return `${name}Backward`;
+    if (form === 'Backward') return `${name}BackwardFromInput`;
+  }
+  return `${name}${form}`;
+}
+
+/** The resident kernel and named method of each form. */
+const FORM_KERNELS: Record<Form, ElementwiseKernel | 'forward_and_derivative'> = {
+  '': 'forward',
+  Derivative: 'derivative',
+  DerivativeFromOutput: 'derivative_from_output',
+  Backward: 'backward',
+  BackwardFromOutput: 'backward_from_output',
+  WithDerivative: 'forward_and_derivative',
+};
+
+type Named = Record<string, (...args: unknown[]) => Promise<Float32Array | [Float32Array, Float32Array]>>;
+
+/** One form of one activation as a benchmark op: inputs, edges and reference from its test cases, the peers from {@link PEERS}. */
+function activationOp(cases: ActivationCases, form: Form): BenchOp {
+  const name = cases.activation;
+  const activation: ElementwiseActivation = ACTIVATIONS[name];
+  const id = opId(cases.activation, form);
+  const peers = PEERS[id] ?? {};
+  const alpha = alphaOf(name, {});
+  const declared = activation.parameters?.alpha !== undefined;
+  const f = (v: number) => cases.reference.forward(v, alpha);
+  const df = (v: number) => cases.reference.derivative(v, alpha);
+  const dfy = (v: number) => (cases.reference.derivativeFromOutput as (y: number, alpha: number) => number)(v, alpha);
+  const fromOutput = form === 'DerivativeFromOutput' || form === 'BackwardFromOutput';
+  const backward = form === 'Backward' || form === 'BackwardFromOutput';
+  const scalar = form === '' ? f : fromOutput ? dfy : df;
+  const plain = peers.plainJs ?? (form === '' ? (cases.plainJs ?? f) : scalar);
+  // x uniform on [-10, 10); from the output, f of that (what a network gives the kernel); dy on [-1, 1)
+  const dataInputs = (random: () => number, length: number) => {
+    const x = uniformArray(random, length, -10, 10);
+    return fromOutput ? Float32Array.from(x, f) : x;
+  };
+  const edges = [...new Set([...FORWARD_EDGE_CORE, ...cases.edges])];
+  const edgeData = fromOutput ? edges.map((v) => Math.fround(f(v))) : edges;
+  const options = {
+    ...(declared ? { alpha } : {}),
+    ...(backward && (activation.backwardFrom ?? 'input') !== (fromOutput ? 'output' : 'input')
+      ? { from: fromOutput ? 'output' : 'input' }
+      : {}),
+    ...(form === 'DerivativeFromOutput' ? { from: 'output' } : {}),
+  };
+  const method = form === 'DerivativeFromOutput' ? `${name}Derivative` : backward ? `${name}Backward` : `${name}${form}`;
+  const call = (act: Activations) => (act as unknown as Named)[method]?.bind(act) as (...args: unknown[]) => Promise<unknown>;
+  const tfjs = peers.tfjs;
+  const op: BenchOp = {
+    id,
+    label: peers.label ?? (declared && form === '' ? `${id} (alpha ${alpha})` : id),
+    family: 'elementwise',
+    bytesPerElement: backward || form === 'WithDerivative' ? 12 : 8,
+    inputs: (random, shape) => {
+      const length = shape.rows * shape.cols;
+      return backward
+        ? { x: dataInputs(random, length), dy: uniformArray(random, length, -1, 1), shape }
+        : { x: dataInputs(random, length), shape };
+    },
+    edgeInputs: () =>
+      backward
+        ? {
+            x: Float32Array.from(edgeData),
+            dy: Float32Array.from(edgeData, (_, i) => EDGE_GRADIENTS[i % EDGE_GRADIENTS.length] as number),
+            shape: { rows: 1, cols: edgeData.length },
+          }
+        : edgeRow(edgeData),
+    reference: (inputs) => {
+      if (backward) return map64Binary(inputs.x, requireGradient(inputs), (v, g) => overflowToInfinity(g * scalar(v)));
+      if (form !== 'WithDerivative') return reference64(inputs.x, scalar);
+      const both = new Float64Array(2 * inputs.x.length);
+      both.set(reference64(inputs.x, f));
+      both.set(reference64(inputs.x, df), inputs.x.length);
+      return both;
+    },
+    ours: async (act, inputs) => {
+      if (backward) return (await call(act)(inputs.x, requireGradient(inputs), options)) as Float32Array;
+      const result = (await call(act)(inputs.x, options)) as Float32Array | [Float32Array, Float32Array];
+      if (!Array.isArray(result)) return result;
+      const both = new Float32Array(2 * inputs.x.length);
+      both.set(result[0]);
+      both.set(result[1], inputs.x.length);
+      return both;
+    },
+    plainJs: (inputs) => {
+      if (backward) {
+        const { x } = inputs;
+        const dy = requireGradient(inputs);
+        const out = new Float32Array(x.length);
+        for (let i = 0; i < x.length; i++) out[i] = (dy[i] as number) * plain(x[i] as number);
+        return out;
+      }
+      if (form !== 'WithDerivative') return mapLoop(inputs.x, plain);
+      const out = new Float32Array(2 * inputs.x.length);
+      out.set(mapLoop(inputs.x, cases.plainJs ?? f));
+      out.set(mapLoop(inputs.x, df), inputs.x.length);
+      return out;
+    },
+    ...(tfjs ? { tfjs: backward ? (tf, x, dy) => tf.mul(requireTensor(dy), tfjs(tf, x)) : (tf, x) => tfjs(tf, x) } : {}),
+    resident: elementwiseKernel(activation, FORM_KERNELS[form], declared ? alpha : undefined),
+    ...(peers.note ? { note: peers.note } : {}),
+  };
+  return op;
+}
+
+const FORMS: readonly Form[] = ['', 'Derivative', 'DerivativeFromOutput', 'Backward', 'BackwardFromOutput', 'WithDerivative'];
+
+/** Every activation's forward op, and the other forms that have peers' columns, activation by activation. */
+const ACTIVATION_OPS: readonly BenchOp[] = ACTIVATION_CASES.flatMap((cases) =>
+  FORMS.filter((form) => form === '' || PEERS[opId(cases.activation, form)] !== undefined).map((form) => activationOp(cases, form)),
+);
 
 const LOG_SOFTMAX_EDGE_ROWS = [
   [Number.NaN, 1, 2, 3],
@@ -603,102 +551,9 @@ const ROW_OPS_BEYOND_SOFTMAX: readonly BenchOp[] = [
   },
 ];
 
-/** The ops, in the order the page lists them. */
+/** The ops, in the order the page lists them: the activations' (by name), then the row ops. */
 export const BENCH_OPS: readonly BenchOp[] = [
-  {
-    id: 'sigmoid',
-    label: 'sigmoid',
-    family: 'elementwise',
-    bytesPerElement: 8,
-    inputs: (random, shape) => ({ x: uniformArray(random, shape.rows * shape.cols, -10, 10), shape }),
-    edgeInputs: () => ({ x: Float32Array.from(SIGMOID_EDGE_INPUTS), shape: { rows: 1, cols: SIGMOID_EDGE_INPUTS.length } }),
-    reference: ({ x }) => map64(x, sigmoid64),
-    ours: (act, { x }) => act.sigmoid(x),
-    plainJs: ({ x }) => {
-      const out = new Float32Array(x.length);
-      for (let i = 0; i < x.length; i++) out[i] = 1 / (1 + Math.exp(-(x[i] as number)));
-      return out;
-    },
-    tfjs: (tf, x) => tf.sigmoid(x),
-    resident: elementwiseKernel(ACTIVATIONS.sigmoid, 'forward'),
-  },
-  {
-    id: 'sigmoidDerivative',
-    label: 'sigmoidDerivative',
-    family: 'elementwise',
-    bytesPerElement: 8,
-    inputs: (random, shape) => ({ x: uniformArray(random, shape.rows * shape.cols, -10, 10), shape }),
-    edgeInputs: () => ({ x: Float32Array.from(SIGMOID_EDGE_INPUTS), shape: { rows: 1, cols: SIGMOID_EDGE_INPUTS.length } }),
-    reference: ({ x }) => map64(x, sigmoidDerivative64),
-    ours: (act, { x }) => act.sigmoidDerivative(x),
-    plainJs: ({ x }) => {
-      const out = new Float32Array(x.length);
-      for (let i = 0; i < x.length; i++) {
-        const s = 1 / (1 + Math.exp(-(x[i] as number)));
-        out[i] = s * (1 - s);
-      }
-      return out;
-    },
-    // TF.js's own form (its sigmoid gradient is dy * y * (1 - y)): s * (1 - s) in float32.
-    tfjs: (tf, x) => {
-      const s = tf.sigmoid(x);
-      return tf.mul(s, tf.sub(1, s));
-    },
-    resident: elementwiseKernel(ACTIVATIONS.sigmoid, 'derivative'),
-  },
-  {
-    id: 'sigmoidDerivativeFromOutput',
-    label: 'sigmoidDerivative (from output)',
-    family: 'elementwise',
-    bytesPerElement: 8,
-    inputs: (random, shape) => ({ x: sigmoidOutputs(random, shape.rows * shape.cols), shape }),
-    edgeInputs: () => ({ x: Float32Array.from(SIGMOID_OUTPUT_EDGE_INPUTS), shape: { rows: 1, cols: SIGMOID_OUTPUT_EDGE_INPUTS.length } }),
-    reference: ({ x }) => map64(x, sigmoidDerivativeFromOutput64),
-    ours: (act, { x }) => act.sigmoidDerivative(x, { from: 'output' }),
-    plainJs: ({ x }) => {
-      const out = new Float32Array(x.length);
-      for (let i = 0; i < x.length; i++) {
-        const y = x[i] as number;
-        out[i] = y * (1 - y);
-      }
-      return out;
-    },
-    tfjs: (tf, y) => tf.mul(y, tf.sub(1, y)),
-    resident: elementwiseKernel(ACTIVATIONS.sigmoid, 'derivative_from_output'),
-  },
-  {
-    id: 'sigmoidBackward',
-    label: 'sigmoidBackward',
-    family: 'elementwise',
-    bytesPerElement: 12,
-    inputs: (random, shape) => ({
-      x: sigmoidOutputs(random, shape.rows * shape.cols),
-      dy: uniformArray(random, shape.rows * shape.cols, -1, 1),
-      shape,
-    }),
-    edgeInputs: () => ({
-      x: Float32Array.from(SIGMOID_OUTPUT_EDGE_INPUTS),
-      dy: Float32Array.from(SIGMOID_OUTPUT_EDGE_INPUTS, (_, i) => (i % 2 === 0 ? 1 : -2)),
-      shape: { rows: 1, cols: SIGMOID_OUTPUT_EDGE_INPUTS.length },
-    }),
-    reference: (inputs) => map64Binary(inputs.x, requireGradient(inputs), (y, dy) => dy * sigmoidDerivativeFromOutput64(y)),
-    ours: (act, inputs) => act.sigmoidBackward(inputs.x, requireGradient(inputs)),
-    plainJs: (inputs) => {
-      const { x } = inputs;
-      const dy = requireGradient(inputs);
-      const out = new Float32Array(x.length);
-      for (let i = 0; i < x.length; i++) {
-        const y = x[i] as number;
-        out[i] = (dy[i] as number) * y * (1 - y);
-      }
-      return out;
-    },
-    tfjs: (tf, y, dy) => tf.mul(requireTensor(dy), tf.mul(y, tf.sub(1, y))),
-    resident: elementwiseKernel(ACTIVATIONS.sigmoid, 'backward_from_output'),
-  },
-  SIGMOID_WITH_DERIVATIVE,
-  ...ELEMENTWISE_OPS_BEYOND_SIGMOID,
-  ...BACKWARD_OPS,
+  ...ACTIVATION_OPS,
   {
     id: 'softmax',
     label: 'softmax',
@@ -756,6 +611,7 @@ export function tfjsEndToEnd(tf: TensorFlowModule, op: BenchOp, inputs: OpInputs
   return readAndDispose(
     tf.tidy(() => {
       const { x, dy } = tensorFlowInputs(tf, op, inputs);
+      if (!op.tfjs) throw new Error(`TF.js has no ${op.id}`);
       return op.tfjs(tf, x, dy);
     }),
   );

@@ -36,7 +36,7 @@ export interface RunHooks {
 }
 
 const SEED = 0x5eed;
-/** TF.js's resident timing gets this share of a cell's budget (it keeps a full run within ~20% of its time without it). */
+/** TF.js's resident timing gets this share of a cell's budget (what that adds to a full run: see bench/NOTES.md, "Resident against TF.js webgpu"). */
 const TENSORFLOW_RESIDENT_BUDGET_FRACTION = 0.25;
 
 function message(error: unknown): string {
@@ -82,6 +82,7 @@ async function callFor(
     case 'tfjs-webgpu':
     case 'tfjs-cpu':
     case 'tfjs-wasm': {
+      if (!op.tfjs) return { unavailable: 'TF.js has no such op' };
       const name: TensorFlowBackendName = backend === 'tfjs-webgpu' ? 'webgpu' : backend === 'tfjs-cpu' ? 'cpu' : 'wasm';
       const notReady = tensorFlowReady[name];
       if (notReady !== null) return { unavailable: notReady };
@@ -291,6 +292,7 @@ export async function runBenchmark(
       // TF.js webgpu on the same data kept on the GPU: a comparison point, so its failures are reported, not errors of ours.
       let tfjsResident: CellResult['tfjsResident'];
       if (tensorFlowReady.webgpu !== null) tfjsResident = { unavailable: tensorFlowReady.webgpu };
+      else if (!op.tfjs) tfjsResident = { unavailable: 'TF.js has no such op' };
       else {
         hooks.onProgress(done, total, `${op.label} ${shapeLabel}: TF.js webgpu resident`);
         try {

@@ -166,7 +166,9 @@ export async function measureTensorFlowResident(
     if (!current) throw new Error('TF.js has no command encoder');
     return current;
   };
-  const apply = () => tf.tidy(() => op.tfjs(tf, tensors.x, tensors.dy));
+  const tfjs = op.tfjs;
+  if (!tfjs) throw new Error(`TF.js has no ${op.id}`);
+  const apply = () => tf.tidy(() => tfjs(tf, tensors.x, tensors.dy));
   try {
     // The inputs go to GPU buffers now (TF.js would otherwise keep small ones on the CPU and run the op there).
     for (const tensor of created) backend.uploadToGPU(tensor.dataId);

@@ -1,15 +1,27 @@
 #!/usr/bin/env node
-// Compiles the CPU path's WebAssembly SIMD kernels (src/cpu/wasm/assembly/kernels.ts, AssemblyScript)
-// and writes src/cpu/wasm/binary.ts, the module inlined as base64 so that the bundle carries it.
+// Compiles the CPU path's WebAssembly SIMD kernels (AssemblyScript: src/cpu/wasm/assembly/kernels.ts, the
+// row kernels, and every file of src/cpu/wasm/assembly/activations/, one per activation, all entry files of
+// one module, so their exports are the module's) and writes src/cpu/wasm/binary.ts, the module inlined as
+// base64 so that the bundle carries it. A new activation's file is picked up from the directory listing.
 //   node scripts/build-wasm.mjs           rebuild and write binary.ts (npm run build:wasm)
 //   node scripts/build-wasm.mjs --check   rebuild and exit 1 if binary.ts differs (the test does the same)
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import asc from 'assemblyscript/asc';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const SOURCE = 'src/cpu/wasm/assembly/kernels.ts';
+export const SOURCE = 'src/cpu/wasm/assembly';
+const ACTIVATIONS_DIRECTORY = `${SOURCE}/activations`;
+
+/** The entry files, in a fixed order (the bytes depend on it): the row kernels, then each activation's file by name. */
+export function entryFiles() {
+  const activations = readdirSync(join(root, ACTIVATIONS_DIRECTORY))
+    .filter((name) => name.endsWith('.ts'))
+    .sort()
+    .map((name) => `${ACTIVATIONS_DIRECTORY}/${name}`);
+  return [`${SOURCE}/kernels.ts`, ...activations];
+}
 export const OUTPUT = 'src/cpu/wasm/binary.ts';
 
 /**
@@ -35,7 +47,7 @@ export const FLAGS = [
 /** Compiles the kernels; resolves to the module's bytes. */
 export async function compileKernels() {
   let binary;
-  const result = await asc.main([SOURCE, ...FLAGS, '--outFile', 'kernels.wasm'], {
+  const result = await asc.main([...entryFiles(), ...FLAGS, '--outFile', 'kernels.wasm'], {
     readFile: (name, baseDir) => {
       try {
         return readFileSync(join(baseDir, name), 'utf8');

@@ -1,5 +1,5 @@
 // Elementwise kernels for one activation. The host builds each shader as
-//   common.wgsl + the activation's WGSL (from src/ops/elementwise.ts) + elementwise_checked.wgsl + this file,
+//   common.wgsl + the activation's WGSL (from src/ops/activations/<name>.ts) + elementwise_checked.wgsl + this file,
 // where the activation's WGSL defines
 //   fn activation(x: f32) -> f32                          the forward formula
 //   fn activation_derivative(x: f32) -> f32               f'(x) from the input

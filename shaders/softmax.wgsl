@@ -1,10 +1,16 @@
 // Row-wise kernels over a row-major rows x cols matrix: softmax, log-softmax and softmax backward.
 // The host prepends common.wgsl. All three share one reduction routine (reduce_row_statistics).
 //
-// Work layout: a workgroup of WORKGROUP_SIZE threads serves WORKGROUP_SIZE / THREADS_PER_ROW rows, with
-// THREADS_PER_ROW threads on each row (a power of two from 1 to WORKGROUP_SIZE that the host picks from
-// the row length). Many short rows share a workgroup instead of wasting one each; a long row gets the
-// whole workgroup. Within a row, neighbouring threads read neighbouring elements, so reads coalesce.
+// Work layout, in three forms that the host picks by shape and adapter (planRows in src/gpu/row-plan.ts):
+// - a workgroup of WORKGROUP_SIZE threads serves WORKGROUP_SIZE / THREADS_PER_ROW rows, with
+//   THREADS_PER_ROW threads on each row (a power of two from 1 to WORKGROUP_SIZE that the host picks
+//   from the row length). Many short rows share a workgroup instead of wasting one each; a long row
+//   gets the whole workgroup. Within a row, neighbouring threads read neighbouring elements, so reads
+//   coalesce;
+// - a thread a row (the *_by_thread entry points), without workgroup memory or barriers;
+// - the split form (split_statistics or split_dot, merge_partials, then *_split): params.parts threads
+//   a row each reduce a strided part, one thread a row merges, and a flat pass writes the outputs. It
+//   also serves a row longer than one binding, as segments.
 //
 // Numerics: one pass computes the row's max and sum together (online softmax: when a new max appears,
 // the running sum is rescaled by exp(old_max - new_max)), with Kahan-compensated summation, and the
@@ -268,9 +274,9 @@ fn softmax_backward(@builtin(workgroup_id) workgroup_id: vec3<u32>,
 }
 
 // ---- One thread per row: no workgroup memory and no barrier. For short rows on every device (a
-// row's statistics need no merging), and for longer rows on a software adapter, where a workgroup that
-// holds any barrier costs about 0.8 ms whatever it does (SwiftShader, measured: 65536 rows of 16 take
-// 205 ms with a barrier per workgroup, against a few ms without).
+// row's statistics need no merging), and for most longer rows on a software adapter, where a workgroup
+// that holds any barrier has a large fixed cost whatever it does (see bench/NOTES.md, "Softmax: a
+// thread per row, no barriers"; the host's choice: planRows in src/gpu/row-plan.ts).
 
 fn thread_row(workgroup_id: vec3<u32>, local_index: u32, workgroups: vec3<u32>) -> RowPosition {
   let row = (workgroup_id.x + workgroup_id.y * workgroups.x) * WORKGROUP_SIZE + local_index;

@@ -3,8 +3,8 @@
  *
  * It starts from a cost model per op family (elementwise, rows), measured at start
  * (src/gpu/calibrate.ts): a GPU round trip of fixed + per-element cost, a CPU per-element cost. That
- * measurement can be wrong for the page's whole life (taken while other GPU work was in flight it
- * read a GPU cost of 0 ns per element, and a 4M softmax then ran 9x slower on the GPU), so every
+ * measurement can be wrong for the page's whole life (taken while other GPU work was in flight, it
+ * once read a GPU cost of 0 ns per element; see bench/NOTES.md, "auto: what the chooser corrects"), so every
  * real call's time corrects it: per op (`gelu.forward`, `softmax`, ...), per size class (half an
  * octave of element counts), the chooser keeps for each backend the least of its last WINDOW ratios
  * of measured to modelled time, and picks the backend whose corrected estimate is lower. The other backend is tried now and
@@ -39,7 +39,8 @@ export interface FamilyCosts {
 
 /**
  * Measurements kept per backend and size class; the ratio is their least, so that one outlier (a
- * collection, another tab's work: a 2 us call once read 5 ms) neither flips a choice nor sticks.
+ * collection, another tab's work) neither flips a choice nor sticks (see bench/NOTES.md, "auto: what
+ * the chooser corrects").
  */
 const WINDOW = 5;
 /** From this many measurements on, a backend's ratio at a size is settled (its far-ahead calls are timed only now and then). */
@@ -50,9 +51,9 @@ export const PROBE_UNSEEN_WITHIN = 8;
 export const PROBE_SEEN_WITHIN = 1.5;
 /**
  * The probes' expected extra cost (the other backend's estimate less the chosen one's) may reach this
- * fraction of the time spent at an op and size class. Without it a probe at a benchmark cell's
- * second call, or one of a backend measured 2.4x slower but fewer than three times, cost a cell of a
- * few calls 2.25x (sigmoid at 2^24 elements, bench/NOTES.md 2026-12-03).
+ * fraction of the time spent at an op and size class. Without it, tries of a backend measured far
+ * slower but fewer than three times cost a benchmark cell of a few calls dearly (bench/NOTES.md,
+ * "auto, the 2.25x at 2^24 elements").
  */
 export const PROBE_BUDGET = 0.05;
 const FIRST_PROBE_INTERVAL = 4;
@@ -92,11 +93,10 @@ class OpState {
   // The ratio for this side and size class; else the nearest size class measured within four (a
   // factor of 4 in size), the larger of the two if both; NaN if none. Not a ratio measured farther:
   // at large sizes it speaks of the per-element cost, at small ones of the fixed cost, and carried
-  // across it misled (a GPU call 175x slower than the CPU was tried at 256 elements because large
-  // calls had run at 0.15x the model). While a class has fewer than SETTLED measurements of its own,
-  // the lesser of its ratio and the nearest class's: its first call at a new size may have met a
-  // collection (a 64 MiB result's, 2.4x the call), which alone made a backend 2.4x slower look the
-  // faster one for two calls (bench/NOTES.md, 2026-12-03).
+  // across it misled (see bench/NOTES.md, "auto: what the chooser corrects"). While a class has fewer
+  // than SETTLED measurements of its own, the lesser of its ratio and the nearest class's: its first
+  // call at a new size may have met a collection, which alone made a slower backend look the faster
+  // one (bench/NOTES.md, "auto, the 2.25x at 2^24 elements").
   correction(side: Side, size: number): number {
     const ratios = this.ratio[side];
     const exact = ratios[size] as number;
@@ -171,9 +171,10 @@ export class BackendChooser {
     }
     state.spentMs[size] = spentMs;
     // A settled choice with the other backend far behind is timed one call in TIME_EVERY: the
-    // timing itself (two performance.now(), 0.25 us in Chromium) was a tenth of a 256-element call.
-    // So is a call far ahead and shorter than TINY_CALL_MS, settled or not: its learning is in batches
-    // of many calls anyway, and timing each one measured 1.24x a plain CPU call at 16 elements.
+    // timing itself (two performance.now()) is a sizeable part of a small call. So is a call far ahead
+    // and shorter than TINY_CALL_MS, settled or not: its learning is in batches of many calls anyway,
+    // and timing each one made small calls measurably slower (see bench/NOTES.md, "auto: arrays of
+    // 1024 elements or fewer stay on the CPU").
     const farAhead = otherMs > PROBE_UNSEEN_WITHIN * bestMs;
     const settled = farAhead && ((state.measured[best][size] as number) >= SETTLED || bestMs < TINY_CALL_MS);
     this.timed = !settled || total % TIME_EVERY === 0;
@@ -205,8 +206,8 @@ export class BackendChooser {
     measured[size] = count;
     window[size * WINDOW + ((count - 1) % WINDOW)] = ratio;
     // The least of the window: timing noise only adds time (a collection, another tab, a page fault),
-    // and on large arrays it is not rare: a 64 MiB result's collection landed on one CPU call in a few,
-    // which kept a median above the GPU's and auto on a GPU 3x slower (benchmark, 2^24 elements).
+    // and on large arrays it is not rare: a median kept auto on the slower backend (see bench/NOTES.md,
+    // "auto: what the chooser corrects").
     const kept = window.subarray(size * WINDOW, size * WINDOW + Math.min(count, WINDOW));
     state.ratio[side][size] = Math.min(...kept);
   }

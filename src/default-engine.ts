@@ -51,40 +51,23 @@ function defaultNamedMethods(): DefaultNamedMethods {
  */
 export const defaultElementwise: DefaultNamedMethods = defaultNamedMethods();
 
-/**
- * The elementwise ops on the default engine, one per entry of the activation table and form:
- * `sigmoid(x)`, `sigmoidDerivative(x)` (from y with `{ from: 'output' }`), `sigmoidBackward(y, dy)`,
- * `sigmoidWithDerivative(x)`, and the same four for relu, leakyRelu (`{ alpha }`), tanh, gelu
- * (`{ approximate: 'tanh' }`) and silu. See {@link Activations} for each; a test checks that every
- * entry of {@link ACTIVATIONS} has its four exports here.
+/*
+ * The elementwise ops on the default engine, one line per activation of the registry, each with its
+ * four forms: `k(x)`, `kDerivative(x)` (from y with `{ from: 'output' }` where it has that form),
+ * `kBackward(x, dy)` (sigmoid's takes y) and `kWithDerivative(x)`. See {@link Activations} for each.
+ * ES modules need this static list; tests/node/registry.test.ts checks it against the registry.
  * @example `const y = await sigmoid([1, 2, 3]); // Float32Array [0.7311, 0.8808, 0.9526]`
  */
-export const {
-  sigmoid,
-  sigmoidDerivative,
-  sigmoidBackward,
-  sigmoidWithDerivative,
-  relu,
-  reluDerivative,
-  reluBackward,
-  reluWithDerivative,
-  leakyRelu,
-  leakyReluDerivative,
-  leakyReluBackward,
-  leakyReluWithDerivative,
-  tanh,
-  tanhDerivative,
-  tanhBackward,
-  tanhWithDerivative,
-  gelu,
-  geluDerivative,
-  geluBackward,
-  geluWithDerivative,
-  silu,
-  siluDerivative,
-  siluBackward,
-  siluWithDerivative,
-} = defaultElementwise;
+export const { sigmoid, sigmoidDerivative, sigmoidBackward, sigmoidWithDerivative } = defaultElementwise;
+export const { relu, reluDerivative, reluBackward, reluWithDerivative } = defaultElementwise;
+export const { leakyRelu, leakyReluDerivative, leakyReluBackward, leakyReluWithDerivative } = defaultElementwise;
+export const { tanh, tanhDerivative, tanhBackward, tanhWithDerivative } = defaultElementwise;
+export const { gelu, geluDerivative, geluBackward, geluWithDerivative } = defaultElementwise;
+export const { silu, siluDerivative, siluBackward, siluWithDerivative } = defaultElementwise;
+export const { elu, eluDerivative, eluBackward, eluWithDerivative } = defaultElementwise;
+export const { softplus, softplusDerivative, softplusBackward, softplusWithDerivative } = defaultElementwise;
+export const { hardSigmoid, hardSigmoidDerivative, hardSigmoidBackward, hardSigmoidWithDerivative } = defaultElementwise;
+export const { hardSwish, hardSwishDerivative, hardSwishBackward, hardSwishWithDerivative } = defaultElementwise;
 
 /**
  * Row-wise softmax on the default engine. See {@link Activations.softmax}.

@@ -1,7 +1,48 @@
-import type { BackendChoice, CreateActivationsOptions } from './engine.ts';
 import { ArgumentRangeError, ArgumentTypeError } from './errors.ts';
-import type { RowStrategy } from './gpu/backend.ts';
+import type { RowStrategy } from './gpu/row-plan.ts';
 import { checkKnownKeys, checkOneOf, checkOptionsObject, describe } from './validate.ts';
+
+/** Which backend an engine uses: `'auto'` picks WebGPU when a device is granted, and the CPU for small arrays. */
+export type BackendChoice = 'auto' | 'webgpu' | 'cpu';
+
+/** Options of {@link createActivations}. */
+export interface CreateActivationsOptions {
+  /** `'auto'` (default), `'webgpu'` (fail if WebGPU cannot be had; every call on the GPU), or `'cpu'`. */
+  backend?: BackendChoice;
+  /** Use this device instead of requesting one. The engine never destroys a device it was given. */
+  device?: GPUDevice;
+  /**
+   * Where to request an adapter from, instead of `navigator.gpu` (in Node: the `webgpu` package, imported
+   * when installed). For example Dawn with flags: `create(['adapter=NVIDIA ...'])` from `webgpu`.
+   */
+  gpu?: GPU;
+  /**
+   * With `backend: 'auto'`, arrays with fewer elements than this run on the CPU, where a GPU round trip
+   * (upload, dispatch, map, copy back) costs more than the work. By default the engine measures it
+   * when it starts (a few milliseconds, once per adapter per page; see `act.calibration`).
+   */
+  minGpuElements?: number;
+  /** Largest slice of an array in one dispatch, in bytes, at least 16 (default: the device's binding limit). Lower it to test splitting. */
+  maxChunkBytes?: number;
+  /**
+   * Testing aid, not for production use: a cap on workgroups per grid dimension below the device's
+   * limit (an integer >= 1), so that small arrays exercise 2D grids.
+   */
+  maxWorkgroupsPerDimension?: number;
+  /**
+   * Row kernels (softmax family): `'auto'` (default) picks by row count, row length and adapter (see
+   * planRows in src/gpu/row-plan.ts); `'thread'` forces a thread per row, `'workgroup'` a workgroup-wide
+   * reduction per row, `'split'` each row split over many threads (partials, a merge, the outputs).
+   */
+  rowStrategy?: RowStrategy;
+  /** Bound on idle GPU buffer bytes kept for reuse (default 256 MiB). */
+  maxPooledBytes?: number;
+  /**
+   * Testing aid, not for production use (it costs a write per output buffer): fill GPU output buffers
+   * with a poison value (-1.2345e30) before each dispatch, so that elements a kernel leaves unwritten show.
+   */
+  poisonOutputs?: boolean;
+}
 
 /** The options of {@link createActivations} after validation, defaults not yet applied where a default depends on the device. */
 export interface ResolvedEngineOptions {

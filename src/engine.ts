@@ -1,9 +1,9 @@
 import { BackendChooser, type OpFamily, type Side } from './chooser.ts';
 import { runElementwiseCpu, runForwardAndDerivativeCpu } from './cpu/elementwise.ts';
 import { runRowsCpu } from './cpu/softmax.ts';
-import { resolveEngineOptions } from './engine-options.ts';
+import { type CreateActivationsOptions, resolveEngineOptions } from './engine-options.ts';
 import { ArgumentRangeError, ArgumentTypeError, EngineDestroyedError, WebGPUError } from './errors.ts';
-import { GpuBackend, type RowStrategy } from './gpu/backend.ts';
+import { GpuBackend } from './gpu/backend.ts';
 import type { PoolStats } from './gpu/buffer-pool.ts';
 import { type Calibration, calibrate, describeCalibration } from './gpu/calibrate.ts';
 import { describeAdapter, requestDevice } from './gpu/device.ts';
@@ -23,47 +23,6 @@ import {
   resolveShape,
   toFloat32Array,
 } from './validate.ts';
-
-/** Which backend an engine uses: `'auto'` picks WebGPU when a device is granted, and the CPU for small arrays. */
-export type BackendChoice = 'auto' | 'webgpu' | 'cpu';
-
-/** Options of {@link createActivations}. */
-export interface CreateActivationsOptions {
-  /** `'auto'` (default), `'webgpu'` (fail if WebGPU cannot be had; every call on the GPU), or `'cpu'`. */
-  backend?: BackendChoice;
-  /** Use this device instead of requesting one. The engine never destroys a device it was given. */
-  device?: GPUDevice;
-  /**
-   * Where to request an adapter from, instead of `navigator.gpu` (in Node: the `webgpu` package, imported
-   * when installed). For example Dawn with flags: `create(['adapter=NVIDIA ...'])` from `webgpu`.
-   */
-  gpu?: GPU;
-  /**
-   * With `backend: 'auto'`, arrays with fewer elements than this run on the CPU, where a GPU round trip
-   * (upload, dispatch, map, copy back) costs more than the work. By default the engine measures it
-   * when it starts (a few milliseconds, once per adapter per page; see `act.calibration`).
-   */
-  minGpuElements?: number;
-  /** Largest slice of an array in one dispatch, in bytes, at least 16 (default: the device's binding limit). Lower it to test splitting. */
-  maxChunkBytes?: number;
-  /**
-   * Testing aid, not for production use: a cap on workgroups per grid dimension below the device's
-   * limit (an integer >= 1), so that small arrays exercise 2D grids.
-   */
-  maxWorkgroupsPerDimension?: number;
-  /**
-   * Row kernels (softmax family): `'auto'` (default) picks by row length and adapter; `'thread'` forces
-   * a thread per row, `'workgroup'` a workgroup-wide reduction per row.
-   */
-  rowStrategy?: RowStrategy;
-  /** Bound on idle GPU buffer bytes kept for reuse (default 256 MiB). */
-  maxPooledBytes?: number;
-  /**
-   * Testing aid, not for production use (it costs a write per output buffer): fill GPU output buffers
-   * with a poison value (-1.2345e30) before each dispatch, so that elements a kernel leaves unwritten show.
-   */
-  poisonOutputs?: boolean;
-}
 
 /** Options of `act.wrap`. */
 export interface WrapOptions {
@@ -93,8 +52,8 @@ export const DEFAULT_MIN_GPU_ELEMENTS = 65536;
 
 /**
  * Under `auto` without a given threshold, arrays of at most this many elements always run on the CPU:
- * there a call takes a few microseconds (0.5-5 us measured, 16-1024 elements), and a GPU round trip
- * never less than tens of them.
+ * there a call takes a few microseconds, and a GPU round trip never less than tens of them (see
+ * bench/NOTES.md, "auto: arrays of 1024 elements or fewer stay on the CPU").
  */
 const ALWAYS_CPU_ELEMENTS = 1024;
 
@@ -434,23 +393,17 @@ class Engine extends EventTarget implements Activations {
   }
 
   async forward(activation: ElementwiseActivation, x: NumericInput, options?: ElementwiseOptions): Promise<Float32Array> {
-    const call = resolveCall(activation, options, 'input');
-    const input = toFloat32Array(x, 'x');
-    this.checkAlive(call.activation.name);
+    const call = resolveCall(activation, options, 'forward');
+    const input = toFloat32Array(x, call.input);
+    this.checkAlive(call.label);
     return this.elementwise(call.activation, 'forward', input, undefined, call.alpha);
   }
 
   async derivative(activation: ElementwiseActivation, x: NumericInput, options?: ElementwiseOptions): Promise<Float32Array> {
-    const call = resolveCall(activation, options, 'input');
-    const input = toFloat32Array(x, call.from === 'output' ? 'y' : 'x');
-    this.checkAlive(`${call.activation.name}Derivative`);
-    return this.elementwise(
-      call.activation,
-      call.from === 'output' ? 'derivative_from_output' : 'derivative',
-      input,
-      undefined,
-      call.alpha,
-    );
+    const call = resolveCall(activation, options, 'derivative');
+    const input = toFloat32Array(x, call.input);
+    this.checkAlive(call.label);
+    return this.elementwise(call.activation, call.kernel, input, undefined, call.alpha);
   }
 
   async backward(
@@ -459,13 +412,12 @@ class Engine extends EventTarget implements Activations {
     dy: NumericInput,
     options?: ElementwiseOptions,
   ): Promise<Float32Array> {
-    const call = resolveCall(activation, options, activation?.backwardFrom ?? 'input');
-    const name = call.from === 'output' ? 'y' : 'x';
-    const input = toFloat32Array(a, name);
+    const call = resolveCall(activation, options, 'backward');
+    const input = toFloat32Array(a, call.input);
     const gradient = toFloat32Array(dy, 'dy');
-    checkSameLength(gradient, 'dy', input.length, name);
-    this.checkAlive(`${call.activation.name}Backward`);
-    return this.elementwise(call.activation, call.from === 'output' ? 'backward_from_output' : 'backward', input, gradient, call.alpha);
+    checkSameLength(gradient, 'dy', input.length, call.input);
+    this.checkAlive(call.label);
+    return this.elementwise(call.activation, call.kernel, input, gradient, call.alpha);
   }
 
   async forwardWithDerivative(
@@ -473,9 +425,9 @@ class Engine extends EventTarget implements Activations {
     x: NumericInput,
     options?: ElementwiseOptions,
   ): Promise<[Float32Array, Float32Array]> {
-    const call = resolveCall(activation, options, 'input');
-    const input = toFloat32Array(x, 'x');
-    this.checkAlive(`${call.activation.name}WithDerivative`);
+    const call = resolveCall(activation, options, 'forwardWithDerivative');
+    const input = toFloat32Array(x, call.input);
+    this.checkAlive(call.label);
     return this.onBackend(
       input.length,
       opKey(call.activation, 'forward_and_derivative'),

@@ -19,13 +19,12 @@ export {
   type Activations,
   type ActivationsEventMap,
   type BackendChange,
-  type BackendChoice,
-  type CreateActivationsOptions,
   createActivations,
   DEFAULT_MIN_GPU_ELEMENTS,
   describeAdapter,
   type WrapOptions,
 } from './engine.ts';
+export type { BackendChoice, CreateActivationsOptions } from './engine-options.ts';
 export { ArgumentRangeError, ArgumentTypeError, EngineDestroyedError, WebGPUError } from './errors.ts';
 export type { PoolStats } from './gpu/buffer-pool.ts';
 export type { Calibration } from './gpu/calibrate.ts';

@@ -210,29 +210,25 @@ export function createResidentOperations(owner: TensorHost, target: RecordTarget
   const operations = {
     forward(activation: ElementwiseActivation, x: Tensor, options?: ResidentElementwiseOptions): Tensor {
       const { out, rest } = splitOut(options);
-      const call = resolveCall(activation, rest, 'input');
-      return elementwise(call.activation, 'forward', [tensorArgument(x, 'x')], ['x'], call.alpha, out);
+      const call = resolveCall(activation, rest, 'forward');
+      return elementwise(call.activation, call.kernel, [tensorArgument(x, call.input)], [call.input], call.alpha, out);
     },
     derivative(activation: ElementwiseActivation, x: Tensor, options?: ResidentElementwiseOptions): Tensor {
       const { out, rest } = splitOut(options);
-      const call = resolveCall(activation, rest, 'input');
-      const name = call.from === 'output' ? 'y' : 'x';
-      const kernel = call.from === 'output' ? 'derivative_from_output' : 'derivative';
-      return elementwise(call.activation, kernel, [tensorArgument(x, name)], [name], call.alpha, out);
+      const call = resolveCall(activation, rest, 'derivative');
+      return elementwise(call.activation, call.kernel, [tensorArgument(x, call.input)], [call.input], call.alpha, out);
     },
     backward(activation: ElementwiseActivation, a: Tensor, dy: Tensor, options?: ResidentElementwiseOptions): Tensor {
       const { out, rest } = splitOut(options);
-      const call = resolveCall(activation, rest, activation?.backwardFrom ?? 'input');
-      const name = call.from === 'output' ? 'y' : 'x';
-      const inputs = [tensorArgument(a, name), tensorArgument(dy, 'dy')];
-      sameLength(inputs[0] as Tensor, inputs[1] as Tensor, [name, 'dy']);
-      const kernel = call.from === 'output' ? 'backward_from_output' : 'backward';
-      return elementwise(call.activation, kernel, inputs, [name, 'dy'], call.alpha, out);
+      const call = resolveCall(activation, rest, 'backward');
+      const inputs = [tensorArgument(a, call.input), tensorArgument(dy, 'dy')];
+      sameLength(inputs[0] as Tensor, inputs[1] as Tensor, [call.input, 'dy']);
+      return elementwise(call.activation, call.kernel, inputs, [call.input, 'dy'], call.alpha, out);
     },
     forwardWithDerivative(activation: ElementwiseActivation, x: Tensor, options?: ResidentElementwiseOptions): [Tensor, Tensor] {
       const { out: outOption, rest } = splitOut(options);
-      const call = resolveCall(activation, rest, 'input');
-      const input = tensorArgument(x, 'x');
+      const call = resolveCall(activation, rest, 'forwardWithDerivative');
+      const input = tensorArgument(x, call.input);
       let outs: [Tensor, Tensor] | undefined;
       if (outOption !== undefined) {
         if (!Array.isArray(outOption) || outOption.length !== 2) {
@@ -240,7 +236,7 @@ export function createResidentOperations(owner: TensorHost, target: RecordTarget
         }
         outs = [outTensor(outOption[0], 'options.out[0]', input.length, 'x'), outTensor(outOption[1], 'options.out[1]', input.length, 'x')];
       }
-      const label = `${call.activation.name}WithDerivative`;
+      const label = call.label;
       owner.checkAlive(label);
       const queue = queueOrThrow();
       if (queue) {

@@ -219,7 +219,8 @@ export function checkKnownKeys(options: object, known: readonly string[], argume
     if (known.includes(key)) continue;
     const near = known.find((candidate) => isNear(key, candidate));
     const hint = near ? `; did you mean ${near}?` : '';
-    throw new ArgumentTypeError(`${argument}.${key}`, `is not an option here (expected one of ${known.join(', ')})${hint}`);
+    const expected = known.length === 0 ? 'this call takes no options' : `expected one of ${known.join(', ')}`;
+    throw new ArgumentTypeError(`${argument}.${key}`, `is not an option here (${expected})${hint}`);
   }
 }
 

@@ -1,6 +1,7 @@
 import commonWgsl from '../shaders/common.wgsl?raw';
 import { ArgumentRangeError, ArgumentTypeError } from './errors.ts';
-import { ACTIVATIONS, type ElementwiseActivation } from './ops/elementwise.ts';
+import type { ElementwiseActivation } from './ops/activation.ts';
+import { ACTIVATIONS, type ActivationName } from './ops/elementwise.ts';
 import { checkOptionsObject, describe } from './validate.ts';
 
 /**
@@ -8,7 +9,7 @@ import { checkOptionsObject, describe } from './validate.ts';
  * case behind the prefix: `<name>(x)`, `<name>_derivative(x)`, `<name>_backward(x, dy)`, and where the
  * activation has one, `<name>_derivative_from_output(y)` and `<name>_backward_from_output(y, dy)`.
  */
-export type WgslFunctionName = keyof typeof ACTIVATIONS | 'geluTanh';
+export type WgslFunctionName = ActivationName | 'geluTanh';
 
 /** Options of {@link wgslFunctions}. */
 export interface WgslFunctionsOptions {
@@ -16,10 +17,17 @@ export interface WgslFunctionsOptions {
   prefix?: string;
 }
 
-const SOURCES: Record<WgslFunctionName, ElementwiseActivation> = {
-  ...ACTIVATIONS,
-  geluTanh: ACTIVATIONS.gelu.approximations?.tanh as ElementwiseActivation,
-};
+// Every built-in activation under its ACTIVATIONS name, and each approximation as the name plus the
+// approximation's (gelu's tanh form: geluTanh), from the registry.
+const SOURCES = Object.fromEntries(
+  Object.entries(ACTIVATIONS).flatMap(([key, activation]: [string, ElementwiseActivation]) => [
+    [key, activation],
+    ...Object.entries(activation.approximations ?? {}).map(([form, approximation]) => [
+      `${key}${form[0]?.toUpperCase()}${form.slice(1)}`,
+      approximation,
+    ]),
+  ]),
+) as Record<WgslFunctionName, ElementwiseActivation>;
 
 // The helpers written whatever is asked for: exact exp and log1p for any argument, and softmax's exp(x - max).
 const PUBLIC_HELPERS = /* wgsl */ `
@@ -56,9 +64,10 @@ interface WgslFunction {
  * WGSL source that defines our exact activation functions, for a caller's own kernels (a matmul
  * followed by its activation, in one pass, say): for each activation asked for, in snake case behind
  * `prefix`, `<name>(x: f32) -> f32`, `<name>_derivative(x: f32) -> f32` and
- * `<name>_backward(x: f32, dy: f32) -> f32` (dy · f'(x)); for sigmoid, relu and tanh also
- * `<name>_derivative_from_output(y: f32) -> f32` and `<name>_backward_from_output(y: f32, dy: f32) -> f32`.
- * Leaky relu's take its slope last: `act_leaky_relu(x, alpha)`. Whatever is asked for, the helpers
+ * `<name>_backward(x: f32, dy: f32) -> f32` (dy · f'(x)); for those with a derivative from the output
+ * (sigmoid, relu, tanh, elu, softplus) also `<name>_derivative_from_output(y: f32) -> f32` and
+ * `<name>_backward_from_output(y: f32, dy: f32) -> f32`. Those with a parameter take it last:
+ * `act_leaky_relu(x, alpha)`, `act_elu(x, alpha)`. Whatever is asked for, the helpers
  * `<prefix>exp(x)`, `<prefix>log1p(x)` and `<prefix>softmax_exp(x, max)` come too. They are the same
  * numerics as the library's kernels (NaN in gives NaN out, the special values of the README), and the
  * helpers they need appear once, however many activations are asked for; every name carries the prefix.
@@ -102,7 +111,8 @@ export function wgslFunctions(names?: readonly WgslFunctionName[], options?: Wgs
   for (const key of wanted) {
     const activation = SOURCES[key];
     const snake = `${prefix}${key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`;
-    const withAlpha = activation.wgsl.includes('params.alpha');
+    // A declared parameter becomes the functions' last argument (leaky relu's and elu's alpha).
+    const withAlpha = activation.parameters?.alpha !== undefined;
     const own = new Map<string, string>();
     for (const fn of parseFunctions(activation.wgsl)) {
       if (fn.name.startsWith('act_')) {

@@ -1,4 +1,4 @@
-import type { ElementwiseActivation } from '../ops/elementwise.ts';
+import type { ElementwiseActivation } from '../ops/activation.ts';
 import type { ElementwiseKernel } from '../ops/kernels.ts';
 import { type ActivationLoops, loopsFor } from './loops.ts';
 import { runElementwiseWasm, runForwardAndDerivativeWasm } from './wasm/elementwise.ts';

@@ -73,17 +73,29 @@ function rows(kernel: RowKernel, inputs: Float32Array[], optionsOrOut: CpuOption
 const operations = {
   forward(activation: ElementwiseActivation, x: NumericInput, optionsOrOut?: CpuOptionsOrOut<ElementwiseOptions>): Float32Array {
     const { options, out } = splitOut(optionsOrOut);
-    const call = resolveCall(activation, options, 'input', CPU_KEYS);
-    const input = toFloat32Array(x, 'x');
-    return runElementwiseCpu(call.activation, 'forward', input, undefined, call.alpha, outputFor(out, input.length, [[input, 'x']]));
+    const call = resolveCall(activation, options, 'forward', CPU_KEYS);
+    const input = toFloat32Array(x, call.input);
+    return runElementwiseCpu(
+      call.activation,
+      call.kernel,
+      input,
+      undefined,
+      call.alpha,
+      outputFor(out, input.length, [[input, call.input]]),
+    );
   },
   derivative(activation: ElementwiseActivation, x: NumericInput, optionsOrOut?: CpuOptionsOrOut<ElementwiseOptions>): Float32Array {
     const { options, out } = splitOut(optionsOrOut);
-    const call = resolveCall(activation, options, 'input', CPU_KEYS);
-    const name = call.from === 'output' ? 'y' : 'x';
-    const input = toFloat32Array(x, name);
-    const kernel = call.from === 'output' ? 'derivative_from_output' : 'derivative';
-    return runElementwiseCpu(call.activation, kernel, input, undefined, call.alpha, outputFor(out, input.length, [[input, name]]));
+    const call = resolveCall(activation, options, 'derivative', CPU_KEYS);
+    const input = toFloat32Array(x, call.input);
+    return runElementwiseCpu(
+      call.activation,
+      call.kernel,
+      input,
+      undefined,
+      call.alpha,
+      outputFor(out, input.length, [[input, call.input]]),
+    );
   },
   backward(
     activation: ElementwiseActivation,
@@ -92,17 +104,15 @@ const operations = {
     optionsOrOut?: CpuOptionsOrOut<ElementwiseOptions>,
   ): Float32Array {
     const { options, out } = splitOut(optionsOrOut);
-    const call = resolveCall(activation, options, activation?.backwardFrom ?? 'input', CPU_KEYS);
-    const name = call.from === 'output' ? 'y' : 'x';
-    const input = toFloat32Array(a, name);
+    const call = resolveCall(activation, options, 'backward', CPU_KEYS);
+    const input = toFloat32Array(a, call.input);
     const gradient = toFloat32Array(dy, 'dy');
-    checkSameLength(gradient, 'dy', input.length, name);
-    const kernel = call.from === 'output' ? 'backward_from_output' : 'backward';
+    checkSameLength(gradient, 'dy', input.length, call.input);
     const output = outputFor(out, input.length, [
-      [input, name],
+      [input, call.input],
       [gradient, 'dy'],
     ]);
-    return runElementwiseCpu(call.activation, kernel, input, gradient, call.alpha, output);
+    return runElementwiseCpu(call.activation, call.kernel, input, gradient, call.alpha, output);
   },
   forwardWithDerivative(
     activation: ElementwiseActivation,
@@ -112,8 +122,8 @@ const operations = {
     const { options, out } = splitOut(optionsOrOut);
     // Two results cannot go into one out: refuse it rather than ignore it.
     if (out !== undefined) throw new ArgumentTypeError('out', 'the WithDerivative functions return two new arrays and take no out');
-    const call = resolveCall(activation, options, 'input', CPU_KEYS);
-    const input = toFloat32Array(x, 'x');
+    const call = resolveCall(activation, options, 'forwardWithDerivative', CPU_KEYS);
+    const input = toFloat32Array(x, call.input);
     const values = new Float32Array(input.length);
     const derivatives = new Float32Array(input.length);
     runForwardAndDerivativeCpu(call.activation, input, call.alpha, values, derivatives);

@@ -68,9 +68,8 @@ export function runRowsCpu(
   if (rows === 0 || cols === 0) return out;
   const kernels = wasmKernels();
   // softmax backward is two passes of a multiply-add: memory-bound. On rows longer than the module's
-  // buffers each pass copies y and dy in again, and the loops below are faster (benchmark, 1 x 65536:
-  // 0.289 ms through the module, 0.177 for the plain loop); on shorter rows the module is (1024 x 1024:
-  // 2.64 against 3.00).
+  // buffers each pass copies y and dy in again, and the loops below are faster; on shorter rows the
+  // module is (see bench/NOTES.md, "softmax backward's long rows on the JavaScript loops").
   const streamed = kernel === 'softmax_backward' && cols > BLOCK_ELEMENTS;
   if (kernels && x.length > 0 && !streamed) return runRowsWasm(kernels, kernel, x, dy, rows, cols, out, runRowJavaScript);
   return runRowsJavaScript(kernel, x, dy, rows, cols, out);

@@ -7,8 +7,6 @@ import { type BufferView, type ExecutorOptions, GpuExecutor, type Recording } fr
 import { BufferUsage, MapMode } from './flags.ts';
 import { padded } from './layout.ts';
 
-export { isSoftwareAdapter, type RowPlan, type RowStrategy } from './executor.ts';
-
 /** Settings of a GPU backend: those of its executor. */
 export type GpuBackendOptions = ExecutorOptions;
 
@@ -193,7 +191,7 @@ export class GpuBackend {
         const validation = device.popErrorScope();
         const outOfMemory = device.popErrorScope();
         scopes = Promise.all([validation, outOfMemory]);
-        executor.collectRetired();
+        executor.uniforms.collectRetired();
       }
       // Only the bytes written: a pooled buffer may be a size class larger, and a map copies what it covers.
       const mappedBytes = outputs.map((output) => padded(Math.max(1, output.length)));

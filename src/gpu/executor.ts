@@ -1,17 +1,17 @@
-import { ArgumentRangeError, WebGPUError } from '../errors.ts';
+import { WebGPUError } from '../errors.ts';
 import type { ElementwiseActivation } from '../ops/elementwise.ts';
-import {
-  type ElementwiseEntryPoint,
-  type ElementwiseKernel,
-  isTwoInputRowKernel,
-  type RowByThreadKernel,
-  type RowKernel,
-} from '../ops/kernels.ts';
+import { type ElementwiseEntryPoint, type ElementwiseKernel, isTwoInputRowKernel, type RowKernel } from '../ops/kernels.ts';
 import type { Shape } from '../validate.ts';
 import { BufferPool, type PoolStats } from './buffer-pool.ts';
 import { BufferUsage, MapMode } from './flags.ts';
-import { padded, splitParts, UNIFORM_BYTES } from './layout.ts';
+import { grid } from './grid.ts';
+import { padded } from './layout.ts';
 import { type BindingShape, type DevicePipelines, elementwiseBindingShape, pipelinesFor, WORKGROUP_SIZE } from './pipelines.ts';
+import { OutputPoisoner } from './poison.ts';
+import { planRows, type RowPlan, type RowStrategy, rowsPerSlice, splitParts } from './row-plan.ts';
+import { isSoftwareAdapter } from './software-adapter.ts';
+import { UniformCache } from './uniform-cache.ts';
+import { elementwiseParams, rowParams, tailParams, UNIFORM_BYTES } from './uniforms.ts';
 import { uploadSource } from './upload-source.ts';
 
 /** `length` float32 values of a GPU buffer from `byteOffset` (a multiple of the device's storage offset alignment). */
@@ -44,18 +44,9 @@ export interface ExecutorOptions {
   readonly maxWorkgroupsPerDimension?: number | undefined;
   /** Which row kernel: `'auto'` (by shape and adapter, see planRows), or one forced. */
   readonly rowStrategy?: RowStrategy | undefined;
-  /** Fill every output with POISON_VALUE before its kernel runs, so that an element a kernel fails to write shows up (tests). */
+  /** Fill every output with POISON_VALUE (see OutputPoisoner) before its kernel runs, so that an element a kernel fails to write shows up (tests). */
   readonly poisonOutputs: boolean;
 }
-
-/** What `poisonOutputs` writes: finite (a NaN would pass where NaN is expected) and outside every activation's usual range. */
-export const POISON_VALUE = -1.2345e30;
-
-export const QUIET_NAN_BITS = 0x7fc00000;
-export const NEGATIVE_INFINITY_BITS = 0xff800000;
-
-/** Uniform buffers kept per executor; past this many, the least recently used are retired. */
-const MAX_CACHED_UNIFORMS = 4096;
 
 /** The identity, through the elementwise kernels: copies an op's result from scratch into an `out` that shares a buffer with an input. */
 const COPY: ElementwiseActivation = {
@@ -76,30 +67,27 @@ interface BufferRange {
  * The one place that records the library's GPU work. Every op (elementwise kernels, row kernels in any
  * of their forms, rows longer than one binding) is recorded here into a command encoder, over views of
  * buffers: the array API's uploads, tensors, a caller's wrapped buffers. Slicing arrays larger than a
- * binding, 2D grids, scalar tails, ops whose output shares a buffer with an input, poisoning for tests:
- * all here, so that every path (arrays, tensors, a caller's encoder, the benchmark) runs the same
- * dispatches. It owns the device's pipelines (cached per device), a bounded buffer pool, and the
- * uniform buffers, which are immutable: each holds one set of parameters, written at creation and
- * never again, so that any number of recordings, submitted in any order, can share one.
+ * binding, 2D grids, scalar tails, ops whose output shares a buffer with an input: all here, so that
+ * every path (arrays, tensors, a caller's encoder, the benchmark) runs the same dispatches. What it
+ * records is decided elsewhere: the row kernel by row-plan.ts, the uniforms' bytes by uniforms.ts; the
+ * uniform buffers come from its UniformCache and test poisoning from its OutputPoisoner. It owns the
+ * device's pipelines (cached per device) and a bounded buffer pool.
  */
 export class GpuExecutor {
   readonly pool: BufferPool;
   readonly pipelines: DevicePipelines;
   /** Largest number of float32 elements in one dispatch (a multiple of 64: slices start 256-byte aligned). */
   readonly chunkElements: number;
-  /** A CPU-emulated adapter: the row kernels avoid barriers there (see planRows). */
+  /** A CPU-emulated adapter: the row kernels are planned for it (mostly a thread a row, no barriers; see planRows). */
   readonly softwareAdapter: boolean;
   private readonly maxWorkgroupsPerDimension: number;
-  private readonly uniforms = new Map<string, { buffer: GPUBuffer; callerOwned: boolean }>();
-  // Uniforms evicted from the cache, destroyed once no engine batch that may use them is pending.
-  private retiredUniforms: GPUBuffer[] = [];
-  /** Engine batches recorded and not yet submitted (ResidentQueue): retired uniforms wait for them. */
-  pendingBatches = 0;
+  /** The uniform buffers of every recording (immutable, shared; see UniformCache). */
+  readonly uniforms: UniformCache;
   // Scratch for ops in a caller's encoder, one buffer a purpose, grown when needed; with the buffers
   // outgrown, kept until destroy(): a caller's unsubmitted encoder may still use them.
   private readonly callerScratch = new Map<string, GPUBuffer>();
   private readonly outgrown: GPUBuffer[] = [];
-  private poisonSource: GPUBuffer | undefined;
+  private readonly poisoner: OutputPoisoner;
   private lostFlag = false;
   private destroyed = false;
 
@@ -114,6 +102,8 @@ export class GpuExecutor {
     });
     this.pipelines = pipelinesFor(device);
     this.pool = new BufferPool(device, options.maxPooledBytes);
+    this.uniforms = new UniformCache(device);
+    this.poisoner = new OutputPoisoner(device);
     const limitBytes = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
     const chunkBytes = Math.min(limitBytes, options.maxChunkBytes ?? limitBytes);
     this.chunkElements = Math.max(64, Math.floor(chunkBytes / 256) * 64);
@@ -221,23 +211,9 @@ export class GpuExecutor {
     }
   }
 
-  /**
-   * Rows per slice of a row op on this device: all of them when the batch fits one binding, else a
-   * multiple of the rows whose elements fill whole 64-float blocks (so each slice starts 256-byte aligned).
-   * @throws {RangeError} a row too long for such a slice.
-   */
+  /** Rows per slice of a row op on this device (see the function rowsPerSlice). */
   rowsPerSlice(kernel: RowKernel, shape: Shape): number {
-    const { rows, cols } = shape;
-    if (rows * cols <= this.chunkElements) return rows;
-    const alignedStep = 64 / greatestCommonDivisor(cols, 64);
-    const rowsPerSlice = Math.floor(Math.floor(this.chunkElements / Math.max(1, cols)) / alignedStep) * alignedStep;
-    if (rowsPerSlice === 0) {
-      throw new ArgumentRangeError(
-        'x',
-        `a resident ${kernel} row of ${cols} elements cannot be sliced into storage bindings of ${this.chunkElements} elements at aligned offsets; pass an array instead, which splits any row`,
-      );
-    }
-    return rowsPerSlice;
+    return rowsPerSlice(kernel, shape, this.chunkElements);
   }
 
   /**
@@ -257,7 +233,7 @@ export class GpuExecutor {
     const outputKernel = `${kernel}_split` as const;
     const uniform = (params: ArrayBuffer): BufferRange => ({
       binding: 4,
-      buffer: this.uniform(params, recording.callerOwned),
+      buffer: this.uniforms.buffer(params, recording.callerOwned),
       offset: 0,
       size: UNIFORM_BYTES,
     });
@@ -353,46 +329,6 @@ export class GpuExecutor {
     this.device.queue.writeBuffer(buffer, byteOffset, source.buffer, source.byteOffset, source.length * 4);
   }
 
-  /**
-   * The uniform buffer holding `params`, made on first use and never written again: one buffer serves
-   * every dispatch with the same parameters, in any recording, submitted in any order. The least
-   * recently used beyond MAX_CACHED_UNIFORMS are retired: destroyed once no engine batch is pending,
-   * or, when a caller's encoder used one, left to the garbage collector (WebGPU keeps a buffer alive for
-   * the command buffers that reference it; destroying it would fail the caller's submit).
-   */
-  uniform(params: ArrayBuffer, callerOwned: boolean): GPUBuffer {
-    const key = Array.from(new Uint32Array(params)).join(',');
-    let entry = this.uniforms.get(key);
-    if (entry) {
-      this.uniforms.delete(key);
-    } else {
-      const buffer = this.device.createBuffer({
-        label: 'webgpu-activations.params',
-        size: UNIFORM_BYTES,
-        usage: BufferUsage.UNIFORM,
-        mappedAtCreation: true,
-      });
-      new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(params, 0, UNIFORM_BYTES));
-      buffer.unmap();
-      entry = { buffer, callerOwned: false };
-      for (const [oldest, evicted] of this.uniforms) {
-        if (this.uniforms.size < MAX_CACHED_UNIFORMS) break;
-        this.uniforms.delete(oldest);
-        if (!evicted.callerOwned) this.retiredUniforms.push(evicted.buffer);
-      }
-    }
-    if (callerOwned) entry.callerOwned = true;
-    this.uniforms.set(key, entry);
-    return entry.buffer;
-  }
-
-  /** Destroys retired uniforms when no engine batch that may use them is waiting for its submit. */
-  collectRetired(): void {
-    if (this.pendingBatches > 0 || this.retiredUniforms.length === 0) return;
-    for (const buffer of this.retiredUniforms) buffer.destroy();
-    this.retiredUniforms = [];
-  }
-
   /** A scratch buffer for an op recorded into a caller's encoder: one a purpose, grown as needed, kept until destroy(). */
   callerTemporary(bytes: number, purpose: string): GPUBuffer {
     const found = this.callerScratch.get(purpose);
@@ -412,13 +348,11 @@ export class GpuExecutor {
     if (this.destroyed) return;
     this.destroyed = true;
     this.pool.destroy();
-    for (const { buffer } of this.uniforms.values()) buffer.destroy();
-    this.uniforms.clear();
-    for (const buffer of [...this.retiredUniforms, ...this.callerScratch.values(), ...this.outgrown]) buffer.destroy();
-    this.retiredUniforms = [];
+    this.uniforms.destroy();
+    this.poisoner.destroy();
+    for (const buffer of [...this.callerScratch.values(), ...this.outgrown]) buffer.destroy();
     this.callerScratch.clear();
     this.outgrown.length = 0;
-    this.poisonSource?.destroy();
   }
 
   // Calls `each(start, count)` for consecutive slices of at most chunkElements (a multiple of 64).
@@ -445,7 +379,7 @@ export class GpuExecutor {
     const ranges = (bytes: number, params: ArrayBuffer): BufferRange[] => [
       ...inputs.map((view, i) => ({ binding: i, buffer: view.buffer, offset: view.byteOffset, size: bytes })),
       ...outputs.map((view, i) => ({ binding: 2 + i, buffer: view.buffer, offset: view.byteOffset, size: bytes })),
-      { binding: 4, buffer: this.uniform(params, recording.callerOwned), offset: 0, size: UNIFORM_BYTES },
+      { binding: 4, buffer: this.uniforms.buffer(params, recording.callerOwned), offset: 0, size: UNIFORM_BYTES },
     ];
     if (body > 0) {
       this.dispatch(
@@ -477,7 +411,7 @@ export class GpuExecutor {
     const twoInputs = isTwoInputRowKernel(kernel);
     const uniform: BufferRange = {
       binding: 4,
-      buffer: this.uniform(rowParams(rows, cols, length, plan.parts), recording.callerOwned),
+      buffer: this.uniforms.buffer(rowParams(rows, cols, length, plan.parts), recording.callerOwned),
       offset: 0,
       size: UNIFORM_BYTES,
     };
@@ -558,27 +492,9 @@ export class GpuExecutor {
     return { buffer: recording.temporary(padded(length), purpose), byteOffset: 0, length };
   }
 
-  // With `poisonOutputs` (tests), fills an output with POISON_VALUE in the command stream, before the
-  // kernel that writes it, so that elements a kernel leaves unwritten show. Needs COPY_DST (a caller's
-  // buffer without it is left as it is).
+  // With `poisonOutputs` (tests), fills an output with POISON_VALUE before the kernel that writes it.
   private poison(recording: Recording, view: BufferView): void {
-    if (!this.options.poisonOutputs || view.length === 0 || (view.buffer.usage & BufferUsage.COPY_DST) === 0) return;
-    const bytes = view.length * 4;
-    const chunkBytes = Math.min(bytes, 4 * 1024 * 1024);
-    if (!this.poisonSource || this.poisonSource.size < chunkBytes) {
-      if (this.poisonSource) this.outgrown.push(this.poisonSource);
-      this.poisonSource = this.device.createBuffer({
-        label: 'webgpu-activations.poison',
-        size: padded(chunkBytes / 4),
-        usage: BufferUsage.COPY_SRC,
-        mappedAtCreation: true,
-      });
-      new Float32Array(this.poisonSource.getMappedRange()).fill(POISON_VALUE);
-      this.poisonSource.unmap();
-    }
-    for (let done = 0; done < bytes; done += chunkBytes) {
-      recording.encoder.copyBufferToBuffer(this.poisonSource, 0, view.buffer, view.byteOffset + done, Math.min(chunkBytes, bytes - done));
-    }
+    if (this.options.poisonOutputs) this.poisoner.record(recording.encoder, view.buffer, view.byteOffset, view.length);
   }
 }
 
@@ -599,105 +515,4 @@ function slices(views: readonly BufferView[], start: number, count: number): Buf
 // Bindings from `first` on, each of a view's exact size (the row kernels read scalars, bounded by params.length).
 function exactRanges(views: readonly BufferView[], first: number): BufferRange[] {
   return views.map((view, i) => ({ binding: first + i, buffer: view.buffer, offset: view.byteOffset, size: Math.max(4, view.length * 4) }));
-}
-
-function greatestCommonDivisor(a: number, b: number): number {
-  return b === 0 ? a : greatestCommonDivisor(b, a % b);
-}
-
-/** The uniform of the row kernels (softmax.wgsl's Params); `parts` threads share a row in the split kernels. */
-export function rowParams(rows: number, cols: number, length: number, parts = 1): ArrayBuffer {
-  const params = new ArrayBuffer(UNIFORM_BYTES);
-  new Uint32Array(params, 0, 6).set([rows, cols, QUIET_NAN_BITS, NEGATIVE_INFINITY_BITS, length, parts]);
-  return params;
-}
-
-/** The uniform of the vec4 elementwise kernels (elementwise.wgsl's Params). */
-export function elementwiseParams(count: number, alpha: number): ArrayBuffer {
-  const params = new ArrayBuffer(UNIFORM_BYTES);
-  new Uint32Array(params, 0, 1)[0] = Math.ceil(count / 4);
-  new Float32Array(params, 4, 1)[0] = alpha;
-  return params;
-}
-
-// The uniform of the scalar tail kernels (elementwise_tail.wgsl's TailParams).
-function tailParams(first: number, count: number, alpha: number): ArrayBuffer {
-  const params = new ArrayBuffer(UNIFORM_BYTES);
-  new Uint32Array(params, 0, 2).set([first, count]);
-  new Float32Array(params, 8, 1)[0] = alpha;
-  return params;
-}
-
-/** Splits a workgroup count over x and y when it exceeds the per-dimension limit (65535 by default). */
-export function grid(workgroups: number, maxPerDimension: number): [number, number] {
-  if (workgroups <= maxPerDimension) return [workgroups, 1];
-  const y = Math.ceil(workgroups / maxPerDimension);
-  return [Math.ceil(workgroups / y), y];
-}
-
-/** How row ops choose their kernel; see {@link planRows}. */
-export type RowStrategy = 'auto' | 'thread' | 'workgroup' | 'split';
-
-/**
- * How a row op runs for a shape: which entry point, how many threads share a row, rows per workgroup;
- * `parts` > 1 for the split form (three passes: partials of `parts` threads a row, a merge, the outputs).
- */
-export interface RowPlan {
-  readonly kernel: RowKernel | RowByThreadKernel;
-  readonly threadsPerRow: number;
-  readonly rowsPerWorkgroup: number;
-  readonly parts: number;
-}
-
-/** Rows up to this long get a thread each on every device: their statistics need no merging. */
-export const SHORT_ROW_COLS = 32;
-
-/**
- * Picks the row kernel for a shape. Short rows get one thread each (no workgroup memory, no barrier).
- * Longer rows share a workgroup-wide reduction on a hardware adapter; on a software adapter they get
- * one thread each once there are 16 rows or more (64 for rows of 32768 or more), because there a workgroup that
- * holds a barrier costs about 0.8 ms whatever its work (SwiftShader: 1024 x 1024 took 1007 ms with 256
- * threads a row, 82 ms with one).
- */
-export function planRows(kernel: RowKernel, rows: number, cols: number, softwareAdapter: boolean, strategy: RowStrategy = 'auto'): RowPlan {
-  const chosen = strategy === 'auto' ? automaticRowStrategy(rows, cols, softwareAdapter) : strategy;
-  if (chosen === 'thread') return { kernel: `${kernel}_by_thread`, threadsPerRow: 1, rowsPerWorkgroup: WORKGROUP_SIZE, parts: 1 };
-  if (chosen === 'split') return { kernel, threadsPerRow: 1, rowsPerWorkgroup: WORKGROUP_SIZE, parts: splitParts(cols) };
-  const threadsPerRow = threadsPerRowFor(cols);
-  return { kernel, threadsPerRow, rowsPerWorkgroup: WORKGROUP_SIZE / threadsPerRow, parts: 1 };
-}
-
-// Short rows: a thread each, everywhere. Few long rows: split across many threads (one workgroup a
-// row would leave most of the device idle, and on a software adapter a thread a row runs serially).
-// Otherwise a workgroup a row on hardware, a thread a row on a software adapter (no barriers).
-function automaticRowStrategy(rows: number, cols: number, softwareAdapter: boolean): Exclude<RowStrategy, 'auto'> {
-  if (cols <= SHORT_ROW_COLS) return 'thread';
-  // On a software adapter the split form measured no faster than a workgroup a row (16 x 65536: 81
-  // against 78 ms; two cores leave nothing to parallelise, the exact exp is the cost), so it is kept
-  // for hardware. A thread a row runs at one rate whatever the shape there (0.11 GB/s resident from
-  // 16 x 4096 to 256 x 1024); a workgroup a row beats it only on very long rows (16 x 65536: 0.17
-  // GB/s; 64 x 16384: 0.12; 32 x 8192: 0.09) and loses to barriers on many rows (256 x 1024: 0.02).
-  if (softwareAdapter) return rows < 16 || (rows < 64 && cols >= 32768) ? 'workgroup' : 'thread';
-  return rows < 64 && cols >= 8192 ? 'split' : 'workgroup';
-}
-
-/** Whether a device runs on a software adapter (SwiftShader, WARP, ...), from what the device or adapter reports. */
-export function isSoftwareAdapter(device: GPUDevice, adapterInfo: GPUAdapterInfo | undefined): boolean {
-  const info = adapterInfo ?? (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
-  if (!info) return false;
-  const fallback = (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
-  return (
-    fallback ||
-    /swiftshader|llvmpipe|lavapipe|software|warp/i.test(`${info.vendor} ${info.architecture} ${info.description} ${info.device}`)
-  );
-}
-
-/**
- * Threads that share one row in the workgroup-reduction kernels: a power of two near cols / 4, up
- * to a whole workgroup.
- */
-export function threadsPerRowFor(cols: number): number {
-  let threads = 1;
-  while (threads < WORKGROUP_SIZE && threads * 4 < cols) threads *= 2;
-  return threads;
 }

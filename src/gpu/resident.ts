@@ -2,6 +2,7 @@ import { ArgumentRangeError, ArgumentTypeError, WebGPUError } from '../errors.ts
 import type { BufferView, GpuExecutor, Recording } from './executor.ts';
 import { BufferUsage } from './flags.ts';
 import { padded } from './layout.ts';
+import { UNIFORM_BYTES } from './uniforms.ts';
 
 const TENSOR_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
 
@@ -78,7 +79,7 @@ export class ResidentQueue {
         layout: pipelines.layouts.in_place,
         entries: [
           { binding: 2, resource: { buffer: view.buffer, offset: view.byteOffset, size: Math.max(4, view.length * 4) } },
-          { binding: 4, resource: { buffer: this.executor.uniform(new ArrayBuffer(32), false) } },
+          { binding: 4, resource: { buffer: this.executor.uniforms.buffer(new ArrayBuffer(UNIFORM_BYTES), false) } },
         ],
       });
       error = device.popErrorScope().then(
@@ -184,9 +185,9 @@ export class ResidentQueue {
     const actions = this.afterSubmit;
     this.afterSubmit = [];
     for (const action of actions) action();
-    this.executor.pendingBatches = 0;
+    this.executor.uniforms.pendingBatches = 0;
     this.scheduled = false;
-    this.executor.collectRetired();
+    this.executor.uniforms.collectRetired();
   }
 
   /**
@@ -204,7 +205,7 @@ export class ResidentQueue {
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    this.executor.pendingBatches = 1;
+    this.executor.uniforms.pendingBatches = 1;
     queueMicrotask(() => this.flush());
   }
 }

@@ -1,34 +1,70 @@
 import { ArgumentRangeError, ArgumentTypeError } from '../errors.ts';
 import type { NumericInput } from '../validate.ts';
 import { checkFiniteNumber, checkKnownKeys, checkOneOf, checkOptionsObject } from '../validate.ts';
-import { ACTIVATIONS, type ActivationName, type ElementwiseActivation, type ElementwiseOptions } from './elementwise.ts';
+import type { ActivationParameter, ElementwiseActivation, ElementwiseOptions } from './activation.ts';
+import { ACTIVATIONS, type ActivationName } from './elementwise.ts';
+import type { ElementwiseKernel } from './kernels.ts';
 
-/** An elementwise call after validation of its options: which definition, its alpha, and what the data argument holds. */
-export interface ResolvedCall {
+/** The four generic elementwise operations; each named method is one of them on one activation. */
+export type ElementwiseOperation = 'forward' | 'derivative' | 'backward' | 'forwardWithDerivative';
+
+/**
+ * An elementwise call after validation of its options: which definition, its alpha, what the data
+ * argument holds (and so its name in errors), and which kernel runs. The one place where the choice of
+ * kernel is made: the engine, `cpu`, `act.resident` and `act.resident.with(encoder)` all take it from here.
+ */
+/** The kernels each operation may run. */
+export interface KernelOf {
+  forward: 'forward';
+  derivative: 'derivative' | 'derivative_from_output';
+  backward: 'backward' | 'backward_from_output';
+  forwardWithDerivative: 'forward_and_derivative';
+}
+
+export interface ResolvedCall<Kernel extends ElementwiseKernel | 'forward_and_derivative' = ElementwiseKernel | 'forward_and_derivative'> {
   readonly activation: ElementwiseActivation;
   readonly alpha: number;
   readonly from: 'input' | 'output';
+  /** The kernel that computes the call. */
+  readonly kernel: Kernel;
+  /** The data argument's name in error messages: `'y'` where it is the output, else `'x'`. */
+  readonly input: 'x' | 'y';
+  /** The call as a method name (`eluBackward`), for errors and labels. */
+  readonly label: string;
 }
 
-/** The keys of {@link ElementwiseOptions}. */
-const ELEMENTWISE_OPTION_KEYS = ['alpha', 'from', 'approximate'] as const;
+const LABEL_SUFFIX: Record<ElementwiseOperation, string> = {
+  forward: '',
+  derivative: 'Derivative',
+  backward: 'Backward',
+  forwardWithDerivative: 'WithDerivative',
+};
 
 /**
- * Validates the `activation` argument and the options of an elementwise call. `defaultFrom` is what the
- * data argument holds when `options.from` is not given; `extraKeys` are other options the caller reads
- * from the same object (`out` for `cpu`). Any other key is refused.
+ * Validates the `activation` argument and the options of one elementwise call. Each call takes only
+ * the options that apply to it: `alpha` where the activation declares it, `from` on derivatives and
+ * backward, `approximate` where the activation has approximations; `extraKeys` are other options the
+ * caller reads from the same object (`out`). Any other key is refused with a TypeError naming it.
  */
-export function resolveCall(
+export function resolveCall<Operation extends ElementwiseOperation>(
   activation: unknown,
   options: unknown,
-  defaultFrom: 'input' | 'output',
+  operation: Operation,
   extraKeys: readonly string[] = [],
-): ResolvedCall {
+): ResolvedCall<KernelOf[Operation]> {
   if (!isActivation(activation)) {
     throw new ArgumentTypeError('activation', 'expected an activation definition (ACTIVATIONS.relu, or one made with defineActivation())');
   }
   const given = checkOptionsObject(options);
-  checkKnownKeys(given, [...ELEMENTWISE_OPTION_KEYS, ...extraKeys]);
+  const takesFrom = operation === 'derivative' || operation === 'backward';
+  const keys = [
+    ...(activation.parameters?.alpha ? ['alpha'] : []),
+    ...(takesFrom ? ['from'] : []),
+    ...(activation.approximations ? ['approximate'] : []),
+    ...extraKeys,
+  ];
+  checkKnownKeys(given, keys);
+  const defaultFrom = operation === 'backward' ? (activation.backwardFrom ?? 'input') : 'input';
   const from = checkOneOf(given.from ?? defaultFrom, 'options.from', ['input', 'output']);
   const approximate = checkOneOf(given.approximate ?? 'none', 'options.approximate', ['none', 'tanh']);
   let chosen = activation;
@@ -37,11 +73,35 @@ export function resolveCall(
     if (!approximation) throw new ArgumentRangeError('options.approximate', `${activation.name} has no tanh approximation`);
     chosen = approximation;
   }
-  if (from === 'output' && !chosen.derivativeFromOutput) {
-    throw new ArgumentRangeError('options.from', `${chosen.name} has no derivative from its output; pass the input x`);
+  const parameter = activation.parameters?.alpha;
+  const alpha = parameter ? checkAlpha(given.alpha, parameter) : 0;
+  if (from === 'output') {
+    if (!chosen.derivativeFromOutput) {
+      throw new ArgumentRangeError('options.from', `${chosen.name} has no derivative from its output; pass the input x`);
+    }
+    const when = chosen.derivativeFromOutputWhen;
+    if (when && !when.holds(alpha)) {
+      throw new ArgumentRangeError(
+        'options.from',
+        `${chosen.name} has a derivative from its output only for ${when.rule} (alpha is ${alpha}); pass the input x`,
+      );
+    }
   }
-  const alpha = checkAlpha(given.alpha, chosen.defaultAlpha ?? 0);
-  return { activation: chosen, alpha, from };
+  const fromOutput = from === 'output';
+  const kernel =
+    operation === 'forwardWithDerivative'
+      ? 'forward_and_derivative'
+      : operation === 'forward'
+        ? 'forward'
+        : operation === 'derivative'
+          ? fromOutput
+            ? 'derivative_from_output'
+            : 'derivative'
+          : fromOutput
+            ? 'backward_from_output'
+            : 'backward';
+  const label = `${activation.name}${LABEL_SUFFIX[operation]}`;
+  return { activation: chosen, alpha, from, kernel: kernel as KernelOf[Operation], input: fromOutput ? 'y' : 'x', label };
 }
 
 const FLOAT32_MIN_NORMAL = 2 ** -126;
@@ -52,8 +112,8 @@ const FLOAT32_MIN_NORMAL = 2 ** -126;
  * CPU) and below its normal range, 0 excepted: a GPU may flush a subnormal alpha to 0 (leaky relu of
  * -1e30 with alpha 1e-40 was 0 on WebGPU, -1e-10 on the CPU).
  */
-function checkAlpha(value: unknown, fallback: number): number {
-  const given = checkFiniteNumber(value, 'options.alpha', fallback);
+function checkAlpha(value: unknown, parameter: ActivationParameter): number {
+  const given = checkFiniteNumber(value, 'options.alpha', parameter.default);
   const alpha = Math.fround(given);
   if (given !== 0 && Math.abs(alpha) < FLOAT32_MIN_NORMAL) {
     throw new ArgumentRangeError(
@@ -61,6 +121,8 @@ function checkAlpha(value: unknown, fallback: number): number {
       `expected 0 or a normal float32 (|alpha| >= 1.18e-38), got ${String(value)}, which a GPU may flush to 0`,
     );
   }
+  const broken = parameter.check?.(alpha);
+  if (broken !== undefined) throw new ArgumentRangeError('options.alpha', `expected ${broken}, got ${String(value)}`);
   return alpha;
 }
 

@@ -20,7 +20,10 @@ export type RowKernel = 'softmax' | 'log_softmax' | 'softmax_backward';
 /** The thread-per-row variant of each row op (no workgroup memory, no barrier). */
 export type RowByThreadKernel = `${RowKernel}_by_thread`;
 
-/** The kernels of rows longer than one binding: partial reductions per segment, then outputs from merged statistics. */
+/**
+ * The kernels of the split form: partial reductions (per part of a row, or per segment of a row longer than one
+ * binding), a merge of the partials, then outputs from the merged statistics.
+ */
 export type LongRowKernel =
   | 'split_statistics'
   | 'split_dot'

@@ -2,40 +2,42 @@
 // test's own (a matmul, a bias and the activation in one pass), not one the library generates.
 
 import { describe, expect, it } from 'vitest';
-import { type WgslFunctionName, wgslFunctions } from 'webgpu-activations';
+import { ACTIVATIONS, type WgslFunctionName, wgslFunctions } from 'webgpu-activations';
 import { BufferUsage, MapMode, ShaderStage } from '../../src/gpu/flags.ts';
+import type { ActivationReference } from '../support/activation-cases.ts';
 import { expectClose } from '../support/compare.ts';
 import { testAdapter } from '../support/host.ts';
+import { ACTIVATION_CASES } from '../support/op-cases.ts';
 import { createRandom, SEED } from '../support/random.ts';
-import {
-  gelu64,
-  geluDerivative64,
-  geluTanh64,
-  geluTanhDerivative64,
-  leakyRelu64,
-  leakyReluDerivative64,
-  relu64,
-  reluDerivative64,
-  sigmoid64,
-  sigmoidDerivative64,
-  silu64,
-  siluDerivative64,
-  tanh64,
-  tanhDerivative64,
-} from '../support/reference.ts';
+import { sigmoid64, silu64, tanh64 } from '../support/reference.ts';
 
 const ALPHA = 0.125;
 
-/** Each built-in in snake case, with its float64 forward and derivative. */
-const FUNCTIONS: Record<WgslFunctionName, { snake: string; forward: (x: number) => number; derivative: (x: number) => number }> = {
-  sigmoid: { snake: 'sigmoid', forward: sigmoid64, derivative: sigmoidDerivative64 },
-  relu: { snake: 'relu', forward: relu64, derivative: reluDerivative64 },
-  leakyRelu: { snake: 'leaky_relu', forward: (x) => leakyRelu64(x, ALPHA), derivative: (x) => leakyReluDerivative64(x, ALPHA) },
-  tanh: { snake: 'tanh', forward: tanh64, derivative: tanhDerivative64 },
-  gelu: { snake: 'gelu', forward: gelu64, derivative: geluDerivative64 },
-  geluTanh: { snake: 'gelu_tanh', forward: geluTanh64, derivative: geluTanhDerivative64 },
-  silu: { snake: 'silu', forward: silu64, derivative: siluDerivative64 },
-};
+/**
+ * Each function wgslFunctions writes, in snake case, with its float64 forward and derivative from the
+ * activation's test cases (tests/activations/), an approximation's (gelu's tanh form) from its variant;
+ * `alpha` where the activation declares it (ALPHA).
+ */
+const FUNCTIONS = Object.fromEntries(
+  ACTIVATION_CASES.flatMap((cases) => {
+    const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    const alpha = ACTIVATIONS[cases.activation].parameters?.alpha ? ALPHA : 0;
+    const entry = (name: string, reference: ActivationReference) =>
+      [
+        name,
+        {
+          snake: snake(name),
+          alpha: alpha !== 0,
+          forward: (x: number) => reference.forward(x, alpha),
+          derivative: (x: number) => reference.derivative(x, alpha),
+        },
+      ] as const;
+    const approximations = (cases.variants ?? []).flatMap((variant) =>
+      variant.options.approximate === 'tanh' && variant.reference ? [entry(`${cases.activation}Tanh`, variant.reference)] : [],
+    );
+    return [entry(cases.activation, cases.reference), ...approximations];
+  }),
+) as Record<WgslFunctionName, { snake: string; alpha: boolean; forward: (x: number) => number; derivative: (x: number) => number }>;
 
 async function device(): Promise<GPUDevice> {
   const adapter = await testAdapter();
@@ -110,7 +112,7 @@ describe('wgslFunctions in a caller-written kernel', () => {
     }
     try {
       for (const [name, reference] of Object.entries(FUNCTIONS) as [WgslFunctionName, (typeof FUNCTIONS)[WgslFunctionName]][]) {
-        const alpha = name === 'leakyRelu' ? `, ${ALPHA}` : '';
+        const alpha = reference.alpha ? `, ${ALPHA}` : '';
         const code = `${wgslFunctions([name])}
 @group(0) @binding(0) var<storage, read> a: array<f32>;
 @group(0) @binding(1) var<storage, read> w: array<f32>;
@@ -238,7 +240,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   });
 
   it('refuses an unknown name and a prefix that is no identifier', () => {
-    expect(() => wgslFunctions(['softplus' as WgslFunctionName])).toThrow(/^names\[0\]: expected one of 'sigmoid'/);
+    expect(() => wgslFunctions(['mish' as WgslFunctionName])).toThrow(/^names\[0\]: expected one of .*'sigmoid'/);
     expect(() => wgslFunctions(['gelu'], { prefix: '9x' })).toThrow(RangeError);
     expect(() => wgslFunctions(['gelu'], { prefix: '__x' })).toThrow(/^options.prefix/);
     expect(() => wgslFunctions('gelu' as unknown as WgslFunctionName[])).toThrow(TypeError);

@@ -3,7 +3,7 @@
 // in-place calls work, memory stays fixed over many calls, and the loops still run where asked.
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { ACTIVATIONS, type Activations, cpu, createActivations } from 'webgpu-activations';
+import { ACTIVATIONS, type Activations, cpu, createActivations, type ElementwiseActivation } from 'webgpu-activations';
 // @ts-expect-error: a plain ESM script; it has no type declarations.
 import { binaryModule, compileKernels, OUTPUT } from '../../scripts/build-wasm.mjs';
 import { cpuImplementation, useJavaScriptLoops, wasmKernels } from '../../src/cpu/wasm/module.ts';
@@ -62,24 +62,25 @@ describe('against float64', () => {
 // implementations: NaN where the loops give NaN, the same infinities, the same signed zeros.
 type Kernel = (x: Float32Array, dy: Float32Array) => Float32Array | [Float32Array, Float32Array];
 const ELEMENTWISE: Record<string, Kernel> = {};
-for (const name of ['sigmoid', 'relu', 'leakyRelu', 'tanh', 'gelu', 'silu'] as const) {
-  const variants: [string, object][] =
-    name === 'gelu'
-      ? [
-          ['', {}],
-          [' tanh', { approximate: 'tanh' }],
-        ]
-      : [['', {}]];
-  if (name === 'leakyRelu') variants.push([' alpha=0', { alpha: 0 }], [' alpha=-0.3', { alpha: -0.3 }]);
+for (const [name, activation] of Object.entries(ACTIVATIONS) as [string, ElementwiseActivation][]) {
+  // every approximation, and a few values of a declared parameter (leaky relu's 0 and negative slopes, elu's)
+  const variants: [string, object][] = [['', {}]];
+  for (const form of Object.keys(activation.approximations ?? {})) variants.push([` ${form}`, { approximate: form }]);
+  if (activation.parameters?.alpha)
+    variants.push([' alpha=0', { alpha: 0 }], [' alpha=-0.3', { alpha: -0.3 }], [' alpha=2.5', { alpha: 2.5 }]);
   for (const [suffix, options] of variants) {
     const label = `${name}${suffix}`;
-    ELEMENTWISE[`${label} forward`] = (x) => cpu.forward(ACTIVATIONS[name], x, options);
-    ELEMENTWISE[`${label} derivative`] = (x) => cpu.derivative(ACTIVATIONS[name], x, options);
-    ELEMENTWISE[`${label} backward`] = (x, dy) => cpu.backward(ACTIVATIONS[name], x, dy, { ...options, from: 'input' });
-    ELEMENTWISE[`${label} withDerivative`] = (x) => cpu.forwardWithDerivative(ACTIVATIONS[name], x, options);
-    if (name === 'sigmoid' || name === 'relu' || name === 'tanh') {
-      ELEMENTWISE[`${label} derivative from output`] = (y) => cpu.derivative(ACTIVATIONS[name], y, { from: 'output' });
-      ELEMENTWISE[`${label} backward from output`] = (y, dy) => cpu.backward(ACTIVATIONS[name], y, dy, { from: 'output' });
+    ELEMENTWISE[`${label} forward`] = (x) => cpu.forward(activation, x, options);
+    ELEMENTWISE[`${label} derivative`] = (x) => cpu.derivative(activation, x, options);
+    ELEMENTWISE[`${label} backward`] = (x, dy) => cpu.backward(activation, x, dy, { ...options, from: 'input' });
+    ELEMENTWISE[`${label} withDerivative`] = (x) => cpu.forwardWithDerivative(activation, x, options);
+    const fromOutput =
+      activation.derivativeFromOutput &&
+      (activation.derivativeFromOutputWhen?.holds((options as { alpha?: number }).alpha ?? activation.parameters?.alpha?.default ?? 0) ??
+        true);
+    if (fromOutput && suffix === '') {
+      ELEMENTWISE[`${label} derivative from output`] = (y) => cpu.derivative(activation, y, { ...options, from: 'output' });
+      ELEMENTWISE[`${label} backward from output`] = (y, dy) => cpu.backward(activation, y, dy, { ...options, from: 'output' });
     }
   }
 }
@@ -159,81 +160,89 @@ it('softmax keeps 2.5e-7 on rows near the top of float32 exp (values in [87, 88]
 });
 
 describe('out', () => {
-  it('may be x, or dy, for in-place calls, across blocks and for long rows', () => {
-    const random = createRandom(SEED + 5);
-    for (const length of [13, 3 * 16384 + 5]) {
-      const x = randomFloat32Array(random, length);
-      const dy = randomFloat32Array(random, length);
-      const expected = [
-        cpu.sigmoid(x),
-        cpu.tanhBackward(x, dy),
-        cpu.geluBackward(x, dy),
-        cpu.softmax(x),
-        cpu.logSoftmax(x, { cols: 1 }),
-        cpu.softmaxBackward(x, dy),
-      ];
-      const inPlace = [
-        (() => {
-          const v = x.slice();
-          return cpu.sigmoid(v, v);
-        })(),
-        (() => {
-          const g = dy.slice();
-          return cpu.tanhBackward(x, g, g);
-        })(),
-        (() => {
-          const v = x.slice();
-          return cpu.geluBackward(v, dy, v);
-        })(),
-        (() => {
-          const v = x.slice();
-          return cpu.softmax(v, v);
-        })(),
-        (() => {
-          const v = x.slice();
-          return cpu.logSoftmax(v, { cols: 1, out: v });
-        })(),
-        (() => {
-          const v = x.slice();
-          return cpu.softmaxBackward(v, dy, v);
-        })(),
-      ];
-      for (const [i, result] of inPlace.entries()) expect(result, `case ${i}, length ${length}`).toEqual(expected[i]);
-    }
-  }, HEAVY_TEST_MS);
+  it(
+    'may be x, or dy, for in-place calls, across blocks and for long rows',
+    () => {
+      const random = createRandom(SEED + 5);
+      for (const length of [13, 3 * 16384 + 5]) {
+        const x = randomFloat32Array(random, length);
+        const dy = randomFloat32Array(random, length);
+        const expected = [
+          cpu.sigmoid(x),
+          cpu.tanhBackward(x, dy),
+          cpu.geluBackward(x, dy),
+          cpu.softmax(x),
+          cpu.logSoftmax(x, { cols: 1 }),
+          cpu.softmaxBackward(x, dy),
+        ];
+        const inPlace = [
+          (() => {
+            const v = x.slice();
+            return cpu.sigmoid(v, v);
+          })(),
+          (() => {
+            const g = dy.slice();
+            return cpu.tanhBackward(x, g, g);
+          })(),
+          (() => {
+            const v = x.slice();
+            return cpu.geluBackward(v, dy, v);
+          })(),
+          (() => {
+            const v = x.slice();
+            return cpu.softmax(v, v);
+          })(),
+          (() => {
+            const v = x.slice();
+            return cpu.logSoftmax(v, { cols: 1, out: v });
+          })(),
+          (() => {
+            const v = x.slice();
+            return cpu.softmaxBackward(v, dy, v);
+          })(),
+        ];
+        for (const [i, result] of inPlace.entries()) expect(result, `case ${i}, length ${length}`).toEqual(expected[i]);
+      }
+    },
+    HEAVY_TEST_MS,
+  );
 });
 
-it('keeps its memory fixed over 10,000 calls of mixed sizes and ops', () => {
-  const kernels = wasmKernels();
-  expect(kernels).toBeDefined();
-  const memory = kernels?.exports.memory as WebAssembly.Memory;
-  const bytes = memory.buffer.byteLength;
-  expect(bytes).toBe(4 * 65536);
-  const random = createRandom(SEED + 7);
-  const sizes = [1, 7, 64, 1000, 16384, 16385, 40_000];
-  const inputs = sizes.map((size) => randomFloat32Array(random, size));
-  for (let call = 0; call < 10_000; call++) {
-    const x = inputs[call % sizes.length] as Float32Array;
-    switch (call % 5) {
-      case 0:
-        cpu.sigmoid(x);
-        break;
-      case 1:
-        cpu.siluBackward(x, x);
-        break;
-      case 2:
-        cpu.softmax(x);
-        break;
-      case 3:
-        cpu.logSoftmax(x, { cols: 1 });
-        break;
-      default:
-        cpu.tanhWithDerivative(x);
+it(
+  'keeps its memory fixed over 10,000 calls of mixed sizes and ops',
+  () => {
+    const kernels = wasmKernels();
+    expect(kernels).toBeDefined();
+    const memory = kernels?.exports.memory as WebAssembly.Memory;
+    const bytes = memory.buffer.byteLength;
+    expect(bytes).toBe(4 * 65536);
+    const random = createRandom(SEED + 7);
+    const sizes = [1, 7, 64, 1000, 16384, 16385, 40_000];
+    const inputs = sizes.map((size) => randomFloat32Array(random, size));
+    for (let call = 0; call < 10_000; call++) {
+      const x = inputs[call % sizes.length] as Float32Array;
+      switch (call % 5) {
+        case 0:
+          cpu.sigmoid(x);
+          break;
+        case 1:
+          cpu.siluBackward(x, x);
+          break;
+        case 2:
+          cpu.softmax(x);
+          break;
+        case 3:
+          cpu.logSoftmax(x, { cols: 1 });
+          break;
+        default:
+          cpu.tanhWithDerivative(x);
+      }
     }
-  }
-  expect(memory.buffer.byteLength).toBe(bytes);
-  expect(memory.buffer).toBe(kernels?.exports.memory.buffer);
-}, HEAVY_TEST_MS);
+    expect(memory.buffer.byteLength).toBe(bytes);
+    expect(memory.buffer).toBe(kernels?.exports.memory.buffer);
+  },
+  HEAVY_TEST_MS,
+);
 
 it('runs the JavaScript loops where asked, with the same results within float32 rounding', () => {
   useJavaScriptLoops(true);

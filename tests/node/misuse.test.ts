@@ -251,15 +251,18 @@ describe('defineActivation', () => {
       [{ ...spec, wgsl: { ...spec.wgsl, forward: 1 } }, /^spec\.wgsl\.forward: expected a WGSL expression string, got number 1/],
       [{ ...spec, derivative: 'x' }, /^spec\.derivative: expected a function/],
       [{ ...spec, derivativeFromOutput: (y: number) => y }, /^spec\.derivativeFromOutput: give both/],
-      [{ ...spec, defaultAplha: 1 }, /^spec\.defaultAplha: is not an option here .*did you mean defaultAlpha\?/],
+      [{ ...spec, paramters: {} }, /^spec\.paramters: is not an option here .*did you mean parameters\?/],
+      [{ ...spec, parameters: { beta: { default: 1 } } }, /^spec\.parameters\.beta: is not an option here/],
+      [{ ...spec, parameters: { alpha: 1 } }, /^spec\.parameters\.alpha: expected \{ default: number \}/],
       [{ ...spec, wgsl: { ...spec.wgsl, derivative_from_output: 'y' } }, /^spec\.wgsl\.derivative_from_output: is not an option here/],
     ];
     for (const [given, message] of bad) {
       expect(() => defineActivation(given as typeof spec), message.source).toThrow(ArgumentTypeError);
       expect(() => defineActivation(given as typeof spec), message.source).toThrow(message);
     }
-    expect(() => defineActivation({ ...spec, defaultAlpha: Number.NaN })).toThrow(ArgumentRangeError);
-    expect(() => defineActivation({ ...spec, defaultAlpha: Number.NaN })).toThrow(/^spec\.defaultAlpha: expected a finite number/);
+    const nanDefault = { ...spec, parameters: { alpha: { default: Number.NaN } } };
+    expect(() => defineActivation(nanDefault)).toThrow(ArgumentRangeError);
+    expect(() => defineActivation(nanDefault)).toThrow(/^spec\.parameters\.alpha\.default: expected a finite number/);
     expect(cpu.forward(defineActivation(spec), [1])[0]).toBe(0.5);
   });
 });

@@ -1,7 +1,7 @@
 // One test of what a software adapter is, shared by the library (row kernels) and the benchmark page.
 
 import { describe, expect, it } from 'vitest';
-import { isSoftwareAdapter } from '../../src/gpu/backend.ts';
+import { isSoftwareAdapter } from '../../src/gpu/software-adapter.ts';
 
 const device = (info: Partial<GPUAdapterInfo> & { isFallbackAdapter?: boolean }) => ({ adapterInfo: info }) as unknown as GPUDevice;
 

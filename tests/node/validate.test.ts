@@ -105,10 +105,53 @@ describe('options of the elementwise ops', () => {
     expect(() => cpu.sigmoidDerivative([1], { from: 'outptu' as 'output' })).toThrow(
       /^options\.from: expected 'input' or 'output', got "outptu"/,
     );
-    expect(() => cpu.sigmoid([1], { alpha: Number.NaN })).toThrow(/^options\.alpha: expected a finite number/);
+    expect(() => cpu.leakyRelu([1], { alpha: Number.NaN })).toThrow(/^options\.alpha: expected a finite number/);
     expect(() => cpu.leakyRelu([-1], { alpha: 1e39 })).toThrow(/^options\.alpha: expected a finite number within float32's range/);
-    expect(() => cpu.sigmoid([1], { alpha: '1' as unknown as number })).toThrow(TypeError);
-    expect(() => cpu.sigmoid([1], { approximate: 'tanh' })).toThrow(/^options\.approximate: sigmoid has no tanh approximation/);
+    expect(() => cpu.leakyRelu([1], { alpha: '1' as unknown as number })).toThrow(TypeError);
+    expect(() => cpu.gelu([1], { approximate: 'erf' as 'tanh' })).toThrow(/^options\.approximate: expected 'none' or 'tanh'/);
+  });
+
+  // An option this call does not take is refused as an unknown key is, never silently ignored.
+  it('refuses an option that this call does not take, naming it, on every path', async () => {
+    const act = await createActivations({ backend: 'cpu' });
+    const refusals: [string, () => unknown][] = [
+      ['alpha on sigmoid', () => cpu.sigmoid([1], { alpha: 0.1 })],
+      ['alpha on sigmoidBackward', () => cpu.sigmoidBackward([0.5], [1], { alpha: 0.1 })],
+      ['from on a forward op', () => cpu.tanh([1], { from: 'output' })],
+      ['from on WithDerivative', () => cpu.reluWithDerivative([1], { from: 'input' })],
+      ['approximate on relu', () => cpu.relu([1], { approximate: 'none' })],
+      ['approximate on sigmoidDerivative', () => cpu.sigmoidDerivative([1], { approximate: 'tanh' })],
+      ['alpha on the engine', () => act.sigmoid([1], { alpha: 0.1 })],
+      ['from on the engine', () => act.gelu([1], { from: 'input' })],
+      ['approximate on the engine', () => act.silu([1], { approximate: 'tanh' })],
+    ];
+    const expected: Record<string, RegExp> = {
+      alpha: /^options\.alpha: is not an option here/,
+      from: /^options\.from: is not an option here/,
+      approximate: /^options\.approximate: is not an option here/,
+    };
+    for (const [label, call] of refusals) {
+      const option = label.split(' ')[0] as string;
+      let error: unknown;
+      try {
+        await call();
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error, label).toBeInstanceOf(TypeError);
+      expect((error as Error).message, label).toMatch(expected[option] as RegExp);
+    }
+    // elu's derivative from the output exists for alpha > 0 only: refused otherwise, naming from and the rule
+    expect(() => cpu.eluDerivative([0.5], { from: 'output', alpha: 0 })).toThrow(ArgumentRangeError);
+    expect(() => cpu.eluBackward([0.5], [1], { from: 'output', alpha: -1 })).toThrow(
+      /^options\.from: elu has a derivative from its output only for alpha > 0/,
+    );
+    expect(cpu.eluDerivative([-0.5, 2], { from: 'output', alpha: 2 })).toEqual(new Float32Array([1.5, 1]));
+    // What each call does take still works
+    expect(cpu.leakyRelu([-1], { alpha: 0.5 })[0]).toBe(-0.5);
+    expect(cpu.tanhDerivative([0], { from: 'output' })[0]).toBe(1);
+    expect(cpu.geluBackward([1], [1], { approximate: 'tanh', from: 'input' })[0]).toBeGreaterThan(1);
+    act.destroy();
   });
 
   it('rejects something that is not an activation definition, naming activation', () => {

@@ -6,8 +6,11 @@ export { createRandom };
 
 declare const __TEST_ENVIRONMENT__: { CI: string; TEST_SEED: string };
 
-/** CI and TEST_SEED, from vite.config.ts's define (the same in Node and in the browser). */
-export const TEST_ENVIRONMENT = __TEST_ENVIRONMENT__;
+/**
+ * CI and TEST_SEED, from vite.config.ts's define (the same in Node and in the browser). Empty outside
+ * the tests: the benchmark reads the test cases (and so this module) too.
+ */
+export const TEST_ENVIRONMENT = typeof __TEST_ENVIRONMENT__ === 'undefined' ? { CI: '', TEST_SEED: '' } : __TEST_ENVIRONMENT__;
 
 function seedFromEnvironment(): number | undefined {
   return TEST_ENVIRONMENT.TEST_SEED ? Number(TEST_ENVIRONMENT.TEST_SEED) : undefined;

@@ -1,19 +1,19 @@
-import { ACTIVATIONS, type ElementwiseActivation } from '../../ops/elementwise.ts';
+import type { ElementwiseActivation } from '../../ops/activation.ts';
+import { isBuiltIn } from '../../ops/elementwise.ts';
 import type { ElementwiseKernel } from '../../ops/kernels.ts';
 import { BLOCK_ELEMENTS, type WasmKernels } from './module.ts';
 
-const { sigmoid, relu, leakyRelu, tanh, gelu, silu } = ACTIVATIONS;
-
-/** The export prefix of each built-in activation in kernels.ts; custom activations have none (they run on the JavaScript loops). */
-const PREFIXES = new Map<ElementwiseActivation, string>([
-  [sigmoid, 'sigmoid'],
-  [relu, 'relu'],
-  [leakyRelu, 'leakyRelu'],
-  [tanh, 'tanh'],
-  [gelu, 'gelu'],
-  [gelu.approximations?.tanh as ElementwiseActivation, 'gelu_tanh'],
-  [silu, 'silu'],
-]);
+/**
+ * The WebAssembly export of one kernel of a built-in activation: `<name>_<kernel>`, written by its file
+ * in src/cpu/wasm/assembly/activations/ (tests/node/registry.test.ts checks that every one exists).
+ * Custom activations have none: they run on the JavaScript loops.
+ */
+export function wasmExportName(
+  activation: ElementwiseActivation,
+  kernel: ElementwiseKernel | 'forward_and_derivative',
+): string | undefined {
+  return isBuiltIn(activation) ? `${activation.name}_${kernel}` : undefined;
+}
 
 /** Rounds a block's element count up to whole vectors: the buffers' tail lanes hold leftovers, computed and never copied out. */
 function vectorCount(count: number): number {
@@ -35,8 +35,8 @@ export function runElementwiseWasm(
   alpha: number,
   out: Float32Array,
 ): boolean {
-  const prefix = PREFIXES.get(activation);
-  const run = prefix === undefined ? undefined : kernels.elementwise(`${prefix}_${kernel}`);
+  const name = wasmExportName(activation, kernel);
+  const run = name === undefined ? undefined : kernels.elementwise(name);
   if (!run) return false;
   const { xBuffer, dyBuffer, outBuffer, xAddress, dyAddress, outAddress } = kernels;
   const length = x.length;
@@ -59,8 +59,8 @@ export function runForwardAndDerivativeWasm(
   forwardOut: Float32Array,
   derivativeOut: Float32Array,
 ): boolean {
-  const prefix = PREFIXES.get(activation);
-  const run = prefix === undefined ? undefined : kernels.elementwise(`${prefix}_forward_and_derivative`);
+  const name = wasmExportName(activation, 'forward_and_derivative');
+  const run = name === undefined ? undefined : kernels.elementwise(name);
   if (!run) return false;
   const { xBuffer, dyBuffer, outBuffer, xAddress, dyAddress, outAddress } = kernels;
   const length = x.length;

@@ -10,7 +10,7 @@ export interface CpuImplementation {
 
 type ElementwiseExport = (x: number, dy: number, out: number, n: number, alpha: number) => void;
 
-/** The exports of src/cpu/wasm/assembly/kernels.ts that the host calls. Addresses are byte offsets in `memory`. */
+/** The exports of src/cpu/wasm/assembly/ (kernels.ts, activations/*.ts) that the host calls. Addresses are byte offsets in `memory`. */
 export interface KernelExports {
   readonly memory: WebAssembly.Memory;
   readonly buffer_base: () => number;
