@@ -202,14 +202,9 @@ export const ROUNDER_64_BITS: i64 = 0x4338000000000000;
   return i64x2.add(expPolynomial64(r), i64x2.shl(shifted, 52));
 }
 
-/**
- * expm1(v) = e^v - 1 in float64, exact near 0: v Q(v) (the Taylor series of expm1(v) / v to degree 10,
- * relative error 6e-10 at |v| = ln 2, with v's sign: expm1(-0) = -0) for |v| < ln 2, else exp64(v) - 1
- * (at least 1/2 in size there, so exp64's 1.1e-9 stays relative). -1 at -Infinity, +Infinity above 709
- * (as Math.expm1: 0 * expm1(Infinity) must be NaN, not 0).
- */
+/** expm1(v) for |v| < ln 2 in float64: v Q(v), expm164's branch there (see below). */
 // @ts-ignore: decorator
-@inline export function expm164(v: v128): v128 {
+@inline export function expm1Small64(v: v128): v128 {
   let q = splat64(1.0 / 39916800.0);
   q = f64x2.add(f64x2.mul(q, v), splat64(1.0 / 3628800.0));
   q = f64x2.add(f64x2.mul(q, v), splat64(1.0 / 362880.0));
@@ -221,7 +216,18 @@ export const ROUNDER_64_BITS: i64 = 0x4338000000000000;
   q = f64x2.add(f64x2.mul(q, v), splat64(1.0 / 6.0));
   q = f64x2.add(f64x2.mul(q, v), splat64(0.5));
   q = f64x2.add(f64x2.mul(q, v), splat64(1.0));
-  const small = f64x2.mul(v, q);
+  return f64x2.mul(v, q);
+}
+
+/**
+ * expm1(v) = e^v - 1 in float64, exact near 0: v Q(v) (the Taylor series of expm1(v) / v to degree 10,
+ * relative error 6e-10 at |v| = ln 2, with v's sign: expm1(-0) = -0) for |v| < ln 2, else exp64(v) - 1
+ * (at least 1/2 in size there, so exp64's 1.1e-9 stays relative). -1 at -Infinity, +Infinity above 709
+ * (as Math.expm1: 0 * expm1(Infinity) must be NaN, not 0).
+ */
+// @ts-ignore: decorator
+@inline export function expm164(v: v128): v128 {
+  const small = expm1Small64(v);
   // exp64 stops at exp(709): above, +Infinity (an overflow in float64 too)
   const large = v128.bitselect(splat64(Infinity), f64x2.sub(exp64(v), splat64(1)), f64x2.gt(v, splat64(709)));
   return v128.bitselect(small, large, f64x2.lt(f64x2.abs(v), splat64(0.6931471805599453)));
@@ -431,4 +437,11 @@ export const ROUNDER_64_BITS: i64 = 0x4338000000000000;
       v128.store(derivativeOut + at, k.derivative32(v, alpha));
     }
   }
+}
+
+/** 1 / (1 + e) for x >= 0, e / (1 + e) below, from e = exp(-|x|); NaN for NaN (e is NaN). */
+// @ts-ignore: decorator
+@inline export function sigmoidFromExp(x: v128, e: v128): v128 {
+  const numerator = v128.bitselect(splat(1), e, f32x4.ge(x, splat(0)));
+  return f32x4.div(numerator, f32x4.add(splat(1), e));
 }

@@ -17,6 +17,7 @@ import {
   low64,
   negativeAbs,
   negativeAbs64,
+  sigmoidFromExp,
   splat,
   splat64,
   withinExpRangeLanes,
@@ -79,13 +80,6 @@ class Sigmoid {
     if (v128.all_true<i32>(f32x4.lt(f32x4.abs(y), splat(2)))) return f32x4.mul(y, f32x4.sub(splat(1), y));
     return join32(this.fromOutput64(low64(y), alpha), this.fromOutput64(high64(y), alpha));
   }
-}
-
-/** 1 / (1 + e) for x >= 0, e / (1 + e) below, from e = exp(-|x|); NaN for NaN (e is NaN). */
-// @ts-ignore: decorator
-@inline function sigmoidFromExp(x: v128, e: v128): v128 {
-  const numerator = v128.bitselect(splat(1), e, f32x4.ge(x, splat(0)));
-  return f32x4.div(numerator, f32x4.add(splat(1), e));
 }
 
 /** s(x) s(-x) = e / (1 + e)^2 in float64. */
