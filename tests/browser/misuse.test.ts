@@ -47,6 +47,28 @@ describe('the WebGPU engine', () => {
     await expect(act.sigmoid([1])).rejects.toThrow(EngineDestroyedError);
   });
 
+  // The resident paths go through the same resolver as the array API: an option the op does not take is
+  // refused there too, before anything is recorded (tests/node/validate.test.ts covers cpu and the engine).
+  it('refuses an option the op does not take on act.resident and with(encoder), naming it', async () => {
+    const act = await createActivations({ backend: 'webgpu' });
+    try {
+      const x = act.upload([0.5, 1]);
+      const dy = act.upload([1, 1]);
+      const device = act.device as GPUDevice;
+      const encoder = device.createCommandEncoder();
+      for (const ops of [act.resident, act.resident.with(encoder)]) {
+        expect(() => ops.sigmoid(x, { alpha: 0.1 } as never)).toThrow(/^options\.alpha: is not an option here/);
+        expect(() => ops.tanh(x, { from: 'output' } as never)).toThrow(/^options\.from: is not an option here/);
+        expect(() => ops.reluBackward(x, dy, { approximate: 'tanh' } as never)).toThrow(/^options\.approximate: is not an option here/);
+        expect(() => ops.eluDerivative(x, { from: 'output', alpha: 0 })).toThrow(ArgumentRangeError);
+      }
+      encoder.finish();
+      expect([...(await act.resident.leakyRelu(x, { alpha: 0.5 }).read())]).toEqual([0.5, 1]);
+    } finally {
+      act.destroy();
+    }
+  });
+
   it(`gives leaky relu the same bits as the CPU for any normal alpha and 0 (seed ${SEED})`, async () => {
     const act = await createActivations({ backend: 'webgpu' });
     try {

@@ -32,14 +32,39 @@ fn activation_derivative_from_output(y: f32) -> f32 {
   let m = act_expm1(bitcast<f32>(bitcast<u32>(y) ^ 0x80000000u));
   return bitcast<f32>(bitcast<u32>(m) ^ 0x80000000u);
 }
-// dy (1 - e^-y) as float64 has it: below y = -88.7 (no softplus output) 1 - e^-y overflows float32 but
-// not float64 (down to -709.78), so dy = 0 gives a signed 0 there, not 0 * Infinity = NaN.
+// dy e^x for x >= 80 and finite, nonzero dy, rounded about twice: e^x = p 2^k (the exact reduction of
+// exp), and dy p is scaled by 2^k in steps that stay in range until the last, so that the result
+// overflows only where the product does (e^x alone overflows float32 beyond x = 88.7).
+fn act_gradient_times_exp(dy: f32, x: f32) -> f32 {
+  let xc = min(x, 800.0);
+  let k = round(xc * 1.44269504088896341);
+  let p = exp_reduced((xc - k * 0.693359375) - k * -2.12194440e-4);
+  let parts = frexp(dy);
+  var scale = i32(k) + parts.exp;
+  var v = parts.fract * p;
+  for (var step = 0; step < 4; step++) {
+    let s = clamp(scale, -100, 100);
+    v = v * power_of_two(s);
+    scale = scale - s;
+  }
+  return v;
+}
+// dy (1 - e^-y) as float64 has it. Below y = -80 (no softplus output) 1 - e^-y is -e^-y to float32's
+// precision and overflows float32 below -88.7, but not float64 (down to -709.78): dy e^-y is formed
+// scaled, and dy = 0 gives a signed 0 there, not 0 * Infinity = NaN.
 fn activation_backward_from_output(y: f32, dy: f32) -> f32 {
   let d = activation_derivative_from_output(y);
-  if (dy == 0.0 && y >= -709.78) {
-    return bitcast<f32>((bitcast<u32>(dy) ^ bitcast<u32>(d)) & 0x80000000u);
+  if (y >= -80.0 || is_infinite(y) || is_nan(dy) || is_infinite(dy)) {
+    return dy * d;
   }
-  return dy * d;
+  if (dy == 0.0) {
+    if (y >= -709.78) {
+      return bitcast<f32>((bitcast<u32>(dy) ^ bitcast<u32>(d)) & 0x80000000u);
+    }
+    return dy * d;
+  }
+  let v = act_gradient_times_exp(dy, bitcast<f32>(bitcast<u32>(y) ^ 0x80000000u));
+  return bitcast<f32>(bitcast<u32>(v) ^ 0x80000000u);
 }`,
   // float64: max(x, 0) + log1p(e^-|x|) is both arms at once; rounded once to float32, x where the sum rounds to x
   forward: (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))), // NaN: Math.max gives NaN
