@@ -44,9 +44,6 @@ const SEED = 0x5eed;
 /** TF.js's resident timing gets this share of a cell's budget (what that adds to a full run: see bench/NOTES.md, "Resident against TF.js webgpu"). */
 const TENSORFLOW_RESIDENT_BUDGET_FRACTION = 0.25;
 
-/** Calls of auto at each size before it is timed: its first three may probe the other backend. */
-const AUTO_WARM_UP_CALLS = 4;
-
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -272,9 +269,8 @@ export async function runBenchmark(
             if (backend.ours) ourError(`${op.id} ${shapeLabel} ${backend.id}: ${call.unavailable}`);
           } else {
             const error = maxRelativeError(ortOutputToFloat32(await call()), reference, errorScale);
-            // auto is judged after warm-up: at a new size its first calls may try the other backend
-            // (see "Choosing the backend" in the README), which a sample must not catch.
-            if (backend.id === 'auto') for (let i = 0; i < AUTO_WARM_UP_CALLS; i++) await call();
+            // auto is timed with everything it does at this size, its tries of the other backend
+            // included (no warm-up calls of its own): src/chooser.ts keeps those within a budget.
             if (backend.ours || backend.id === 'js') compared.push({ id: backend.id, call, error });
             else {
               const timing = await timeCalls(call, { maxSamples: config.reps, budgetMs: config.cellBudgetMs, signal });

@@ -9,13 +9,16 @@
  * octave of element counts), the chooser keeps for each backend the least of its last WINDOW ratios
  * of measured to modelled time, and picks the backend whose corrected estimate is lower. The other backend is tried now and
  * then where it could win, so that a choice that was wrong from the start, or became wrong, shows:
- * - where it has not run at this size or near it (within 4x in size), once, at the size class's
- *   second or third call, when its estimate (the calibration's) is within {@link PROBE_UNSEEN_WITHIN}x;
- * - where it has run, when its estimate is within {@link PROBE_SEEN_WITHIN}x, at most once every
- *   4, 8, ... {@link MAX_PROBE_INTERVAL} calls of that class (each probe doubles the wait).
- * So a wrong choice costs one call (two where the first GPU call of a kernel compiled its pipeline),
- * and after that the loser is re-tried only where it is close, rarely enough that it costs a few
- * percent at most.
+ * - where it has not run at this size or near it (within 4x in size), when its estimate (the
+ *   calibration's) is within {@link PROBE_UNSEEN_WITHIN}x;
+ * - where it has run, here or near, only when its estimate is within {@link PROBE_SEEN_WITHIN}x: a
+ *   backend measured far slower is never tried again at that size;
+ * - either way at most once every 4, 8, ... {@link MAX_PROBE_INTERVAL} calls of that class (each probe
+ *   doubles the wait), and only within a budget: what the probes are expected to cost beyond the
+ *   chosen backend stays under {@link PROBE_BUDGET} of the time spent at that op and size class
+ *   (both from the corrected estimates), so that trying the other backend never costs a caller more
+ *   than a few percent anywhere. A chosen backend that is slower than its estimate shows at its own
+ *   next call: only a loser estimated too slow waits for the budget.
  *
  * Timing is the caller's (the engine times each call); this file holds no clock, so a test can feed
  * it any costs.
@@ -40,12 +43,19 @@ export interface FamilyCosts {
  * the chooser corrects").
  */
 const WINDOW = 5;
-/** Below this many measurements, a backend's ratio at a size is tentative: it is re-tried where within PROBE_UNSEEN_WITHIN. */
+/** From this many measurements on, a backend's ratio at a size is settled (its far-ahead calls are timed only now and then). */
 const SETTLED = 3;
 /** A backend never tried in a size class is tried once where its estimate is within this factor of the other's. */
 export const PROBE_UNSEEN_WITHIN = 8;
-/** A backend already measured in a size class is re-tried where its estimate is within this factor. */
+/** A backend already measured in a size class (or near it) is re-tried only where its estimate is within this factor. */
 export const PROBE_SEEN_WITHIN = 1.5;
+/**
+ * The probes' expected extra cost (the other backend's estimate less the chosen one's) may reach this
+ * fraction of the time spent at an op and size class. Without it, tries of a backend measured far
+ * slower but fewer than three times cost a benchmark cell of a few calls dearly (bench/NOTES.md,
+ * "auto, the 2.25x at 2^24 elements").
+ */
+export const PROBE_BUDGET = 0.05;
 const FIRST_PROBE_INTERVAL = 4;
 /** The longest wait between two re-tries of the losing backend in one size class, in calls. */
 export const MAX_PROBE_INTERVAL = 64;
@@ -76,15 +86,27 @@ class OpState {
   readonly probeCalls = new Int32Array(SIZE_CLASSES);
   readonly totalCalls = new Int32Array(SIZE_CLASSES);
   readonly probeInterval = new Int32Array(SIZE_CLASSES).fill(FIRST_PROBE_INTERVAL);
+  /** Per size class: the estimated time of every call chosen, and the probes' share of it beyond the chosen backend's estimate. */
+  readonly spentMs = new Float64Array(SIZE_CLASSES);
+  readonly probeExtraMs = new Float64Array(SIZE_CLASSES);
 
   // The ratio for this side and size class; else the nearest size class measured within four (a
   // factor of 4 in size), the larger of the two if both; NaN if none. Not a ratio measured farther:
   // at large sizes it speaks of the per-element cost, at small ones of the fixed cost, and carried
-  // across it misled (see bench/NOTES.md, "auto: what the chooser corrects").
+  // across it misled (see bench/NOTES.md, "auto: what the chooser corrects"). While a class has fewer
+  // than SETTLED measurements of its own, the lesser of its ratio and the nearest class's: its first
+  // call at a new size may have met a collection, which alone made a slower backend look the faster
+  // one (bench/NOTES.md, "auto, the 2.25x at 2^24 elements").
   correction(side: Side, size: number): number {
     const ratios = this.ratio[side];
     const exact = ratios[size] as number;
-    if (!Number.isNaN(exact)) return exact;
+    if (!Number.isNaN(exact) && (this.measured[side][size] as number) >= SETTLED) return exact;
+    const nearby = this.nearbyRatio(ratios, size);
+    if (Number.isNaN(exact)) return nearby;
+    return Number.isNaN(nearby) ? exact : Math.min(exact, nearby);
+  }
+
+  private nearbyRatio(ratios: Float64Array, size: number): number {
     for (let distance = 1; distance <= 4; distance++) {
       const below = size - distance >= 0 ? (ratios[size - distance] as number) : Number.NaN;
       const above = size + distance < SIZE_CLASSES ? (ratios[size + distance] as number) : Number.NaN;
@@ -130,21 +152,24 @@ export class BackendChooser {
     state.probeCalls[size] = (state.probeCalls[size] as number) + 1;
     const total = (state.totalCalls[size] as number) + 1;
     state.totalCalls[size] = total;
-    // Never measured at this size or near it: the estimate is the calibration's, tried once, at the
-    // class's second or third call (a warm-up cost: later, a wrong calibration must not cost a call
-    // 100x too slow). Measured here fewer than SETTLED times, or only near here: re-tried where
-    // within PROBE_UNSEEN_WITHIN or PROBE_SEEN_WITHIN, ever more rarely; settled: where within
-    // PROBE_SEEN_WITHIN, ever more rarely.
+    // Never measured at this size or near it: the estimate is the calibration's, tried where within
+    // PROBE_UNSEEN_WITHIN. Measured here or near: tried only where within PROBE_SEEN_WITHIN. Either
+    // way ever more rarely, and only while the probes' expected extra cost fits the budget.
     const near = !Number.isNaN(otherCorrection);
-    const here = state.measured[other][size] as number;
-    const due = near ? (state.probeCalls[size] as number) >= (state.probeInterval[size] as number) : total === 2 || total === 3;
-    const within = !near || (here > 0 && here < SETTLED) ? PROBE_UNSEEN_WITHIN : PROBE_SEEN_WITHIN;
-    if (due && otherMs <= within * bestMs) {
+    const due = (state.probeCalls[size] as number) >= (state.probeInterval[size] as number);
+    const within = near ? PROBE_SEEN_WITHIN : PROBE_UNSEEN_WITHIN;
+    const extraMs = Math.max(0, otherMs - bestMs);
+    const spentMs = (state.spentMs[size] as number) + bestMs;
+    const affordable = (state.probeExtraMs[size] as number) + extraMs <= PROBE_BUDGET * spentMs;
+    if (due && otherMs <= within * bestMs && affordable) {
       state.probeCalls[size] = 0;
-      if (near) state.probeInterval[size] = Math.min(MAX_PROBE_INTERVAL, (state.probeInterval[size] as number) * 2);
+      state.probeInterval[size] = Math.min(MAX_PROBE_INTERVAL, (state.probeInterval[size] as number) * 2);
+      state.probeExtraMs[size] = (state.probeExtraMs[size] as number) + extraMs;
+      state.spentMs[size] = spentMs + extraMs;
       this.timed = true;
       return other;
     }
+    state.spentMs[size] = spentMs;
     // A settled choice with the other backend far behind is timed one call in TIME_EVERY: the
     // timing itself (two performance.now()) is a sizeable part of a small call. So is a call far ahead
     // and shorter than TINY_CALL_MS, settled or not: its learning is in batches of many calls anyway,

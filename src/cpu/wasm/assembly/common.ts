@@ -68,16 +68,41 @@ export const LN2_LO: f32 = -2.1219444e-4;
 export const ROUNDER: f32 = 12582912.0;
 export const ROUNDER_BITS: i32 = 0x4b400000;
 
+// The hot loops read their float32 constants from memory (`lanes`), not from `v128.const`: V8
+// (TurboFan, Node 20) builds every v128.const inside a loop anew each iteration from two immediates
+// (movq, vmovq, vpunpcklqdq: 3 instructions), and a kernel's 15 constants cost more than its
+// arithmetic; a load from a fixed address is one. (Hoisting the loads out of the loop, into locals,
+// measured no better: the register allocator spills them. bench/NOTES.md, 2026-12-03.)
+// @ts-ignore: decorator
+@inline export function lanes(address: usize): v128 {
+  return v128.load(address);
+}
+export const LOG2E_X4 = memory.data<f32>([LOG2E, LOG2E, LOG2E, LOG2E], 16);
+export const ROUNDER_X4 = memory.data<f32>([ROUNDER, ROUNDER, ROUNDER, ROUNDER], 16);
+export const LN2_HI_X4 = memory.data<f32>([LN2_HI, LN2_HI, LN2_HI, LN2_HI], 16);
+export const LN2_LO_X4 = memory.data<f32>([LN2_LO, LN2_LO, LN2_LO, LN2_LO], 16);
+export const EXP_P0_X4 = memory.data<f32>([1.98756915e-4, 1.98756915e-4, 1.98756915e-4, 1.98756915e-4], 16);
+export const EXP_P1_X4 = memory.data<f32>([1.39819995e-3, 1.39819995e-3, 1.39819995e-3, 1.39819995e-3], 16);
+export const EXP_P2_X4 = memory.data<f32>([8.33345191e-3, 8.33345191e-3, 8.33345191e-3, 8.33345191e-3], 16);
+export const EXP_P3_X4 = memory.data<f32>([4.16657959e-2, 4.16657959e-2, 4.16657959e-2, 4.16657959e-2], 16);
+export const EXP_P4_X4 = memory.data<f32>([1.66666655e-1, 1.66666655e-1, 1.66666655e-1, 1.66666655e-1], 16);
+export const EXP_P5_X4 = memory.data<f32>([5.00000012e-1, 5.00000012e-1, 5.00000012e-1, 5.00000012e-1], 16);
+export const ONE_X4 = memory.data<f32>([1, 1, 1, 1], 16);
+export const ZERO_X4 = memory.data<f32>([0, 0, 0, 0], 16);
+export const SIGN_X4 = memory.data<f32>([-0.0, -0.0, -0.0, -0.0], 16);
+/** The least argument whose exp is normal in float32 (with the exponent-field scaling below). */
+export const EXP_LOWEST_X4 = memory.data<f32>([-87, -87, -87, -87], 16);
+
 /** Cephes expf's polynomial: exp(r) for |r| <= ln(2)/2. */
 // @ts-ignore: decorator
 @inline export function expPolynomial(r: v128): v128 {
   const r2 = f32x4.mul(r, r);
-  let p = f32x4.add(f32x4.mul(splat(1.98756915e-4), r), splat(1.39819995e-3));
-  p = f32x4.add(f32x4.mul(p, r), splat(8.33345191e-3));
-  p = f32x4.add(f32x4.mul(p, r), splat(4.16657959e-2));
-  p = f32x4.add(f32x4.mul(p, r), splat(1.66666655e-1));
-  p = f32x4.add(f32x4.mul(p, r), splat(5.00000012e-1));
-  return f32x4.add(f32x4.add(f32x4.mul(p, r2), r), splat(1));
+  let p = f32x4.add(f32x4.mul(lanes(EXP_P0_X4), r), lanes(EXP_P1_X4));
+  p = f32x4.add(f32x4.mul(p, r), lanes(EXP_P2_X4));
+  p = f32x4.add(f32x4.mul(p, r), lanes(EXP_P3_X4));
+  p = f32x4.add(f32x4.mul(p, r), lanes(EXP_P4_X4));
+  p = f32x4.add(f32x4.mul(p, r), lanes(EXP_P5_X4));
+  return f32x4.add(f32x4.add(f32x4.mul(p, r2), r), lanes(ONE_X4));
 }
 
 /** exp(x) for x <= 0, the general case: 0 below -104 (and at -Infinity), subnormal results, NaN for NaN. */
@@ -97,19 +122,36 @@ export const ROUNDER_BITS: i32 = 0x4b400000;
   return v128.andnot(e, f32x4.lt(x, splat(-104))); // -104 and below (-Infinity too): 0
 }
 
+/** All-ones lanes where exp(x) for x <= 0 is normal, so that expInRange applies: x >= -87 (not NaN). */
+// @ts-ignore: decorator
+@inline export function withinExpRangeLanes(x: v128): v128 {
+  return f32x4.ge(x, lanes(EXP_LOWEST_X4));
+}
+
 /**
- * exp(x) for x <= 0 in float32, to about one ulp (8e-8 measured). Where every lane is in [-87, 0]
- * (no NaN, a normal result), 2^k is added to the polynomial's exponent field; else the general case.
+ * exp(x) for -87 <= x <= 88 in float32, to about one ulp (8e-8 measured): Cody-Waite reduction, the
+ * polynomial, and 2^k added to its exponent field. No range check: other lanes give garbage (never a
+ * trap), which the loops below overwrite from expNonpositiveSlow where outsideExpRange says so.
  */
 // @ts-ignore: decorator
-@inline export function expNonpositive(x: v128): v128 {
-  if (!v128.all_true<i32>(f32x4.ge(x, splat(-87)))) return expNonpositiveSlow(x);
-  const shifted = f32x4.add(f32x4.mul(x, splat(LOG2E)), splat(ROUNDER));
-  const k = f32x4.sub(shifted, splat(ROUNDER));
-  const r = f32x4.sub(f32x4.sub(x, f32x4.mul(k, splat(LN2_HI))), f32x4.mul(k, splat(LN2_LO)));
+@inline export function expInRange(x: v128): v128 {
+  const shifted = f32x4.add(f32x4.mul(x, lanes(LOG2E_X4)), lanes(ROUNDER_X4));
+  const k = f32x4.sub(shifted, lanes(ROUNDER_X4));
+  const r = f32x4.sub(f32x4.sub(x, f32x4.mul(k, lanes(LN2_HI_X4))), f32x4.mul(k, lanes(LN2_LO_X4)));
   // The rounder's bits are 0x4b400000 + k: shifted left by 23, only k << 23 is left.
   return i32x4.add(expPolynomial(r), i32x4.shl(shifted, 23));
 }
+
+/** exp(x) for x <= 0 in float32, any x: expInRange where every lane allows, else the general case. */
+// @ts-ignore: decorator
+@inline export function expNonpositive(x: v128): v128 {
+  if (!v128.all_true<i32>(withinExpRangeLanes(x))) return expNonpositiveSlow(x);
+  return expInRange(x);
+}
+
+export const ONE_X2 = memory.data<f64>([1, 1], 16);
+export const FOUR_X2 = memory.data<f64>([4, 4], 16);
+export const SIGN_X2 = memory.data<f64>([-0.0, -0.0], 16);
 
 export const LOG2E_64: f64 = 1.4426950408889634;
 export const LN2_HI_64: f64 = 6.93147180369123816490e-1; // 32 significant bits: k * LN2_HI_64 is exact
@@ -160,14 +202,9 @@ export const ROUNDER_64_BITS: i64 = 0x4338000000000000;
   return i64x2.add(expPolynomial64(r), i64x2.shl(shifted, 52));
 }
 
-/**
- * expm1(v) = e^v - 1 in float64, exact near 0: v Q(v) (the Taylor series of expm1(v) / v to degree 10,
- * relative error 6e-10 at |v| = ln 2, with v's sign: expm1(-0) = -0) for |v| < ln 2, else exp64(v) - 1
- * (at least 1/2 in size there, so exp64's 1.1e-9 stays relative). -1 at -Infinity, +Infinity above 709
- * (as Math.expm1: 0 * expm1(Infinity) must be NaN, not 0).
- */
+/** expm1(v) for |v| < ln 2 in float64: v Q(v), expm164's branch there (see below). */
 // @ts-ignore: decorator
-@inline export function expm164(v: v128): v128 {
+@inline export function expm1Small64(v: v128): v128 {
   let q = splat64(1.0 / 39916800.0);
   q = f64x2.add(f64x2.mul(q, v), splat64(1.0 / 3628800.0));
   q = f64x2.add(f64x2.mul(q, v), splat64(1.0 / 362880.0));
@@ -179,7 +216,18 @@ export const ROUNDER_64_BITS: i64 = 0x4338000000000000;
   q = f64x2.add(f64x2.mul(q, v), splat64(1.0 / 6.0));
   q = f64x2.add(f64x2.mul(q, v), splat64(0.5));
   q = f64x2.add(f64x2.mul(q, v), splat64(1.0));
-  const small = f64x2.mul(v, q);
+  return f64x2.mul(v, q);
+}
+
+/**
+ * expm1(v) = e^v - 1 in float64, exact near 0: v Q(v) (the Taylor series of expm1(v) / v to degree 10,
+ * relative error 6e-10 at |v| = ln 2, with v's sign: expm1(-0) = -0) for |v| < ln 2, else exp64(v) - 1
+ * (at least 1/2 in size there, so exp64's 1.1e-9 stays relative). -1 at -Infinity, +Infinity above 709
+ * (as Math.expm1: 0 * expm1(Infinity) must be NaN, not 0).
+ */
+// @ts-ignore: decorator
+@inline export function expm164(v: v128): v128 {
+  const small = expm1Small64(v);
   // exp64 stops at exp(709): above, +Infinity (an overflow in float64 too)
   const large = v128.bitselect(splat64(Infinity), f64x2.sub(exp64(v), splat64(1)), f64x2.gt(v, splat64(709)));
   return v128.bitselect(small, large, f64x2.lt(f64x2.abs(v), splat64(0.6931471805599453)));
@@ -188,7 +236,7 @@ export const ROUNDER_64_BITS: i64 = 0x4338000000000000;
 // ---------------------------------------------------------------------------------------------------
 // The generic loops. Every elementwise export takes (x, dy, out, n, alpha): byte addresses of float32 arrays in
 // this module's memory, n a multiple of 4, alpha the op's scalar (float64, as the JavaScript loops use
-// it). out may be x or dy. Backward is dy * f'(x) with the product in float64, rounded once.
+// it). out is a buffer of its own: the checked loops read x and dy twice. Backward is dy * f'(x) with the product in float64, rounded once.
 
 // @ts-ignore: decorator
 @inline export function forward32<K>(x: usize, out: usize, n: i32, alpha: f64): void {
@@ -283,4 +331,117 @@ export const ROUNDER_64_BITS: i64 = 0x4338000000000000;
     store64(out + at, k.forward64(v, alpha));
     store64(derivativeOut + at, k.derivative64(v, alpha));
   }
+}
+
+// The checked loops, for kernels with a fast form that holds on most inputs (K.ordinary true in every
+// lane) and a general one: the fast form on every vector with no branch, the lanes it does not hold
+// for noted on the side, then, only where there was one, a second pass that rewrites those vectors
+// with the general form. (A branch per vector measured 8% slower: bench/NOTES.md, 2026-12-03.) The second
+// pass reads x (and dy) again, so here out must not be x or dy: the host never passes them so.
+// @ts-ignore: decorator
+@inline export function forwardChecked<K>(x: usize, out: usize, n: i32, alpha: f64): void {
+  const k = changetype<K>(0);
+  const end = <usize>n << 2;
+  let ordinary = i32x4.splat(-1);
+  let at: usize = 0;
+  for (; at + 32 <= end; at += 32) {
+    const v0 = v128.load(x + at);
+    const v1 = v128.load(x + at, 16);
+    ordinary = v128.and(ordinary, v128.and(k.ordinary(v0), k.ordinary(v1)));
+    const f0 = k.forwardInRange(v0, alpha);
+    const f1 = k.forwardInRange(v1, alpha);
+    v128.store(out + at, f0);
+    v128.store(out + at, f1, 16);
+  }
+  if (at < end) {
+    const v = v128.load(x + at);
+    ordinary = v128.and(ordinary, k.ordinary(v));
+    v128.store(out + at, k.forwardInRange(v, alpha));
+  }
+  if (v128.all_true<i32>(ordinary)) return;
+  for (let at: usize = 0; at < end; at += 16) {
+    const v = v128.load(x + at);
+    if (!v128.all_true<i32>(k.ordinary(v))) v128.store(out + at, k.forward32(v, alpha));
+  }
+}
+// @ts-ignore: decorator
+@inline export function derivativeChecked<K>(x: usize, out: usize, n: i32, alpha: f64): void {
+  const k = changetype<K>(0);
+  const end = <usize>n << 2;
+  let ordinary = i32x4.splat(-1);
+  let at: usize = 0;
+  for (; at + 32 <= end; at += 32) {
+    const v0 = v128.load(x + at);
+    const v1 = v128.load(x + at, 16);
+    ordinary = v128.and(ordinary, v128.and(k.ordinary(v0), k.ordinary(v1)));
+    const d0 = k.derivativeInRange(v0, alpha);
+    const d1 = k.derivativeInRange(v1, alpha);
+    v128.store(out + at, d0);
+    v128.store(out + at, d1, 16);
+  }
+  if (at < end) {
+    const v = v128.load(x + at);
+    ordinary = v128.and(ordinary, k.ordinary(v));
+    v128.store(out + at, k.derivativeInRange(v, alpha));
+  }
+  if (v128.all_true<i32>(ordinary)) return;
+  for (let at: usize = 0; at < end; at += 16) {
+    const v = v128.load(x + at);
+    if (!v128.all_true<i32>(k.ordinary(v))) v128.store(out + at, k.derivative32(v, alpha));
+  }
+}
+// @ts-ignore: decorator
+@inline export function backwardChecked<K>(x: usize, dy: usize, out: usize, n: i32, alpha: f64): void {
+  const k = changetype<K>(0);
+  const end = <usize>n << 2;
+  let ordinary = i32x4.splat(-1);
+  let at: usize = 0;
+  for (; at + 32 <= end; at += 32) {
+    const v0 = v128.load(x + at);
+    const v1 = v128.load(x + at, 16);
+    ordinary = v128.and(ordinary, v128.and(k.ordinary(v0), k.ordinary(v1)));
+    const b0 = k.backwardInRange(v0, v128.load(dy + at), alpha);
+    const b1 = k.backwardInRange(v1, v128.load(dy + at, 16), alpha);
+    v128.store(out + at, b0);
+    v128.store(out + at, b1, 16);
+  }
+  if (at < end) {
+    const v = v128.load(x + at);
+    ordinary = v128.and(ordinary, k.ordinary(v));
+    v128.store(out + at, k.backwardInRange(v, v128.load(dy + at), alpha));
+  }
+  if (v128.all_true<i32>(ordinary)) return;
+  for (let at: usize = 0; at < end; at += 16) {
+    const v = v128.load(x + at);
+    if (!v128.all_true<i32>(k.ordinary(v))) v128.store(out + at, k.backward32(v, v128.load(dy + at), alpha));
+  }
+}
+// @ts-ignore: decorator
+@inline export function forwardAndDerivativeChecked<K>(x: usize, derivativeOut: usize, out: usize, n: i32, alpha: f64): void {
+  const k = changetype<K>(0);
+  const end = <usize>n << 2;
+  let ordinary = i32x4.splat(-1);
+  for (let at: usize = 0; at < end; at += 16) {
+    const v = v128.load(x + at);
+    ordinary = v128.and(ordinary, k.ordinary(v));
+    const f = k.forwardInRange(v, alpha); // both before either store: the engine shares their exp
+    const d = k.derivativeInRange(v, alpha);
+    v128.store(out + at, f);
+    v128.store(derivativeOut + at, d);
+  }
+  if (v128.all_true<i32>(ordinary)) return;
+  for (let at: usize = 0; at < end; at += 16) {
+    const v = v128.load(x + at);
+    if (!v128.all_true<i32>(k.ordinary(v))) {
+      v128.store(out + at, k.forward32(v, alpha));
+      v128.store(derivativeOut + at, k.derivative32(v, alpha));
+    }
+  }
+}
+
+/** 1 / (1 + e) for x >= 0, e / (1 + e) below, from e = exp(-|x|); NaN for NaN (e is NaN). */
+// @ts-ignore: decorator
+@inline export function sigmoidFromExp(x: v128, e: v128): v128 {
+  const numerator = v128.bitselect(splat(1), e, f32x4.ge(x, splat(0)));
+  return f32x4.div(numerator, f32x4.add(splat(1), e));
 }

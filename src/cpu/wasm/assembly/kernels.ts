@@ -3,18 +3,20 @@
 // activations/<name>.ts; the shared helpers in common.ts (see there for the layout and numerics).
 
 import {
+  LN2_HI_X4,
+  LN2_LO_X4,
+  LOG2E_X4,
+  ROUNDER_X4,
+  expInRange,
+  expNonpositive,
+  expPolynomial,
+  high64,
+  isNaN32,
+  join32,
+  lanes,
+  low64,
   splat,
   splat64,
-  low64,
-  high64,
-  join32,
-  isNaN32,
-  LOG2E,
-  LN2_HI,
-  LN2_LO,
-  ROUNDER,
-  expPolynomial,
-  expNonpositive,
 } from './common';
 
 // ---------------------------------------------------------------------------------------------------
@@ -96,9 +98,9 @@ export function row_minimum(): f32 {
   const s = f32x4.sub(x, m);
   const bb = f32x4.sub(s, x);
   const err = f32x4.add(f32x4.sub(x, f32x4.sub(s, bb)), f32x4.sub(negativeM, bb));
-  const shifted = f32x4.add(f32x4.mul(s, splat(LOG2E)), splat(ROUNDER));
-  const k = f32x4.sub(shifted, splat(ROUNDER));
-  const r = f32x4.add(f32x4.sub(s, f32x4.mul(k, splat(LN2_HI))), f32x4.sub(err, f32x4.mul(k, splat(LN2_LO))));
+  const shifted = f32x4.add(f32x4.mul(s, lanes(LOG2E_X4)), lanes(ROUNDER_X4));
+  const k = f32x4.sub(shifted, lanes(ROUNDER_X4));
+  const r = f32x4.add(f32x4.sub(s, f32x4.mul(k, lanes(LN2_HI_X4))), f32x4.sub(err, f32x4.mul(k, lanes(LN2_LO_X4))));
   return i32x4.add(expPolynomial(r), i32x4.shl(shifted, 23));
 }
 
@@ -116,18 +118,9 @@ export function row_minimum(): f32 {
   return v128.andnot(e, f32x4.lt(s, splat(-104))); // also where x is -Infinity (err is NaN there)
 }
 
-/** exp(x) for -87 <= x <= 88 in float32 (a normal result), with no range check. */
-// @ts-ignore: decorator
-@inline function expInRange(x: v128): v128 {
-  const shifted = f32x4.add(f32x4.mul(x, splat(LOG2E)), splat(ROUNDER));
-  const k = f32x4.sub(shifted, splat(ROUNDER));
-  const r = f32x4.sub(f32x4.sub(x, f32x4.mul(k, splat(LN2_HI))), f32x4.mul(k, splat(LN2_LO)));
-  return i32x4.add(expPolynomial(r), i32x4.shl(shifted, 23));
-}
-
 /**
  * Writes softmax's unnormalised terms (float32) to out and returns their sum, taken in float64. The
- * terms are exp(x - maximum), or, where the whole row (minimum to maximum) lies in [-87, 88], exp(x)
+ * terms are exp(x - maximum), or, where the whole row (minimum to maximum) lies in [-87, 64], exp(x)
  * itself: softmax is the same for any shift, and x - 0 is exact where x - maximum needs the two-sum.
  * Between, the two-sum loop without range checks; else the checked loop.
  */
@@ -141,8 +134,19 @@ export function softmax_exp_sum(x: usize, out: usize, n: i32, maximum: f32, mini
   let low = splat64(0);
   let high = splat64(0);
   let i = 0;
-  const unshifted = minimum >= -87 && maximum <= 88;
+  // Unshifted only up to 64: the scaling's float32 1 / sum must stay normal (sum < 2^31 e^64 < 2^126);
+  // at 88, rows of 4096 values in [87, 88] gave a subnormal factor and 2.4e-4 off.
+  const unshifted = minimum >= -87 && maximum <= 64;
   if (unshifted) {
+    for (; i + 8 <= n; i += 8) {
+      const at = <usize>i << 2;
+      const e0 = expInRange(v128.load(x + at));
+      const e1 = expInRange(v128.load(x + at, 16));
+      v128.store(out + at, e0);
+      v128.store(out + at, e1, 16);
+      low = f64x2.add(low, f64x2.add(low64(e0), low64(e1)));
+      high = f64x2.add(high, f64x2.add(high64(e0), high64(e1)));
+    }
     for (; i + 4 <= n; i += 4) {
       const at = <usize>i << 2;
       const e = expInRange(v128.load(x + at));
@@ -151,6 +155,15 @@ export function softmax_exp_sum(x: usize, out: usize, n: i32, maximum: f32, mini
       high = f64x2.add(high, high64(e));
     }
   } else if (withinExpRange(minimum, maximum)) {
+    for (; i + 8 <= n; i += 8) {
+      const at = <usize>i << 2;
+      const e0 = expOfDifferenceInRange(v128.load(x + at), m, negativeM);
+      const e1 = expOfDifferenceInRange(v128.load(x + at, 16), m, negativeM);
+      v128.store(out + at, e0);
+      v128.store(out + at, e1, 16);
+      low = f64x2.add(low, f64x2.add(low64(e0), low64(e1)));
+      high = f64x2.add(high, f64x2.add(high64(e0), high64(e1)));
+    }
     for (; i + 4 <= n; i += 4) {
       const at = <usize>i << 2;
       const e = expOfDifferenceInRange(v128.load(x + at), m, negativeM);
@@ -180,23 +193,25 @@ export function softmax_exp_sum(x: usize, out: usize, n: i32, maximum: f32, mini
   return laneSum64(low, high);
 }
 
-/** out = x * factor, the product in float64 rounded once (softmax: exp(x - max) / sum as exp * (1 / sum)). */
+/**
+ * out = x * factor in float32 (softmax: exp(x - max) / sum as exp * (1 / sum), 1 / sum rounded to
+ * float32): two roundings more than the exp's, 2.0e-7 at most over 5M random elements where the
+ * float64 product rounded once gave 1.8e-7, for 9% of the kernel's time (bench/NOTES.md, 2026-12-03).
+ */
 export function scale(x: usize, out: usize, n: i32, factor: f64): void {
   scaleBy(x, out, n, factor);
 }
 // @ts-ignore: decorator
 @inline function scaleBy(x: usize, out: usize, n: i32, factor: f64): void {
-  const f = splat64(factor);
+  const f = splat(<f32>factor);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const at = <usize>i << 2;
-    const v = v128.load(x + at);
-    v128.store(out + at, join32(f64x2.mul(low64(v), f), f64x2.mul(high64(v), f)));
+    v128.store(out + at, f32x4.mul(v128.load(x + at), f));
   }
   if (i < n) {
     const at = <usize>i << 2;
-    const v = loadPartial(x + at, n - i, 0);
-    storePartial(out + at, join32(f64x2.mul(low64(v), f), f64x2.mul(high64(v), f)), n - i);
+    storePartial(out + at, f32x4.mul(loadPartial(x + at, n - i, 0), f), n - i);
   }
 }
 
@@ -253,12 +268,29 @@ export function log_softmax_rest(x: usize, n: i32, maximum: f32, inRange: bool):
   let low = splat64(0);
   let high = splat64(0);
   let equal = i32x4.splat(0);
-  for (let i = 0; i < n; i += 4) {
+  let i = 0;
+  // Separate loops for the two exps: as one conditional expression they were compiled to a select,
+  // which computes both.
+  if (inRange) {
+    for (; i + 8 <= n; i += 8) {
+      const at = <usize>i << 2;
+      const v0 = v128.load(x + at);
+      const v1 = v128.load(x + at, 16);
+      const isMax0 = f32x4.eq(v0, m);
+      const isMax1 = f32x4.eq(v1, m);
+      equal = i32x4.sub(i32x4.sub(equal, isMax0), isMax1);
+      const e0 = v128.andnot(expOfDifferenceInRange(v0, m, negativeM), isMax0);
+      const e1 = v128.andnot(expOfDifferenceInRange(v1, m, negativeM), isMax1);
+      low = f64x2.add(low, f64x2.add(low64(e0), low64(e1)));
+      high = f64x2.add(high, f64x2.add(high64(e0), high64(e1)));
+    }
+  }
+  for (; i < n; i += 4) {
     const at = <usize>i << 2;
     const v = i + 4 <= n ? v128.load(x + at) : loadPartial(x + at, n - i, -Infinity);
     const isMax = f32x4.eq(v, m);
     equal = i32x4.sub(equal, isMax);
-    const e = v128.andnot(inRange && i + 4 <= n ? expOfDifferenceInRange(v, m, negativeM) : expOfDifference(v, m), isMax);
+    const e = v128.andnot(expOfDifference(v, m), isMax);
     low = f64x2.add(low, low64(e));
     high = f64x2.add(high, high64(e));
   }

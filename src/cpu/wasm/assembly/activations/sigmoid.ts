@@ -1,39 +1,71 @@
 // The WebAssembly SIMD kernels of sigmoid (src/ops/activations/sigmoid.ts says what it is), exported as
 // <name>_<kernel> (the kernel names of src/ops/kernels.ts). Instantiated from the generic loops of ../common.
 import {
-  splat,
-  splat64,
-  low64,
+  ONE_X4,
+  SIGN_X4,
+  ZERO_X4,
+  backwardChecked,
+  derivativeChecked,
+  exp64,
+  expInRange,
+  expNonpositive,
+  forwardChecked,
+  fromOutput32,
   high64,
   join32,
+  lanes,
+  low64,
   negativeAbs,
   negativeAbs64,
-  expNonpositive,
-  exp64,
-  forward32,
-  derivative32,
-  fromOutput32,
-  derivative64,
-  fromOutput64,
-  backward64,
+  sigmoidFromExp,
+  splat,
+  splat64,
+  withinExpRangeLanes,
 } from '../common';
 
 /**
  * sigmoid. Forward in float32 (one exp, one division: 1.7e-7). The derivative e / (1 + e)^2 (e = exp(-|x|))
- * from the float32 exp, combined in float64 (6e-8); for backward from x, from the float64 exp, so that
- * dy * f'(x) keeps its digits where f'(x) is below float32's range. From the output, y (1 - y) and
- * dy y (1 - y) in float32 while |y| < 2 (three roundings at most, 1.8e-7), else in float64, where
- * y (1 - y) alone could overflow.
+ * from the float32 exp, combined in float64 (6e-8); for backward the same, dy * f'(x) in float64, except
+ * beyond |x| = 87 (f'(x) below float32's normal range), where the float64 exp keeps its digits. From the
+ * output, y (1 - y) and dy y (1 - y) in float32 while |y| < 2 (three roundings at most, 1.8e-7), else in
+ * float64, where y (1 - y) alone could overflow.
+ *
+ * The *InRange methods are the hot loops' (the checked loops below): exact where `ordinary` is true in
+ * every lane, garbage where it is false, which the loops then overwrite from the general methods.
  */
 class Sigmoid {
+  // @ts-ignore: decorator
+  @inline ordinary(x: v128): v128 {
+    return withinExpRangeLanes(v128.or(x, lanes(SIGN_X4))); // |x| <= 87, not NaN
+  }
+  // @ts-ignore: decorator
+  @inline forwardInRange(x: v128, alpha: f64): v128 {
+    const e = expInRange(v128.or(x, lanes(SIGN_X4)));
+    const numerator = v128.bitselect(lanes(ONE_X4), e, f32x4.ge(x, lanes(ZERO_X4)));
+    return f32x4.div(numerator, f32x4.add(lanes(ONE_X4), e));
+  }
   // @ts-ignore: decorator
   @inline forward32(x: v128, alpha: f64): v128 {
     return sigmoidFromExp(x, expNonpositive(negativeAbs(x)));
   }
   // @ts-ignore: decorator
+  @inline derivativeInRange(x: v128, alpha: f64): v128 {
+    const e = expInRange(v128.or(x, lanes(SIGN_X4)));
+    return join32(sigmoidDerivativeFromExp(low64(e)), sigmoidDerivativeFromExp(high64(e)));
+  }
+  // @ts-ignore: decorator
   @inline derivative32(x: v128, alpha: f64): v128 {
     const e = expNonpositive(negativeAbs(x));
     return join32(sigmoidDerivativeFromExp(low64(e)), sigmoidDerivativeFromExp(high64(e)));
+  }
+  // @ts-ignore: decorator
+  @inline backwardInRange(x: v128, dy: v128, alpha: f64): v128 {
+    const e = expInRange(v128.or(x, lanes(SIGN_X4)));
+    return join32(f64x2.mul(low64(dy), sigmoidDerivativeFromExp(low64(e))), f64x2.mul(high64(dy), sigmoidDerivativeFromExp(high64(e))));
+  }
+  // @ts-ignore: decorator
+  @inline backward32(x: v128, dy: v128, alpha: f64): v128 {
+    return join32(f64x2.mul(low64(dy), this.derivative64(low64(x), alpha)), f64x2.mul(high64(dy), this.derivative64(high64(x), alpha)));
   }
   // @ts-ignore: decorator
   @inline derivative64(v: v128, alpha: f64): v128 {
@@ -50,13 +82,6 @@ class Sigmoid {
   }
 }
 
-/** 1 / (1 + e) for x >= 0, e / (1 + e) below, from e = exp(-|x|); NaN for NaN (e is NaN). */
-// @ts-ignore: decorator
-@inline function sigmoidFromExp(x: v128, e: v128): v128 {
-  const numerator = v128.bitselect(splat(1), e, f32x4.ge(x, splat(0)));
-  return f32x4.div(numerator, f32x4.add(splat(1), e));
-}
-
 /** s(x) s(-x) = e / (1 + e)^2 in float64. */
 // @ts-ignore: decorator
 @inline function sigmoidDerivativeFromExp(e: v128): v128 {
@@ -64,14 +89,27 @@ class Sigmoid {
   return f64x2.div(e, f64x2.mul(d, d));
 }
 
-// sigmoid's value and derivative from one float32 exp
+// sigmoid's value and derivative from one float32 exp, checked as above
 // @ts-ignore: decorator
 @inline function sigmoidForwardAndDerivative(x: usize, derivativeOut: usize, out: usize, n: i32): void {
-  for (let at: usize = 0, end = <usize>n << 2; at < end; at += 16) {
+  const k = changetype<Sigmoid>(0);
+  const end = <usize>n << 2;
+  let ordinary = i32x4.splat(-1);
+  for (let at: usize = 0; at < end; at += 16) {
     const v = v128.load(x + at);
-    const e = expNonpositive(negativeAbs(v));
-    v128.store(out + at, sigmoidFromExp(v, e));
+    ordinary = v128.and(ordinary, k.ordinary(v));
+    const e = expInRange(v128.or(v, lanes(SIGN_X4)));
+    const numerator = v128.bitselect(lanes(ONE_X4), e, f32x4.ge(v, lanes(ZERO_X4)));
+    v128.store(out + at, f32x4.div(numerator, f32x4.add(lanes(ONE_X4), e)));
     v128.store(derivativeOut + at, join32(sigmoidDerivativeFromExp(low64(e)), sigmoidDerivativeFromExp(high64(e))));
+  }
+  if (v128.all_true<i32>(ordinary)) return;
+  for (let at: usize = 0; at < end; at += 16) {
+    const v = v128.load(x + at);
+    if (!v128.all_true<i32>(k.ordinary(v))) {
+      v128.store(out + at, k.forward32(v, 0));
+      v128.store(derivativeOut + at, k.derivative32(v, 0));
+    }
   }
 }
 // dy y (1 - y): in float32 where every |y| < 2, else in float64 (Sigmoid.fromOutput32)
@@ -91,16 +129,16 @@ class Sigmoid {
 }
 
 export function sigmoid_forward(x: usize, dy: usize, out: usize, n: i32, alpha: f64): void {
-  forward32<Sigmoid>(x, out, n, alpha);
+  forwardChecked<Sigmoid>(x, out, n, alpha);
 }
 export function sigmoid_derivative(x: usize, dy: usize, out: usize, n: i32, alpha: f64): void {
-  derivative32<Sigmoid>(x, out, n, alpha);
+  derivativeChecked<Sigmoid>(x, out, n, alpha);
 }
 export function sigmoid_derivative_from_output(x: usize, dy: usize, out: usize, n: i32, alpha: f64): void {
   fromOutput32<Sigmoid>(x, out, n, alpha);
 }
 export function sigmoid_backward(x: usize, dy: usize, out: usize, n: i32, alpha: f64): void {
-  backward64<Sigmoid>(x, dy, out, n, alpha);
+  backwardChecked<Sigmoid>(x, dy, out, n, alpha);
 }
 export function sigmoid_backward_from_output(x: usize, dy: usize, out: usize, n: i32, alpha: f64): void {
   sigmoidBackwardFromOutput(x, dy, out, n);

@@ -3,32 +3,70 @@
 // (log1p per lane: WebAssembly has no vector log); derivative the sigmoid from e^-|x|; from the output
 // -expm1(-y).
 import {
-  backward64,
+  SIGN_X4,
+  backwardChecked,
   backwardFromOutput64,
-  derivative64,
+  derivativeChecked,
   exp64,
+  expInRange,
   expm164,
-  forward64,
-  forwardAndDerivative64,
+  forwardAndDerivativeChecked,
+  forwardChecked,
   fromOutput64,
+  high64,
+  join32,
+  lanes,
+  low64,
   negativeAbs64,
+  sigmoidFromExp,
   splat64,
+  withinExpRangeLanes,
 } from '../common';
 
+/**
+ * Where |x| <= 87 (not NaN) the checked loops' fast form: e = e^-|x| from the float32 exp (a normal
+ * result); the derivative, the sigmoid, from it in float32 as sigmoid's kernels (1.6e-7); the value
+ * max(x, 0) + log1p(e) in float64, log1p per lane (its relative error in e passes to log1p(e) at most
+ * unscaled). Beyond, and NaN, the float64 forms below.
+ */
 class Softplus {
   // @ts-ignore: decorator
+  @inline ordinary(x: v128): v128 {
+    return withinExpRangeLanes(v128.or(x, lanes(SIGN_X4)));
+  }
+  // @ts-ignore: decorator
+  @inline forwardInRange(x: v128, alpha: f64): v128 {
+    const e = expInRange(v128.or(x, lanes(SIGN_X4)));
+    return join32(softplusFromExp64(low64(x), low64(e)), softplusFromExp64(high64(x), high64(e)));
+  }
+  // @ts-ignore: decorator
+  @inline forward32(x: v128, alpha: f64): v128 {
+    return join32(this.forward64(low64(x), alpha), this.forward64(high64(x), alpha));
+  }
+  // @ts-ignore: decorator
+  @inline derivativeInRange(x: v128, alpha: f64): v128 {
+    return sigmoidFromExp(x, expInRange(v128.or(x, lanes(SIGN_X4))));
+  }
+  // @ts-ignore: decorator
+  @inline derivative32(x: v128, alpha: f64): v128 {
+    return join32(this.derivative64(low64(x), alpha), this.derivative64(high64(x), alpha));
+  }
+  // @ts-ignore: decorator
+  @inline backwardInRange(x: v128, dy: v128, alpha: f64): v128 {
+    const e = expInRange(v128.or(x, lanes(SIGN_X4)));
+    return join32(f64x2.mul(low64(dy), softplusDerivativeFromExp64(low64(x), low64(e))), f64x2.mul(high64(dy), softplusDerivativeFromExp64(high64(x), high64(e))));
+  }
+  // @ts-ignore: decorator
+  @inline backward32(x: v128, dy: v128, alpha: f64): v128 {
+    return join32(f64x2.mul(low64(dy), this.derivative64(low64(x), alpha)), f64x2.mul(high64(dy), this.derivative64(high64(x), alpha)));
+  }
+  // @ts-ignore: decorator
   @inline forward64(v: v128, alpha: f64): v128 {
-    const e = exp64(negativeAbs64(v));
-    const l = f64x2(Math.log1p(f64x2.extract_lane(e, 0)), Math.log1p(f64x2.extract_lane(e, 1)));
-    // max(v, 0) keeping NaN (e is NaN there too, so the sum is NaN)
-    const positive = v128.and(v, f64x2.gt(v, splat64(0)));
-    return f64x2.add(positive, l);
+    return softplusFromExp64(v, exp64(negativeAbs64(v)));
   }
   // @ts-ignore: decorator
   @inline derivative64(v: v128, alpha: f64): v128 {
-    const e = exp64(negativeAbs64(v));
-    const numerator = v128.bitselect(splat64(1), e, f64x2.ge(v, splat64(0)));
-    return f64x2.div(numerator, f64x2.add(splat64(1), e));
+    return softplusDerivativeFromExp64(v, exp64(negativeAbs64(v)));
   }
   // @ts-ignore: decorator
   @inline fromOutput64(y: v128, alpha: f64): v128 {
@@ -36,17 +74,32 @@ class Softplus {
   }
 }
 
+/** max(v, 0) + log1p(e) in float64 from e = e^-|v|, NaN for NaN (e is NaN there too). */
+// @ts-ignore: decorator
+@inline function softplusFromExp64(v: v128, e: v128): v128 {
+  const l = f64x2(Math.log1p(f64x2.extract_lane(e, 0)), Math.log1p(f64x2.extract_lane(e, 1)));
+  const positive = v128.and(v, f64x2.gt(v, splat64(0)));
+  return f64x2.add(positive, l);
+}
+
+/** The sigmoid in float64 from e = e^-|v| (backward: dy times it, rounded once). */
+// @ts-ignore: decorator
+@inline function softplusDerivativeFromExp64(v: v128, e: v128): v128 {
+  const numerator = v128.bitselect(splat64(1), e, f64x2.ge(v, splat64(0)));
+  return f64x2.div(numerator, f64x2.add(splat64(1), e));
+}
+
 export function softplus_forward(x: usize, dy: usize, out: usize, n: i32, alpha: f64): void {
-  forward64<Softplus>(x, out, n, alpha);
+  forwardChecked<Softplus>(x, out, n, alpha);
 }
 export function softplus_derivative(x: usize, dy: usize, out: usize, n: i32, alpha: f64): void {
-  derivative64<Softplus>(x, out, n, alpha);
+  derivativeChecked<Softplus>(x, out, n, alpha);
 }
 export function softplus_backward(x: usize, dy: usize, out: usize, n: i32, alpha: f64): void {
-  backward64<Softplus>(x, dy, out, n, alpha);
+  backwardChecked<Softplus>(x, dy, out, n, alpha);
 }
 export function softplus_forward_and_derivative(x: usize, dy: usize, out: usize, n: i32, alpha: f64): void {
-  forwardAndDerivative64<Softplus>(x, dy, out, n, alpha);
+  forwardAndDerivativeChecked<Softplus>(x, dy, out, n, alpha);
 }
 export function softplus_derivative_from_output(x: usize, dy: usize, out: usize, n: i32, alpha: f64): void {
   fromOutput64<Softplus>(x, out, n, alpha);
