@@ -1,6 +1,8 @@
 import commonWgsl from '../shaders/common.wgsl?raw';
+// float16.wgsl itself, not through src/gpu/shaders.ts: that module holds every kernel's source, which a
+// bundle of wgslFunctions alone must not carry (its 8 KB budget in tests/node/package.test.ts).
+import float16Wgsl from '../shaders/float16.wgsl?raw';
 import { ArgumentRangeError, ArgumentTypeError } from './errors.ts';
-import { FLOAT16_WGSL } from './gpu/shaders.ts';
 import type { ElementwiseActivation } from './ops/activation.ts';
 import { ACTIVATIONS, type ActivationName } from './ops/elementwise.ts';
 import { checkOptionsObject, describe } from './validate.ts';
@@ -119,7 +121,7 @@ export function wgslFunctions(names?: readonly WgslFunctionName[], options?: Wgs
   for (const fn of parseFunctions(PUBLIC_HELPERS)) addHelper(fn);
   const float16 = given.float16 ?? false;
   if (typeof float16 !== 'boolean') throw new ArgumentTypeError('options.float16', `expected true or false, got ${describe(float16)}`);
-  if (float16) for (const fn of parseFunctions(FLOAT16_WGSL)) addHelper(fn);
+  if (float16) for (const fn of parseFunctions(float16Wgsl)) addHelper(fn);
   const activationFunctions: WgslFunction[] = [];
   const wrappers: string[] = [];
   for (const key of wanted) {

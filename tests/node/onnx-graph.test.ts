@@ -32,10 +32,13 @@ describe("the op table's ONNX graphs", () => {
     const expected = op.reference(inputs);
     const scale = op.errorScale?.(inputs);
     expect(actual.length).toBe(expected.length);
-    // Loose (float32 peers, not ours): 1e-4 of the value or of the terms it cancels from, 1e-6 absolute.
+    // This checks that the graph computes the op, not how exactly ORT does (the accuracy view measures
+    // that): 1e-2 of the value or of the terms it cancels from, 1e-6 absolute. Any other op is off by far
+    // more; ORT's own sigmoid is off by up to 2.75e-3 (issue 18; the accuracy view shows it), so a bound of 1e-4 failed silu
+    // and its kin on some seeds' inputs (CI's included) and passed on others.
     let worst = 0;
     for (let i = 0; i < expected.length; i++) {
-      const bound = 1e-4 * Math.max(Math.abs(expected[i] as number), scale?.[i] ?? 0) + 1e-6;
+      const bound = 1e-2 * Math.max(Math.abs(expected[i] as number), scale?.[i] ?? 0) + 1e-6;
       worst = Math.max(worst, Math.abs((actual[i] as number) - (expected[i] as number)) / bound);
     }
     expect(worst, `${op.id}: worst error over its bound`).toBeLessThanOrEqual(1);
