@@ -177,95 +177,34 @@ export class GpuExecutor {
     const length = inputs[0]?.length ?? 0;
     if (length === 0) return;
     const label = `${activation.name}.${kernel}`;
-    if ([...inputs, ...outputs].some(isHalf)) {
-      this.elementwiseHalf(recording, label, activation, kernel, inputs, outputs, alpha);
-      return;
-    }
     const [input, output] = [inputs[0] as BufferView, outputs[0] as BufferView];
-    if (!sharesBuffer(inputs, outputs)) {
-      for (const view of outputs) this.poison(recording, view);
-      this.sliced(length, (start, count) =>
-        this.elementwiseSlice(
-          recording,
-          label,
-          activation,
-          kernel,
-          slices(inputs, start, count),
-          slices(outputs, start, count),
-          count,
-          alpha,
-        ),
-      );
-      return;
-    }
-    const unary = kernel === 'forward' || kernel === 'derivative' || kernel === 'derivative_from_output';
-    if (unary && sameRange(input, output)) {
-      this.sliced(length, (start, count) =>
-        this.elementwiseSlice(recording, label, activation, `${kernel}_in_place`, [], slices([output], start, count), count, alpha),
-      );
-      return;
-    }
-    const scratch = outputs.map((_, i) => this.scratchView(recording, Math.min(length, this.chunkElements), `aliased-output${i}`));
-    this.sliced(length, (start, count) => {
-      const targets = scratch.map((view) => ({ ...view, length: count }));
-      this.elementwiseSlice(recording, label, activation, kernel, slices(inputs, start, count), targets, count, alpha);
-      targets.forEach((target, i) => {
-        const [destination] = slices([outputs[i] as BufferView], start, count);
-        this.elementwiseSlice(recording, `${label}.copy`, COPY, 'forward', [target], [destination as BufferView], count, 0);
-      });
-    });
-  }
-
-  // The elementwise kernels where a side is float16 (elementwise_half.wgsl): the same gated float32
-  // functions between an exact load and a store that rounds once. Slices start at multiples of 128
-  // elements, 256-byte aligned in float16 as in float32; in place and aliasing as the float32 path.
-  private elementwiseHalf(
-    recording: Recording,
-    label: string,
-    activation: ElementwiseActivation,
-    kernel: ElementwiseKernel | 'forward_and_derivative',
-    inputs: readonly BufferView[],
-    outputs: readonly BufferView[],
-    alpha: number,
-  ): void {
-    const length = inputs[0]?.length ?? 0;
-    const [input, output] = [inputs[0] as BufferView, outputs[0] as BufferView];
+    // Where a side is float16, elementwise_half.wgsl: the same gated float32 functions between an exact
+    // load and a store that rounds once, in slices of multiples of 128 elements (256-byte aligned in
+    // float16 as in float32). The plan below (direct, in place, or scratch and copy) is the same.
+    const half = [...inputs, ...outputs].some(isHalf);
     const storage = { input: viewDtype(input), output: viewDtype(output) };
-    const step = this.halfChunkElements;
-    const sliced = (each: (start: number, count: number) => void) => {
-      for (let start = 0; start < length; start += step) each(start, Math.min(step, length - start));
+    const step = half ? this.halfChunkElements : this.chunkElements;
+    const run = (entry: ElementwiseEntryPoint, from: readonly BufferView[], to: readonly BufferView[], count: number) => {
+      if (half) this.halfSlice(recording, label, activation, entry, from, to, count, alpha, storage);
+      else this.elementwiseSlice(recording, label, activation, entry, from, to, count, alpha);
     };
     if (!sharesBuffer(inputs, outputs)) {
       for (const view of outputs) this.poison(recording, view);
-      sliced((start, count) =>
-        this.halfSlice(
-          recording,
-          label,
-          activation,
-          kernel,
-          slices(inputs, start, count),
-          slices(outputs, start, count),
-          count,
-          alpha,
-          storage,
-        ),
-      );
+      this.sliced(length, step, (start, count) => run(kernel, slices(inputs, start, count), slices(outputs, start, count), count));
       return;
     }
     const unary = kernel === 'forward' || kernel === 'derivative' || kernel === 'derivative_from_output';
     if (unary && sameRange(input, output) && storage.input === storage.output) {
-      sliced((start, count) =>
-        this.halfSlice(recording, label, activation, `${kernel}_in_place`, [], slices([output], start, count), count, alpha, storage),
-      );
+      this.sliced(length, step, (start, count) => run(`${kernel}_in_place`, [], slices([output], start, count), count));
       return;
     }
     const scratch = outputs.map((view, i) => ({
       ...this.scratchView(recording, Math.min(length, step), `aliased-output${i}`),
       dtype: viewDtype(view),
     }));
-    sliced((start, count) => {
+    this.sliced(length, step, (start, count) => {
       const targets = scratch.map((view) => ({ ...view, length: count }));
-      this.halfSlice(recording, label, activation, kernel, slices(inputs, start, count), targets, count, alpha, storage);
+      run(kernel, slices(inputs, start, count), targets, count);
       targets.forEach((target, i) => {
         const [destination] = slices([outputs[i] as BufferView], start, count) as [BufferView];
         this.convertSlice(recording, `${label}.copy`, target, destination);
@@ -562,9 +501,9 @@ export class GpuExecutor {
     this.outgrown.length = 0;
   }
 
-  // Calls `each(start, count)` for consecutive slices of at most chunkElements (a multiple of 64).
-  private sliced(length: number, each: (start: number, count: number) => void): void {
-    for (let start = 0; start < length; start += this.chunkElements) each(start, Math.min(this.chunkElements, length - start));
+  // Calls `each(start, count)` for consecutive slices of at most `step` elements (chunkElements, a multiple of 64, or halfChunkElements).
+  private sliced(length: number, step: number, each: (start: number, count: number) => void): void {
+    for (let start = 0; start < length; start += step) each(start, Math.min(step, length - start));
   }
 
   // Whether the bytes after a view's range are the engine's to overwrite: the padding of a pooled or
