@@ -59,7 +59,7 @@
 
 // ---------------------------------------------------------------------------------------------------
 // exp, as shaders/common.wgsl's exp_nonpositive: Cody-Waite reduction (ln 2 split so that k * LN2_HI is
-// exact) and Cephes expf's degree-6 minimax polynomial on |r| <= ln(2)/2; 2^k from its bits.
+// exact) and a degree-6 polynomial on |r| <= ln(2)/2 (below); 2^k from its bits.
 
 export const LOG2E: f32 = 1.44269504088896341;
 export const LN2_HI: f32 = 0.693359375;
@@ -81,28 +81,29 @@ export const LOG2E_X4 = memory.data<f32>([LOG2E, LOG2E, LOG2E, LOG2E], 16);
 export const ROUNDER_X4 = memory.data<f32>([ROUNDER, ROUNDER, ROUNDER, ROUNDER], 16);
 export const LN2_HI_X4 = memory.data<f32>([LN2_HI, LN2_HI, LN2_HI, LN2_HI], 16);
 export const LN2_LO_X4 = memory.data<f32>([LN2_LO, LN2_LO, LN2_LO, LN2_LO], 16);
-export const EXP_P0_X4 = memory.data<f32>([1.98756915e-4, 1.98756915e-4, 1.98756915e-4, 1.98756915e-4], 16);
-export const EXP_P1_X4 = memory.data<f32>([1.39819995e-3, 1.39819995e-3, 1.39819995e-3, 1.39819995e-3], 16);
-export const EXP_P2_X4 = memory.data<f32>([8.33345191e-3, 8.33345191e-3, 8.33345191e-3, 8.33345191e-3], 16);
-export const EXP_P3_X4 = memory.data<f32>([4.16657959e-2, 4.16657959e-2, 4.16657959e-2, 4.16657959e-2], 16);
-export const EXP_P4_X4 = memory.data<f32>([1.66666655e-1, 1.66666655e-1, 1.66666655e-1, 1.66666655e-1], 16);
-export const EXP_P5_X4 = memory.data<f32>([5.00000012e-1, 5.00000012e-1, 5.00000012e-1, 5.00000012e-1], 16);
+// exp(r) = 1 + r + r^2 q(r), q of degree 4 fitted for the least greatest relative error on |r| <= ln(2)/2
+// (Lawson's iteration in float64, coefficients rounded to float32: 3.8e-9 before the evaluation's
+// roundings). Cephes expf's degree-7 polynomial had one Horner step more for accuracy float32 cannot hold.
+export const EXP_Q4_X4 = memory.data<f32>([1.38146104e-3, 1.38146104e-3, 1.38146104e-3, 1.38146104e-3], 16);
+export const EXP_Q3_X4 = memory.data<f32>([8.36871006e-3, 8.36871006e-3, 8.36871006e-3, 8.36871006e-3], 16);
+export const EXP_Q2_X4 = memory.data<f32>([4.16683890e-2, 4.16683890e-2, 4.16683890e-2, 4.16683890e-2], 16);
+export const EXP_Q1_X4 = memory.data<f32>([1.66665211e-1, 1.66665211e-1, 1.66665211e-1, 1.66665211e-1], 16);
+export const EXP_Q0_X4 = memory.data<f32>([4.99999940e-1, 4.99999940e-1, 4.99999940e-1, 4.99999940e-1], 16);
 export const ONE_X4 = memory.data<f32>([1, 1, 1, 1], 16);
 export const ZERO_X4 = memory.data<f32>([0, 0, 0, 0], 16);
 export const SIGN_X4 = memory.data<f32>([-0.0, -0.0, -0.0, -0.0], 16);
 /** The least argument whose exp is normal in float32 (with the exponent-field scaling below). */
 export const EXP_LOWEST_X4 = memory.data<f32>([-87, -87, -87, -87], 16);
 
-/** Cephes expf's polynomial: exp(r) for |r| <= ln(2)/2. */
+/** exp(r) for |r| <= ln(2)/2: 1 + r + r^2 q(r). */
 // @ts-ignore: decorator
 @inline export function expPolynomial(r: v128): v128 {
   const r2 = f32x4.mul(r, r);
-  let p = f32x4.add(f32x4.mul(lanes(EXP_P0_X4), r), lanes(EXP_P1_X4));
-  p = f32x4.add(f32x4.mul(p, r), lanes(EXP_P2_X4));
-  p = f32x4.add(f32x4.mul(p, r), lanes(EXP_P3_X4));
-  p = f32x4.add(f32x4.mul(p, r), lanes(EXP_P4_X4));
-  p = f32x4.add(f32x4.mul(p, r), lanes(EXP_P5_X4));
-  return f32x4.add(f32x4.add(f32x4.mul(p, r2), r), lanes(ONE_X4));
+  let q = f32x4.add(f32x4.mul(lanes(EXP_Q4_X4), r), lanes(EXP_Q3_X4));
+  q = f32x4.add(f32x4.mul(q, r), lanes(EXP_Q2_X4));
+  q = f32x4.add(f32x4.mul(q, r), lanes(EXP_Q1_X4));
+  q = f32x4.add(f32x4.mul(q, r), lanes(EXP_Q0_X4));
+  return f32x4.add(f32x4.add(f32x4.mul(q, r2), r), lanes(ONE_X4));
 }
 
 /** exp(x) for x <= 0, the general case: 0 below -104 (and at -Infinity), subnormal results, NaN for NaN. */
