@@ -26,7 +26,7 @@ export const OUTPUT = 'src/cpu/wasm/binary.ts';
 
 /**
  * The compiler flags: SIMD on; -O3 for speed; the stub runtime (the kernels allocate nothing);
- * a fixed memory of 4 pages (256 KiB: the host's three 64 KiB buffers after the static data), no growth.
+ * a fixed memory of 15 pages (960 KiB: the static data, then the host's buffers, src/cpu/wasm/module.ts), no growth.
  */
 export const FLAGS = [
   '--enable',
@@ -39,9 +39,9 @@ export const FLAGS = [
   'stub',
   '--noAssert',
   '--initialMemory',
-  '4',
+  '15',
   '--maximumMemory',
-  '4',
+  '15',
 ];
 
 /** Compiles the kernels; resolves to the module's bytes. */

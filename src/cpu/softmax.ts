@@ -1,5 +1,5 @@
 import type { RowKernel } from '../ops/kernels.ts';
-import { BLOCK_ELEMENTS, wasmKernels } from './wasm/module.ts';
+import { ROW_BLOCK_ELEMENTS, wasmKernels } from './wasm/module.ts';
 import { runRowsWasm } from './wasm/rows.ts';
 
 /**
@@ -70,7 +70,7 @@ export function runRowsCpu(
   // softmax backward is two passes of a multiply-add: memory-bound. On rows longer than the module's
   // buffers each pass copies y and dy in again, and the loops below are faster; on shorter rows the
   // module is (see bench/NOTES.md, "softmax backward's long rows on the JavaScript loops").
-  const streamed = kernel === 'softmax_backward' && cols > BLOCK_ELEMENTS;
+  const streamed = kernel === 'softmax_backward' && cols > ROW_BLOCK_ELEMENTS;
   if (kernels && x.length > 0 && !streamed) return runRowsWasm(kernels, kernel, x, dy, rows, cols, out, runRowJavaScript);
   return runRowsJavaScript(kernel, x, dy, rows, cols, out);
 }

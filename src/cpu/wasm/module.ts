@@ -17,6 +17,8 @@ export interface KernelExports {
   readonly row_max: (x: number, n: number) => number;
   readonly row_minimum: () => number;
   readonly softmax_exp_sum: (x: number, out: number, n: number, maximum: number, minimum: number) => number;
+  /** The shift of softmax_exp_sum's terms, exp(x - reference): 0 (x itself) or maximum. */
+  readonly softmax_exp_reference: (maximum: number, minimum: number) => number;
   readonly scale: (x: number, out: number, n: number, factor: number) => void;
   readonly softmax_rows: (x: number, out: number, rows: number, cols: number) => number;
   readonly log_softmax_rest: (x: number, n: number, maximum: number, inRange: boolean) => number;
@@ -35,23 +37,42 @@ export interface KernelExports {
 }
 
 /**
- * Elements per host buffer: 16384 float32 (64 KiB). The host copies each array through three such
- * buffers (x, dy, out) in blocks, so the module's memory is fixed (256 KiB, never grown) whatever the
- * array size, and a block stays in the L2 cache between its copy in, its kernel and its copy out.
+ * Elements per block of an elementwise op: 16384 float32 (64 KiB). The host copies each array through
+ * the x, dy and out buffers a block at a time, so that a block stays in the L2 cache between its copy
+ * in, its kernel and its copy out, and the module's memory is fixed whatever the array size.
  */
 export const BLOCK_ELEMENTS = 16384;
+
+/**
+ * Elements per row buffer (x, out, dy): 65536 float32, 256 KiB each. The row ops take rows up to this
+ * long whole, a block of rows at a time; longer rows stream through in parts, with more passes over
+ * the caller's arrays (softmax on rows of 65536: 25% faster than through 16384-element buffers,
+ * bench/NOTES.md, 2026-12-03). The row buffers overlay the elementwise ones (one op runs at a time) and
+ * lie 320 KiB apart, not 256: buffers a multiple of 128 KiB apart share their L2 cache sets, which
+ * took relu 45% longer when the elementwise buffers were placed so.
+ */
+export const ROW_BLOCK_ELEMENTS = 65536;
+const ROW_STRIDE_BYTES = ROW_BLOCK_ELEMENTS * 4 + 65536;
 
 /** The loaded module: its exports and float32 views of the three buffers. */
 export interface WasmKernels {
   readonly exports: KernelExports;
-  /** Byte addresses of the x, dy and out buffers, each BLOCK_ELEMENTS float32. */
+  /** Byte addresses of the elementwise x, dy and out buffers, each BLOCK_ELEMENTS float32, one after the other. */
   readonly xAddress: number;
   readonly dyAddress: number;
   readonly outAddress: number;
-  /** The buffers as float32 views (the memory never grows, so the views never detach). */
+  /** Byte addresses of the row buffers, each ROW_BLOCK_ELEMENTS float32. */
+  readonly xRowsAddress: number;
+  readonly dyRowsAddress: number;
+  readonly outRowsAddress: number;
+  /** The elementwise buffers as float32 views (the memory never grows, so the views never detach). */
   readonly xBuffer: Float32Array;
   readonly dyBuffer: Float32Array;
   readonly outBuffer: Float32Array;
+  /** The row buffers as float32 views. */
+  readonly xRows: Float32Array;
+  readonly dyRows: Float32Array;
+  readonly outRows: Float32Array;
   /** 16-bit views of the buffers: where float16 blocks land (`xHalves` and `dyHalves`: the upper half of x's and dy's buffers, widened in place into their lower part; `outHalves` and `dyOutHalves`: the start of out's and dy's, rounded in place). */
   readonly xHalves: Uint16Array;
   readonly dyHalves: Uint16Array;
@@ -99,25 +120,33 @@ function load(): WasmKernels | undefined {
   const base = exports.buffer_base();
   const blockBytes = BLOCK_ELEMENTS * 4;
   const memory = exports.memory.buffer;
-  if (base + 3 * blockBytes > memory.byteLength) {
+  if (base + 2 * ROW_STRIDE_BYTES + ROW_BLOCK_ELEMENTS * 4 > memory.byteLength) {
     // The module's static data grew into the buffers' room (scripts/build-wasm.mjs sets the memory size).
     implementation = { name: 'js', reason: `the WebAssembly module's memory (${memory.byteLength} bytes) has no room for its buffers` };
     return undefined;
   }
   const cache = new Map<string, ElementwiseExport | undefined>();
   implementation = { name: 'wasm-simd', reason: 'the CPU path runs WebAssembly SIMD kernels (f32x4, float64 where rounding needs it)' };
+  const [xAddress, dyAddress, outAddress] = [base, base + blockBytes, base + 2 * blockBytes];
+  const [xRowsAddress, outRowsAddress, dyRowsAddress] = [base, base + ROW_STRIDE_BYTES, base + 2 * ROW_STRIDE_BYTES];
   return {
     exports,
-    xAddress: base,
-    dyAddress: base + blockBytes,
-    outAddress: base + 2 * blockBytes,
-    xBuffer: new Float32Array(memory, base, BLOCK_ELEMENTS),
-    dyBuffer: new Float32Array(memory, base + blockBytes, BLOCK_ELEMENTS),
-    outBuffer: new Float32Array(memory, base + 2 * blockBytes, BLOCK_ELEMENTS),
-    xHalves: new Uint16Array(memory, base + blockBytes / 2, BLOCK_ELEMENTS),
-    dyHalves: new Uint16Array(memory, base + blockBytes + blockBytes / 2, BLOCK_ELEMENTS),
-    outHalves: new Uint16Array(memory, base + 2 * blockBytes, BLOCK_ELEMENTS),
-    dyOutHalves: new Uint16Array(memory, base + blockBytes, BLOCK_ELEMENTS),
+    xAddress,
+    dyAddress,
+    outAddress,
+    xRowsAddress,
+    dyRowsAddress,
+    outRowsAddress,
+    xBuffer: new Float32Array(memory, xAddress, BLOCK_ELEMENTS),
+    dyBuffer: new Float32Array(memory, dyAddress, BLOCK_ELEMENTS),
+    outBuffer: new Float32Array(memory, outAddress, BLOCK_ELEMENTS),
+    xRows: new Float32Array(memory, xRowsAddress, ROW_BLOCK_ELEMENTS),
+    dyRows: new Float32Array(memory, dyRowsAddress, ROW_BLOCK_ELEMENTS),
+    outRows: new Float32Array(memory, outRowsAddress, ROW_BLOCK_ELEMENTS),
+    xHalves: new Uint16Array(memory, xAddress + blockBytes / 2, BLOCK_ELEMENTS),
+    dyHalves: new Uint16Array(memory, dyAddress + blockBytes / 2, BLOCK_ELEMENTS),
+    outHalves: new Uint16Array(memory, outAddress, BLOCK_ELEMENTS),
+    dyOutHalves: new Uint16Array(memory, dyAddress, BLOCK_ELEMENTS),
     elementwise(name) {
       if (!cache.has(name)) {
         const candidate = exports[name];
