@@ -35,6 +35,8 @@ export interface EndToEnd {
   readonly msPerCall: number;
   readonly samples: number;
   readonly callsPerSample: number;
+  /** Each round's sample (bench/measure.ts, Timing); absent in results from before it was kept. */
+  readonly msPerCallByRound?: readonly (number | null)[];
   /** Against the float64 reference, on the warm-up call's output. */
   readonly maxRelativeError: number;
 }

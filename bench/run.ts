@@ -7,7 +7,15 @@ import { formatUlps, measureAccuracy, type OpAccuracy } from './accuracy-view.ts
 import { type BenchConfig, formatShape, shapesFor } from './config.ts';
 import { measureKernelCopyBandwidth } from './copy-kernel.ts';
 import { measureFloat16 } from './float16.ts';
-import { CancelledError, type Timing, throwIfCancelled, timeCalls, timeInterleaved, yieldToBrowser } from './measure.ts';
+import {
+  CancelledError,
+  type InterleavedCall,
+  type Timing,
+  throwIfCancelled,
+  timeCalls,
+  timeInterleaved,
+  yieldToBrowser,
+} from './measure.ts';
 import { type BenchOp, findOp, type OpInputs, tfjsEndToEnd } from './ops.ts';
 import { ORT_VERSION, ortCall, ortOutputToFloat32, startOrt } from './ort.ts';
 import { GpuTimer, measureCopyBandwidth, measureResidentKernel } from './resident.ts';
@@ -258,20 +266,27 @@ export async function runBenchmark(
       let ourMismatch = false;
       // Our backends and the plain loop are compared with each other (auto against the faster of ours,
       // ours against the loop), so they are timed together, a sample of each in turn; TF.js after.
-      const compared: { id: BackendId; call: () => unknown; error: number }[] = [];
+      const compared: { id: BackendId; timed: InterleavedCall; error: number }[] = [];
       for (const backend of BACKENDS) {
         throwIfCancelled(signal);
         hooks.onProgress(done, total, `${op.label} ${shapeLabel}: ${backend.label}`);
         try {
-          const call = await callFor(backend.id, op, inputs, engines, tensorFlowReady);
-          if ('unavailable' in call) {
-            endToEnd[backend.id] = call;
-            if (backend.ours) ourError(`${op.id} ${shapeLabel} ${backend.id}: ${call.unavailable}`);
+          const found = await callFor(backend.id, op, inputs, engines, tensorFlowReady);
+          if ('unavailable' in found) {
+            endToEnd[backend.id] = found;
+            if (backend.ours) ourError(`${op.id} ${shapeLabel} ${backend.id}: ${found.unavailable}`);
           } else {
-            const error = maxRelativeError(ortOutputToFloat32(await call()), reference, errorScale);
+            const call = found;
+            const start = performance.now();
+            const output = await call();
+            const firstCallMs = performance.now() - start;
+            const error = maxRelativeError(ortOutputToFloat32(output), reference, errorScale);
             // auto is timed with everything it does at this size, its tries of the other backend
-            // included (no warm-up calls of its own): src/chooser.ts keeps those within a budget.
-            if (backend.ours || backend.id === 'js') compared.push({ id: backend.id, call, error });
+            // included: its calls for accuracy and for the calls per sample count in its first sample
+            // (no warm-up calls of its own); src/chooser.ts keeps the tries within a budget.
+            if (backend.id === 'auto') {
+              compared.push({ id: backend.id, timed: { call, countEveryCall: true, alreadyMade: { calls: 1, ms: firstCallMs } }, error });
+            } else if (backend.ours || backend.id === 'js') compared.push({ id: backend.id, timed: { call }, error });
             else {
               const timing = await timeCalls(call, { maxSamples: config.reps, budgetMs: config.cellBudgetMs, signal });
               endToEnd[backend.id] = { ...timing, maxRelativeError: error };
@@ -295,7 +310,7 @@ export async function runBenchmark(
       try {
         hooks.onProgress(done, total, `${op.label} ${shapeLabel}: timing ${compared.map(({ id }) => id).join(', ')} in turn`);
         const timings = await timeInterleaved(
-          compared.map(({ call }) => call),
+          compared.map(({ timed }) => timed),
           { maxSamples: config.reps, budgetMs: config.cellBudgetMs, signal },
         );
         compared.forEach(({ id, error }, i) => {
