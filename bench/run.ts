@@ -21,6 +21,8 @@ import { ORT_VERSION, ortCall, ortOutputToFloat32, startOrt } from './ort.ts';
 import { GpuTimer, measureCopyBandwidth, measureResidentKernel } from './resident.ts';
 import {
   type AdapterReport,
+  autoRatioFor,
+  autoSummary,
   BACKENDS,
   type BackendId,
   type BenchResults,
@@ -73,6 +75,19 @@ export function autoChoiceFor(auto: Activations, elements: number): 'webgpu' | '
 
 /** One call of a backend: float32 values, or (ORT's float16 columns) float16 bits that ortOutputToFloat32 widens. */
 type Call = () => Promise<ArrayLike<number>> | ArrayLike<number>;
+
+/**
+ * auto's call, counting in `counts` where each call ran. The engine sets `lastCallBackend` as a call
+ * starts, before its first await, so it is read right after the call is made: no extra await, which
+ * would add a microtask to auto's calls alone (a few percent of a 4096-element call on the CPU).
+ */
+function countingAutoCalls(call: Call, auto: Activations, elements: number, counts: { webgpu: number; cpu: number }): Call {
+  return () => {
+    const output = call();
+    counts[autoChoiceFor(auto, elements)]++;
+    return output;
+  };
+}
 
 /** How `backend` computes `op` on `inputs`, or why it cannot. */
 export async function callFor(
@@ -267,6 +282,7 @@ export async function runBenchmark(
       // Our backends and the plain loop are compared with each other (auto against the faster of ours,
       // ours against the loop), so they are timed together, a sample of each in turn; TF.js after.
       const compared: { id: BackendId; timed: InterleavedCall; error: number }[] = [];
+      const autoCalls = { webgpu: 0, cpu: 0 };
       for (const backend of BACKENDS) {
         throwIfCancelled(signal);
         hooks.onProgress(done, total, `${op.label} ${shapeLabel}: ${backend.label}`);
@@ -276,7 +292,7 @@ export async function runBenchmark(
             endToEnd[backend.id] = found;
             if (backend.ours) ourError(`${op.id} ${shapeLabel} ${backend.id}: ${found.unavailable}`);
           } else {
-            const call = found;
+            const call = backend.id === 'auto' ? countingAutoCalls(found, engines.auto, elements, autoCalls) : found;
             const start = performance.now();
             const output = await call();
             const firstCallMs = performance.now() - start;
@@ -385,6 +401,8 @@ export async function runBenchmark(
         elements,
         bytesPerElement: op.bytesPerElement,
         autoChoice: autoChoiceFor(engines.auto, elements),
+        autoCalls,
+        autoRatio: autoRatioFor(endToEnd),
         endToEnd,
         resident,
         tfjsResident,
@@ -412,6 +430,7 @@ export async function runBenchmark(
     timer?.destroy();
   }
   results.crossovers = crossovers(results.cells);
+  results.autoSummary = autoSummary(results.cells);
   results.finishedAt = new Date().toISOString();
   return results;
 }
@@ -426,7 +445,8 @@ function cellSummary(cell: CellResult): string {
   const tf = cell.tfjsResident;
   const tfResident = 'unavailable' in tf ? 'n/a' : `${tf.ms.toPrecision(3)}ms`;
   const ratio = 'unavailable' in tf || tf.oursOverTensorFlow === null ? '' : ` ours/tf=${tf.oursOverTensorFlow.toFixed(2)}x`;
-  return `${cell.op} ${cell.shapeLabel} auto->${cell.autoChoice} ${parts.join(' ')} resident=${resident} tf-resident=${tfResident}${ratio}`;
+  const auto = cell.autoRatio ? ` auto/${cell.autoRatio.faster}=${cell.autoRatio.ratio.toFixed(2)}x` : '';
+  return `${cell.op} ${cell.shapeLabel} auto->${cell.autoChoice}${auto} ${parts.join(' ')} resident=${resident} tf-resident=${tfResident}${ratio}`;
 }
 
 /** Each backend once on the op's special inputs (NaN, large |x|), with its outputs kept for display. */
