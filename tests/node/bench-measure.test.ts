@@ -94,4 +94,30 @@ describe('timeInterleaved, round by round', () => {
     expect(withAccuracy?.msPerCallByRound[0]).toBeCloseTo(1.8, 12);
     expect(withAccuracy?.msPerCall).toBeCloseTo(1.4, 12);
   });
+
+  it('runs every other round in reverse order, so no call always follows the same neighbour', async () => {
+    const clock = fakeClock();
+    const order: string[] = [];
+    const named = (name: string) => () => {
+      order.push(name);
+      clock.now += 5;
+    };
+    await timeInterleaved([named('a'), named('b'), named('c')], { maxSamples: 3, budgetMs: 1e9, signal: new AbortController().signal });
+    // The calibration (round 0) in order, then reversed, then in order.
+    expect(order.join('')).toBe('abc' + 'cba' + 'abc');
+  });
+
+  it('sizes the batches again when one slow first call left a sample of one short call', async () => {
+    const clock = fakeClock();
+    let calls = 0;
+    // The first call takes 8 ms (a cold start), the others 0.125 ms (exact in binary, as the clock's sums).
+    const call = () => {
+      clock.now += ++calls === 1 ? 8 : 0.125;
+    };
+    const [timing] = await timeInterleaved([call], { maxSamples: 4, budgetMs: 1e9, signal: new AbortController().signal });
+    // 0.125 ms is short of MIN_SAMPLE_MS / 2: the next batches take 48 calls (6 ms).
+    expect(timing?.callsPerSample).toBe(48);
+    expect(timing?.msPerCallByRound).toEqual([8, 0.125, 0.125, 0.125]);
+    expect(calls).toBe(1 + 1 + 48 + 48);
+  });
 });
