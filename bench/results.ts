@@ -4,6 +4,7 @@
 import type { OpAccuracy } from './accuracy-view.ts';
 import type { BenchConfig } from './config.ts';
 import type { Float16Results } from './float16.ts';
+import { median } from './measure.ts';
 import type { BenchShape } from './ops.ts';
 import type { OrtProvider, OrtStatus } from './ort.ts';
 import type { CopyBandwidth, ResidentTiming } from './resident.ts';
@@ -35,6 +36,8 @@ export interface EndToEnd {
   readonly msPerCall: number;
   readonly samples: number;
   readonly callsPerSample: number;
+  /** Each round's sample (bench/measure.ts, Timing); absent in results from before it was kept. */
+  readonly msPerCallByRound?: readonly (number | null)[];
   /** Against the float64 reference, on the warm-up call's output. */
   readonly maxRelativeError: number;
 }
@@ -47,8 +50,12 @@ export interface CellResult {
   readonly shapeLabel: string;
   readonly elements: number;
   readonly bytesPerElement: number;
-  /** Where our `auto` engine ran this size. */
+  /** Where our `auto` engine ran this size: its last call's backend. */
   readonly autoChoice: 'webgpu' | 'cpu';
+  /** How many of auto's calls at this cell (its accuracy check, calibration and samples) ran on each backend. */
+  readonly autoCalls: AutoCalls;
+  /** auto against the faster of our two backends here, round by round; null without the timings (see autoRatioFor). */
+  readonly autoRatio: AutoRatio | null;
   readonly endToEnd: Partial<Record<BackendId, EndToEnd | Unavailable>>;
   readonly resident: ResidentTiming | Unavailable;
   /** TF.js webgpu on the same inputs kept on the GPU, timed as `resident` is; `oursOverTensorFlow` is the ratio. */
@@ -78,9 +85,61 @@ export interface Crossover {
   readonly autoChoices: { readonly shapeLabel: string; readonly choice: 'webgpu' | 'cpu' }[];
   /**
    * The size where auto did worst against the faster of our two backends end to end, and its time
-   * over that backend's (1 = as fast; the target is at most 1.10); null without all three timings.
+   * over that backend's (each cell's autoRatio.ratio: 1 = as fast; the target is at most 1.10); null
+   * where no cell has a figure.
    */
   readonly autoWorst: { readonly shapeLabel: string; readonly ratio: number } | null;
+}
+
+/** How many of auto's calls at a cell ran on each of our backends. */
+export interface AutoCalls {
+  readonly webgpu: number;
+  readonly cpu: number;
+}
+
+/** auto's time against the faster of our two backends at one cell (see autoRatioFor). */
+export interface AutoRatio {
+  /**
+   * The median over rounds of auto's sample over the faster backend's sample of the same round (the
+   * calls are timed a sample of each in turn); the ratio of their medians where no round has both.
+   */
+  readonly ratio: number;
+  /** The backend with the lower median ms per call: chosen over all rounds, never round by round. */
+  readonly faster: 'webgpu' | 'cpu';
+  /** Rounds in which both had a sample; 0: `ratio` and `meanRatio` are of the medians. */
+  readonly pairedRounds: number;
+  /**
+   * auto's summed samples over the faster's in those rounds: a try of the other backend counts at its
+   * full cost here, where the median may pass over the round it fell in.
+   */
+  readonly meanRatio: number;
+}
+
+/** Issue 19's target for auto: within this factor of the faster backend ... */
+export const AUTO_RATIO_LIMIT = 1.1;
+/** ... at every cell of this many elements or more (smaller calls are a few microseconds). */
+export const AUTO_JUDGED_FROM_ELEMENTS = 4096;
+
+/** A cell's auto figure with where it was measured, for the run's summary. */
+export interface AutoCell extends AutoRatio {
+  readonly op: string;
+  readonly shapeLabel: string;
+  readonly elements: number;
+  readonly autoCalls: AutoCalls;
+}
+
+/** How auto did over a whole run, from AUTO_JUDGED_FROM_ELEMENTS elements up. */
+export interface AutoSummary {
+  readonly fromElements: number;
+  readonly limit: number;
+  /** Cells from `fromElements` up with a figure. */
+  readonly cellsJudged: number;
+  /** Of them, those whose ratio is above `limit`, worst first. */
+  readonly cellsAbove: readonly AutoCell[];
+  /** The cell with the highest ratio; null where none has a figure. */
+  readonly worst: AutoCell | null;
+  /** Cells from `fromElements` up without a figure (a backend failed, or its median read 0 ms), named so none is lost quietly. */
+  readonly unjudged: readonly { readonly op: string; readonly shapeLabel: string }[];
 }
 
 export interface AdapterReport {
@@ -126,6 +185,8 @@ export interface BenchResults {
   /** The accuracy view: per op, each implementation's largest error in float32 ulps over a dense sweep, and its special cases. */
   readonly accuracy: OpAccuracy[];
   crossovers: Crossover[];
+  /** auto's worst cell and the cells above the target, from AUTO_JUDGED_FROM_ELEMENTS up; absent in results from before it. */
+  autoSummary?: AutoSummary;
   /** Float16 against float32 per op, in this run (bench/float16.ts); absent in results from before it. */
   float16?: Float16Results;
   /** Any of our results off the reference (or failed): the headless runner exits non-zero. */
@@ -155,15 +216,8 @@ export function crossovers(cells: readonly CellResult[]): Crossover[] {
     }
     let autoWorst: Crossover['autoWorst'] = null;
     for (const cell of sorted) {
-      const [gpu, cpu, auto] = (['webgpu', 'cpu', 'auto'] as const).map((id) => cell.endToEnd[id]);
-      if (gpu === undefined || cpu === undefined || auto === undefined || isUnavailable(gpu) || isUnavailable(cpu) || isUnavailable(auto))
-        continue;
-      // A time that is not a positive finite figure (a batch below the timer's resolution read 0) gives
-      // no ratio: the cell is left out rather than let 0, Infinity or NaN stand as auto's worst.
-      const times = [gpu.msPerCall, cpu.msPerCall, auto.msPerCall];
-      if (!times.every((ms) => ms > 0 && Number.isFinite(ms))) continue;
-      const ratio = auto.msPerCall / Math.min(gpu.msPerCall, cpu.msPerCall);
-      if (!autoWorst || ratio > autoWorst.ratio) autoWorst = { shapeLabel: cell.shapeLabel, ratio };
+      const figure = cell.autoRatio;
+      if (figure && (!autoWorst || figure.ratio > autoWorst.ratio)) autoWorst = { shapeLabel: cell.shapeLabel, ratio: figure.ratio };
     }
     const first = sorted[0] as CellResult;
     return {
@@ -175,6 +229,82 @@ export function crossovers(cells: readonly CellResult[]): Crossover[] {
       autoWorst,
     };
   });
+}
+
+/** A positive finite time: a batch below the timer's resolution reads 0, and an empty median NaN. */
+function isMeasured(ms: number | null | undefined): ms is number {
+  return typeof ms === 'number' && ms > 0 && Number.isFinite(ms);
+}
+
+/**
+ * `numerator` over `denominator` round by round, for two calls timed a sample of each in turn
+ * (Timing.msPerCallByRound): the median of the ratios of the rounds in which both have a measured
+ * sample, and their sums' ratio. A round where either has none (all its samples taken, a batch that
+ * read 0 ms) is left out, as are rounds past the shorter list. Null when no round pairs up.
+ */
+export function pairedRatio(
+  numerator: readonly (number | null)[],
+  denominator: readonly (number | null)[],
+): { readonly ratio: number; readonly rounds: number; readonly meanRatio: number } | null {
+  const ratios: number[] = [];
+  let numeratorSum = 0;
+  let denominatorSum = 0;
+  for (let round = 0; round < Math.min(numerator.length, denominator.length); round++) {
+    const [top, bottom] = [numerator[round], denominator[round]];
+    if (!isMeasured(top) || !isMeasured(bottom)) continue;
+    ratios.push(top / bottom);
+    numeratorSum += top;
+    denominatorSum += bottom;
+  }
+  if (ratios.length === 0) return null;
+  return { ratio: median(ratios), rounds: ratios.length, meanRatio: numeratorSum / denominatorSum };
+}
+
+/**
+ * auto against the faster of our two backends at one cell: the faster is the one with the lower
+ * median (a backend that is unavailable, as webgpu without a device, is not a candidate), and auto's
+ * ratio is paired round by round with it (pairedRatio), so that the machine's drift, which falls on
+ * both alike within a round, cancels. Null where auto or both backends are unavailable, or where a
+ * median is not a positive finite time (which one is faster cannot be told, and 0, Infinity or NaN
+ * would stand as auto's figure).
+ */
+export function autoRatioFor(endToEnd: CellResult['endToEnd']): AutoRatio | null {
+  const auto = endToEnd.auto;
+  if (auto === undefined || isUnavailable(auto) || !isMeasured(auto.msPerCall)) return null;
+  let faster: { id: 'webgpu' | 'cpu'; timing: EndToEnd } | null = null;
+  for (const id of ['webgpu', 'cpu'] as const) {
+    const timing = endToEnd[id];
+    if (timing === undefined || isUnavailable(timing)) continue;
+    if (!isMeasured(timing.msPerCall)) return null;
+    if (!faster || timing.msPerCall < faster.timing.msPerCall) faster = { id, timing };
+  }
+  if (!faster) return null;
+  const paired = pairedRatio(auto.msPerCallByRound ?? [], faster.timing.msPerCallByRound ?? []);
+  if (!paired) {
+    const ratio = auto.msPerCall / faster.timing.msPerCall;
+    return { ratio, faster: faster.id, pairedRounds: 0, meanRatio: ratio };
+  }
+  return { ratio: paired.ratio, faster: faster.id, pairedRounds: paired.rounds, meanRatio: paired.meanRatio };
+}
+
+/** auto over a run: its worst cell and those above `limit`, from `fromElements` elements up. */
+export function autoSummary(cells: readonly CellResult[], fromElements = AUTO_JUDGED_FROM_ELEMENTS, limit = AUTO_RATIO_LIMIT): AutoSummary {
+  const judged: AutoCell[] = [];
+  const unjudged: { op: string; shapeLabel: string }[] = [];
+  for (const cell of cells) {
+    if (cell.elements < fromElements) continue;
+    if (!cell.autoRatio) unjudged.push({ op: cell.op, shapeLabel: cell.shapeLabel });
+    else judged.push({ op: cell.op, shapeLabel: cell.shapeLabel, elements: cell.elements, ...cell.autoRatio, autoCalls: cell.autoCalls });
+  }
+  const worstFirst = judged.sort((a, b) => b.ratio - a.ratio);
+  return {
+    fromElements,
+    limit,
+    cellsJudged: judged.length,
+    cellsAbove: worstFirst.filter((cell) => cell.ratio > limit),
+    worst: worstFirst[0] ?? null,
+    unjudged,
+  };
 }
 
 /** JSON with NaN and the infinities spelled as strings ("NaN", "Infinity"), which plain JSON cannot hold. */

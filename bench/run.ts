@@ -7,12 +7,22 @@ import { formatUlps, measureAccuracy, type OpAccuracy } from './accuracy-view.ts
 import { type BenchConfig, formatShape, shapesFor } from './config.ts';
 import { measureKernelCopyBandwidth } from './copy-kernel.ts';
 import { measureFloat16 } from './float16.ts';
-import { CancelledError, type Timing, throwIfCancelled, timeCalls, timeInterleaved, yieldToBrowser } from './measure.ts';
+import {
+  CancelledError,
+  type InterleavedCall,
+  type Timing,
+  throwIfCancelled,
+  timeCalls,
+  timeInterleaved,
+  yieldToBrowser,
+} from './measure.ts';
 import { type BenchOp, findOp, type OpInputs, tfjsEndToEnd } from './ops.ts';
 import { ORT_VERSION, ortCall, ortOutputToFloat32, startOrt } from './ort.ts';
 import { GpuTimer, measureCopyBandwidth, measureResidentKernel } from './resident.ts';
 import {
   type AdapterReport,
+  autoRatioFor,
+  autoSummary,
   BACKENDS,
   type BackendId,
   type BenchResults,
@@ -65,6 +75,19 @@ export function autoChoiceFor(auto: Activations, elements: number): 'webgpu' | '
 
 /** One call of a backend: float32 values, or (ORT's float16 columns) float16 bits that ortOutputToFloat32 widens. */
 type Call = () => Promise<ArrayLike<number>> | ArrayLike<number>;
+
+/**
+ * auto's call, counting in `counts` where each call ran. The engine sets `lastCallBackend` as a call
+ * starts, before its first await, so it is read right after the call is made: no extra await, which
+ * would add a microtask to auto's calls alone (a few percent of a 4096-element call on the CPU).
+ */
+function countingAutoCalls(call: Call, auto: Activations, elements: number, counts: { webgpu: number; cpu: number }): Call {
+  return () => {
+    const output = call();
+    counts[autoChoiceFor(auto, elements)]++;
+    return output;
+  };
+}
 
 /** How `backend` computes `op` on `inputs`, or why it cannot. */
 export async function callFor(
@@ -258,20 +281,28 @@ export async function runBenchmark(
       let ourMismatch = false;
       // Our backends and the plain loop are compared with each other (auto against the faster of ours,
       // ours against the loop), so they are timed together, a sample of each in turn; TF.js after.
-      const compared: { id: BackendId; call: () => unknown; error: number }[] = [];
+      const compared: { id: BackendId; timed: InterleavedCall; error: number }[] = [];
+      const autoCalls = { webgpu: 0, cpu: 0 };
       for (const backend of BACKENDS) {
         throwIfCancelled(signal);
         hooks.onProgress(done, total, `${op.label} ${shapeLabel}: ${backend.label}`);
         try {
-          const call = await callFor(backend.id, op, inputs, engines, tensorFlowReady);
-          if ('unavailable' in call) {
-            endToEnd[backend.id] = call;
-            if (backend.ours) ourError(`${op.id} ${shapeLabel} ${backend.id}: ${call.unavailable}`);
+          const found = await callFor(backend.id, op, inputs, engines, tensorFlowReady);
+          if ('unavailable' in found) {
+            endToEnd[backend.id] = found;
+            if (backend.ours) ourError(`${op.id} ${shapeLabel} ${backend.id}: ${found.unavailable}`);
           } else {
-            const error = maxRelativeError(ortOutputToFloat32(await call()), reference, errorScale);
+            const call = backend.id === 'auto' ? countingAutoCalls(found, engines.auto, elements, autoCalls) : found;
+            const start = performance.now();
+            const output = await call();
+            const firstCallMs = performance.now() - start;
+            const error = maxRelativeError(ortOutputToFloat32(output), reference, errorScale);
             // auto is timed with everything it does at this size, its tries of the other backend
-            // included (no warm-up calls of its own): src/chooser.ts keeps those within a budget.
-            if (backend.ours || backend.id === 'js') compared.push({ id: backend.id, call, error });
+            // included: its calls for accuracy and for the calls per sample count in its first sample
+            // (no warm-up calls of its own); src/chooser.ts keeps the tries within a budget.
+            if (backend.id === 'auto') {
+              compared.push({ id: backend.id, timed: { call, countEveryCall: true, alreadyMade: { calls: 1, ms: firstCallMs } }, error });
+            } else if (backend.ours || backend.id === 'js') compared.push({ id: backend.id, timed: { call }, error });
             else {
               const timing = await timeCalls(call, { maxSamples: config.reps, budgetMs: config.cellBudgetMs, signal });
               endToEnd[backend.id] = { ...timing, maxRelativeError: error };
@@ -295,7 +326,7 @@ export async function runBenchmark(
       try {
         hooks.onProgress(done, total, `${op.label} ${shapeLabel}: timing ${compared.map(({ id }) => id).join(', ')} in turn`);
         const timings = await timeInterleaved(
-          compared.map(({ call }) => call),
+          compared.map(({ timed }) => timed),
           { maxSamples: config.reps, budgetMs: config.cellBudgetMs, signal },
         );
         compared.forEach(({ id, error }, i) => {
@@ -370,6 +401,8 @@ export async function runBenchmark(
         elements,
         bytesPerElement: op.bytesPerElement,
         autoChoice: autoChoiceFor(engines.auto, elements),
+        autoCalls,
+        autoRatio: autoRatioFor(endToEnd),
         endToEnd,
         resident,
         tfjsResident,
@@ -397,6 +430,7 @@ export async function runBenchmark(
     timer?.destroy();
   }
   results.crossovers = crossovers(results.cells);
+  results.autoSummary = autoSummary(results.cells);
   results.finishedAt = new Date().toISOString();
   return results;
 }
@@ -411,7 +445,8 @@ function cellSummary(cell: CellResult): string {
   const tf = cell.tfjsResident;
   const tfResident = 'unavailable' in tf ? 'n/a' : `${tf.ms.toPrecision(3)}ms`;
   const ratio = 'unavailable' in tf || tf.oursOverTensorFlow === null ? '' : ` ours/tf=${tf.oursOverTensorFlow.toFixed(2)}x`;
-  return `${cell.op} ${cell.shapeLabel} auto->${cell.autoChoice} ${parts.join(' ')} resident=${resident} tf-resident=${tfResident}${ratio}`;
+  const auto = cell.autoRatio ? ` auto/${cell.autoRatio.faster}=${cell.autoRatio.ratio.toFixed(2)}x` : '';
+  return `${cell.op} ${cell.shapeLabel} auto->${cell.autoChoice}${auto} ${parts.join(' ')} resident=${resident} tf-resident=${tfResident}${ratio}`;
 }
 
 /** Each backend once on the op's special inputs (NaN, large |x|), with its outputs kept for display. */

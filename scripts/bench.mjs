@@ -324,7 +324,57 @@ export function formatTable(results) {
   }
   lines.push(...formatSpeedups(results));
   lines.push(...formatAccuracy(results.accuracy ?? []));
+  lines.push(...formatAutoSummary(results.autoSummary));
   return lines.join('\n');
+}
+
+/** Cells above the target named in the summary; the rest are counted (all are in bench-results.json). */
+const AUTO_CELLS_NAMED = 8;
+
+/**
+ * auto's summary (bench/results.ts, autoSummary), last in the report so that a run's worst cell can be
+ * quoted from the console: the worst cell from 4096 elements up with its ratio (the median over rounds
+ * of auto's sample over the faster backend's in the same round), which backend that was and where
+ * auto's calls ran, then how many cells are above the target.
+ * @param {any} summary  results.autoSummary; absent in results from before it
+ * @returns {string[]}
+ */
+export function formatAutoSummary(summary) {
+  if (!summary) return [];
+  const ratio = (value) => figure(value, (v) => `${v.toFixed(2)}x`);
+  const from = `from ${summary.fromElements} elements`;
+  const lines = [''];
+  const worst = summary.worst;
+  if (worst) {
+    const how =
+      worst.pairedRounds > 0
+        ? `median of ${worst.pairedRounds} paired rounds; summed samples ${ratio(worst.meanRatio)}`
+        : 'no paired rounds: ratio of the medians';
+    const ran = Object.entries(worst.autoCalls ?? {})
+      .filter(([, calls]) => calls > 0)
+      .map(([id, calls]) => `${id} ${calls} calls`)
+      .join(', ');
+    lines.push(
+      `auto worst cell (${from}): ${worst.op} ${worst.shapeLabel} ${ratio(worst.ratio)} the faster backend (${worst.faster}) (${how}); auto ran ${ran || 'no counted calls'}`,
+    );
+  } else {
+    lines.push(`auto worst cell (${from}): none measured`);
+  }
+  const above = summary.cellsAbove;
+  const named = above
+    .slice(0, AUTO_CELLS_NAMED)
+    .map((cell) => `${cell.op} ${cell.shapeLabel} ${ratio(cell.ratio)}`)
+    .join(', ');
+  const more = above.length > AUTO_CELLS_NAMED ? `, and ${above.length - AUTO_CELLS_NAMED} more` : '';
+  lines.push(
+    `auto cells above ${summary.limit.toFixed(2)}x (${from}): ${above.length} of ${summary.cellsJudged}${above.length > 0 ? `: ${named}${more}` : ''}`,
+  );
+  if (summary.unjudged.length > 0) {
+    lines.push(
+      `auto cells not judged (${from}; a backend failed or read 0 ms): ${summary.unjudged.map((cell) => `${cell.op} ${cell.shapeLabel}`).join(', ')}`,
+    );
+  }
+  return lines;
 }
 
 /**

@@ -4,13 +4,14 @@
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { timeInterleaved } from '../../bench/measure.ts';
-import { type BenchResults, type CellResult, crossovers, resultsToJson } from '../../bench/results.ts';
+import { autoRatioFor, type BenchResults, type CellResult, crossovers, resultsToJson } from '../../bench/results.ts';
 // @ts-expect-error: a plain ESM script; it has no type declarations.
 import { formatTable } from '../../scripts/bench.mjs';
 
 const timing = (msPerCall: number) => ({ msPerCall, samples: 3, callsPerSample: 1, maxRelativeError: 0 });
 
 function cell(elements: number, webgpu: number, cpu: number, auto: number): CellResult {
+  const endToEnd = { webgpu: timing(webgpu), cpu: timing(cpu), auto: timing(auto), js: timing(cpu) };
   return {
     op: 'reluBackward',
     label: 'relu backward',
@@ -19,7 +20,9 @@ function cell(elements: number, webgpu: number, cpu: number, auto: number): Cell
     elements,
     bytesPerElement: 12,
     autoChoice: 'cpu',
-    endToEnd: { webgpu: timing(webgpu), cpu: timing(cpu), auto: timing(auto), js: timing(cpu) },
+    autoCalls: { webgpu: 0, cpu: 3 },
+    autoRatio: autoRatioFor(endToEnd),
+    endToEnd,
     resident: { unavailable: 'not measured here' },
     tfjsResident: { unavailable: 'not measured here' },
     ourMismatch: false,
