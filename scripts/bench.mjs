@@ -333,9 +333,10 @@ const AUTO_CELLS_NAMED = 8;
 
 /**
  * auto's summary (bench/results.ts, autoSummary), last in the report so that a run's worst cell can be
- * quoted from the console: the worst cell from 4096 elements up with its ratio (the median over rounds
- * of auto's sample over the faster backend's in the same round), which backend that was and where
- * auto's calls ran, then how many cells are above the target.
+ * quoted from the console: the worst cell from 4096 elements up with its two ratios (the median over
+ * rounds of auto's sample over the faster backend's in the same round, and their summed samples'
+ * ratio, where a try of the other backend counts in full; a cell is judged on the larger), which
+ * backend that was and where auto's calls ran, then how many cells are above the target.
  * @param {any} summary  results.autoSummary; absent in results from before it
  * @returns {string[]}
  */
@@ -348,14 +349,14 @@ export function formatAutoSummary(summary) {
   if (worst) {
     const how =
       worst.pairedRounds > 0
-        ? `median of ${worst.pairedRounds} paired rounds; summed samples ${ratio(worst.meanRatio)}`
+        ? `median of ${worst.pairedRounds} paired rounds ${ratio(worst.ratio)}, summed samples ${ratio(worst.meanRatio)}`
         : 'no paired rounds: ratio of the medians';
     const ran = Object.entries(worst.autoCalls ?? {})
       .filter(([, calls]) => calls > 0)
       .map(([id, calls]) => `${id} ${calls} calls`)
       .join(', ');
     lines.push(
-      `auto worst cell (${from}): ${worst.op} ${worst.shapeLabel} ${ratio(worst.ratio)} the faster backend (${worst.faster}) (${how}); auto ran ${ran || 'no counted calls'}`,
+      `auto worst cell (${from}): ${worst.op} ${worst.shapeLabel} ${ratio(Math.max(worst.ratio, worst.meanRatio))} the faster backend (${worst.faster}) (${how}); auto ran ${ran || 'no counted calls'}`,
     );
   } else {
     lines.push(`auto worst cell (${from}): none measured`);
@@ -363,7 +364,7 @@ export function formatAutoSummary(summary) {
   const above = summary.cellsAbove;
   const named = above
     .slice(0, AUTO_CELLS_NAMED)
-    .map((cell) => `${cell.op} ${cell.shapeLabel} ${ratio(cell.ratio)}`)
+    .map((cell) => `${cell.op} ${cell.shapeLabel} ${ratio(Math.max(cell.ratio, cell.meanRatio))}`)
     .join(', ');
   const more = above.length > AUTO_CELLS_NAMED ? `, and ${above.length - AUTO_CELLS_NAMED} more` : '';
   lines.push(

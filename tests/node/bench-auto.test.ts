@@ -179,6 +179,18 @@ describe('autoSummary', () => {
     expect(summary.unjudged).toEqual([{ op: 'relu', shapeLabel: '262144' }]);
   });
 
+  it('judges a cell on the larger of its two figures: a try of the slower backend counts in full', () => {
+    // The median of the rounds is 1 (within the target), but one round of five holds a try that took
+    // 5x: summed, auto took 1.8x the time. The cell is above the target, and is the worst.
+    const tried = cell('silu', 1, 1 << 20, { webgpu: rounds(9, 9, 9, 9, 9), cpu: rounds(1, 1, 1, 1, 1), auto: rounds(1, 1, 5, 1, 1) });
+    const summary = autoSummary([...cells, tried]);
+    expect(summary.worst?.op).toBe('silu');
+    expect(summary.worst?.ratio).toBe(1);
+    expect(summary.worst?.meanRatio).toBeCloseTo(1.8, 12);
+    expect(summary.cellsAbove.map((c) => `${c.op} ${c.shapeLabel}`)).toEqual(['silu 1048576', 'tanh 16384', 'softmax 64x64']);
+    expect(formatAutoSummary(JSON.parse(JSON.stringify(summary)))[1]).toMatch(/^auto worst cell \(from 4096 elements\): silu 1048576 1\.80x .*median of 5 paired rounds 1\.00x, summed samples 1\.80x/);
+  });
+
   it('has no worst cell and none above where nothing was measured', () => {
     expect(autoSummary([])).toMatchObject({ cellsJudged: 0, cellsAbove: [], worst: null, unjudged: [] });
     expect(autoSummary([cell('sigmoid', 1, 1024, at(3))]).worst).toBeNull();
@@ -202,7 +214,7 @@ describe('autoSummary', () => {
     );
     const lines = (formatTable(results) as string).split('\n');
     expect(lines.slice(-3)).toEqual([
-      'auto worst cell (from 4096 elements): tanh 16384 1.31x the faster backend (cpu) (median of 3 paired rounds; summed samples 1.31x); auto ran webgpu 2 calls, cpu 40 calls',
+      'auto worst cell (from 4096 elements): tanh 16384 1.31x the faster backend (cpu) (median of 3 paired rounds 1.31x, summed samples 1.31x); auto ran webgpu 2 calls, cpu 40 calls',
       'auto cells above 1.10x (from 4096 elements): 2 of 4: tanh 16384 1.31x, softmax 64x64 1.20x',
       'auto cells not judged (from 4096 elements; a backend failed or read 0 ms): relu 262144',
     ]);
