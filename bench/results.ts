@@ -110,9 +110,17 @@ export interface AutoRatio {
   readonly pairedRounds: number;
   /**
    * auto's summed samples over the faster's in those rounds: a try of the other backend counts at its
-   * full cost here, where the median may pass over the round it fell in.
+   * full cost here, where the median may pass over the round it fell in (shown, not judged: one
+   * round's collection or another process moves it by up to 1.7x on a 2-core machine, bench/NOTES.md).
    */
   readonly meanRatio: number;
+  /**
+   * What auto's tries of the slower backend at this cell added, at that backend's median cost:
+   * calls there x (its median - the faster's) / (all auto's calls x the faster's median); 0 without tries.
+   */
+  readonly tries: number;
+  /** The figure a cell is judged on: `ratio` + `tries` (the tries counted in full, whichever rounds they fell in). */
+  readonly judged: number;
 }
 
 /** Issue 19's target for auto: within this factor of the faster backend ... */
@@ -268,23 +276,34 @@ export function pairedRatio(
  * median is not a positive finite time (which one is faster cannot be told, and 0, Infinity or NaN
  * would stand as auto's figure).
  */
-export function autoRatioFor(endToEnd: CellResult['endToEnd']): AutoRatio | null {
+export function autoRatioFor(endToEnd: CellResult['endToEnd'], autoCalls: AutoCalls = { webgpu: 0, cpu: 0 }): AutoRatio | null {
   const auto = endToEnd.auto;
   if (auto === undefined || isUnavailable(auto) || !isMeasured(auto.msPerCall)) return null;
   let faster: { id: 'webgpu' | 'cpu'; timing: EndToEnd } | null = null;
+  let slower: { id: 'webgpu' | 'cpu'; timing: EndToEnd } | null = null;
   for (const id of ['webgpu', 'cpu'] as const) {
     const timing = endToEnd[id];
     if (timing === undefined || isUnavailable(timing)) continue;
     if (!isMeasured(timing.msPerCall)) return null;
-    if (!faster || timing.msPerCall < faster.timing.msPerCall) faster = { id, timing };
+    if (!faster || timing.msPerCall < faster.timing.msPerCall) [slower, faster] = [faster, { id, timing }];
+    else slower = { id, timing };
   }
   if (!faster) return null;
+  const allCalls = autoCalls.webgpu + autoCalls.cpu;
+  const tries =
+    slower && allCalls > 0
+      ? (autoCalls[slower.id] * (slower.timing.msPerCall - faster.timing.msPerCall)) / (allCalls * faster.timing.msPerCall)
+      : 0;
   const paired = pairedRatio(auto.msPerCallByRound ?? [], faster.timing.msPerCallByRound ?? []);
-  if (!paired) {
-    const ratio = auto.msPerCall / faster.timing.msPerCall;
-    return { ratio, faster: faster.id, pairedRounds: 0, meanRatio: ratio };
-  }
-  return { ratio: paired.ratio, faster: faster.id, pairedRounds: paired.rounds, meanRatio: paired.meanRatio };
+  const ratio = paired ? paired.ratio : auto.msPerCall / faster.timing.msPerCall;
+  return {
+    ratio,
+    faster: faster.id,
+    pairedRounds: paired ? paired.rounds : 0,
+    meanRatio: paired ? paired.meanRatio : ratio,
+    tries,
+    judged: ratio + tries,
+  };
 }
 
 /** auto over a run: its worst cell and those above `limit`, from `fromElements` elements up. */
@@ -296,10 +315,9 @@ export function autoSummary(cells: readonly CellResult[], fromElements = AUTO_JU
     if (!cell.autoRatio) unjudged.push({ op: cell.op, shapeLabel: cell.shapeLabel });
     else judged.push({ op: cell.op, shapeLabel: cell.shapeLabel, elements: cell.elements, ...cell.autoRatio, autoCalls: cell.autoCalls });
   }
-  // Judged on the larger of the two figures: the summed samples count a try of the other backend at its
-  // full cost (issue 19: a cell's time with everything auto does in it), the median of the rounds is
-  // steadier against a collection in one of auto's batches; a cell passes only if both do.
-  const judgedRatio = (cell: AutoRatio) => Math.max(cell.ratio, cell.meanRatio);
+  // Judged on the median of the paired rounds plus what auto's tries of the slower backend cost at that
+  // backend's median (issue 19: a cell's time with everything auto does in it, its tries included).
+  const judgedRatio = (cell: AutoRatio) => cell.judged;
   const worstFirst = judged.sort((a, b) => judgedRatio(b) - judgedRatio(a));
   return {
     fromElements,

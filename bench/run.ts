@@ -404,7 +404,7 @@ export async function runBenchmark(
         bytesPerElement: op.bytesPerElement,
         autoChoice: autoChoiceFor(engines.auto, elements),
         autoCalls,
-        autoRatio: autoRatioFor(endToEnd),
+        autoRatio: autoRatioFor(endToEnd, autoCalls),
         endToEnd,
         resident,
         tfjsResident,

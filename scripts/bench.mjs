@@ -333,15 +333,17 @@ const AUTO_CELLS_NAMED = 8;
 
 /**
  * auto's summary (bench/results.ts, autoSummary), last in the report so that a run's worst cell can be
- * quoted from the console: the worst cell from 4096 elements up with its two ratios (the median over
- * rounds of auto's sample over the faster backend's in the same round, and their summed samples'
- * ratio, where a try of the other backend counts in full; a cell is judged on the larger), which
- * backend that was and where auto's calls ran, then how many cells are above the target.
+ * quoted from the console: the worst cell from 4096 elements up with the figure it is judged on (the
+ * median over rounds of auto's sample over the faster backend's in the same round, plus what its
+ * tries of the slower backend cost at that backend's median) and the summed samples' ratio beside it,
+ * which backend that was and where auto's calls ran, then how many cells are above the target.
  * @param {any} summary  results.autoSummary; absent in results from before it
  * @returns {string[]}
  */
 export function formatAutoSummary(summary) {
   if (!summary) return [];
+  // results from before `judged` was kept: the median alone
+  const judgedOf = (cell) => cell.judged ?? cell.ratio;
   const ratio = (value) => figure(value, (v) => `${v.toFixed(2)}x`);
   const from = `from ${summary.fromElements} elements`;
   const lines = [''];
@@ -349,14 +351,14 @@ export function formatAutoSummary(summary) {
   if (worst) {
     const how =
       worst.pairedRounds > 0
-        ? `median of ${worst.pairedRounds} paired rounds ${ratio(worst.ratio)}, summed samples ${ratio(worst.meanRatio)}`
-        : 'no paired rounds: ratio of the medians';
+        ? `median of ${worst.pairedRounds} paired rounds ${ratio(worst.ratio)} + tries ${ratio(worst.tries ?? 0)}; summed samples ${ratio(worst.meanRatio)}`
+        : `no paired rounds: ratio of the medians ${ratio(worst.ratio)} + tries ${ratio(worst.tries ?? 0)}`;
     const ran = Object.entries(worst.autoCalls ?? {})
       .filter(([, calls]) => calls > 0)
       .map(([id, calls]) => `${id} ${calls} calls`)
       .join(', ');
     lines.push(
-      `auto worst cell (${from}): ${worst.op} ${worst.shapeLabel} ${ratio(Math.max(worst.ratio, worst.meanRatio))} the faster backend (${worst.faster}) (${how}); auto ran ${ran || 'no counted calls'}`,
+      `auto worst cell (${from}): ${worst.op} ${worst.shapeLabel} ${ratio(judgedOf(worst))} the faster backend (${worst.faster}) (${how}); auto ran ${ran || 'no counted calls'}`,
     );
   } else {
     lines.push(`auto worst cell (${from}): none measured`);
@@ -364,7 +366,7 @@ export function formatAutoSummary(summary) {
   const above = summary.cellsAbove;
   const named = above
     .slice(0, AUTO_CELLS_NAMED)
-    .map((cell) => `${cell.op} ${cell.shapeLabel} ${ratio(Math.max(cell.ratio, cell.meanRatio))}`)
+    .map((cell) => `${cell.op} ${cell.shapeLabel} ${ratio(judgedOf(cell))}`)
     .join(', ');
   const more = above.length > AUTO_CELLS_NAMED ? `, and ${above.length - AUTO_CELLS_NAMED} more` : '';
   lines.push(

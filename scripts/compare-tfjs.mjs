@@ -3,7 +3,7 @@
 // round times a batch of our calls and a batch of TF.js's, in alternating order, and a cell's ratio is
 // the median of TF.js's batches over the median of ours (above 1: ours is faster). Prints per op and
 // size the ratio, then the geometric mean and the worst cell. Runs in Node (no GPU, no browser).
-//   node scripts/compare-tfjs.mjs [--ops sigmoid,softmax] [--sizes 16384,65536] [--shapes 1024x1024] [--rounds 9]
+//   node scripts/compare-tfjs.mjs [--ops sigmoid,softmax | --ops all] [--sizes 16384,65536] [--shapes 1024x1024] [--rounds 9]
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -12,7 +12,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
   options: { ops: { type: 'string' }, sizes: { type: 'string' }, shapes: { type: 'string' }, rounds: { type: 'string' } },
 });
-const OPS = values.ops?.split(',') ?? ['sigmoid', 'sigmoidDerivative', 'sigmoidDerivativeFromOutput', 'sigmoidBackward', 'softmax'];
+// --ops all: every op of the benchmark that TF.js has (as one op or composed), in the benchmark's order.
+const DEFAULT_OPS = ['sigmoid', 'sigmoidDerivative', 'sigmoidDerivativeFromOutput', 'sigmoidBackward', 'softmax'];
+const opsArgument = values.ops?.split(',') ?? DEFAULT_OPS;
 const SIZES = (values.sizes ?? '16384,65536,262144,1048576,4194304').split(',').map(Number);
 const SHAPES = (values.shapes ?? '1x65536,1x1048576,1024x1024,65536x16,16x65536').split(',').map((text) => {
   const [rows, cols] = text.split('x').map(Number);
@@ -39,6 +41,7 @@ const server = await createServer({
   server: { middlewareMode: true, hmr: false, ws: false },
 });
 const { BENCH_OPS, tfjsEndToEnd } = await server.ssrLoadModule('/bench/ops.ts');
+const OPS = opsArgument[0] === 'all' ? BENCH_OPS.filter((op) => op.tfjs).map((op) => op.id) : opsArgument;
 const { createActivations, cpu } = await server.ssrLoadModule('/src/index.ts');
 const act = await createActivations({ backend: 'cpu' });
 console.log(

@@ -64,13 +64,15 @@ describe('autoRatioFor', () => {
     // cpu's median 5 < webgpu's 6, though webgpu is faster in round 2. Per round against the faster
     // there (1/1, 9/6) auto would read 1.25; against cpu it reads 1.
     const figure = autoRatioFor({ webgpu: rounds(6, 6), cpu: rounds(1, 9), auto: rounds(1, 9) });
-    expect(figure).toEqual({ ratio: 1, faster: 'cpu', pairedRounds: 2, meanRatio: 1 });
+    expect(figure).toEqual({ ratio: 1, faster: 'cpu', pairedRounds: 2, meanRatio: 1, tries: 0, judged: 1 });
     // And the other way round.
     expect(autoRatioFor({ webgpu: rounds(2, 2, 2), cpu: rounds(3, 3, 3), auto: rounds(2, 3, 4) })).toEqual({
       ratio: 1.5,
       faster: 'webgpu',
       pairedRounds: 3,
       meanRatio: 1.5,
+      tries: 0,
+      judged: 1.5,
     });
   });
 
@@ -88,7 +90,7 @@ describe('autoRatioFor', () => {
 
   it('keeps rounds where a sample is missing out, and falls back to the medians where none pairs', () => {
     const figure = autoRatioFor({ webgpu: rounds(5, 5, 5), cpu: rounds(1, null, 2), auto: rounds(1.1, 3, null) });
-    expect(figure).toEqual({ ratio: 1.1, faster: 'cpu', pairedRounds: 1, meanRatio: 1.1 });
+    expect(figure).toEqual({ ratio: 1.1, faster: 'cpu', pairedRounds: 1, meanRatio: 1.1, tries: 0, judged: 1.1 });
     // Results without rounds (from before they were kept): the ratio of the medians, said so.
     const plain = (msPerCall: number): EndToEnd => ({ msPerCall, samples: 3, callsPerSample: 1, maxRelativeError: 0 });
     expect(autoRatioFor({ webgpu: plain(2), cpu: plain(4), auto: plain(3) })).toEqual({
@@ -96,6 +98,8 @@ describe('autoRatioFor', () => {
       faster: 'webgpu',
       pairedRounds: 0,
       meanRatio: 1.5,
+      tries: 0,
+      judged: 1.5,
     });
   });
 
@@ -106,11 +110,27 @@ describe('autoRatioFor', () => {
       faster: 'cpu',
       pairedRounds: 2,
       meanRatio: expect.closeTo(1.2, 12),
+      tries: 0,
+      judged: 1.2,
     });
     expect(autoRatioFor({ cpu: rounds(1, 2), auto: rounds(1, 2) })?.faster).toBe('cpu');
     expect(autoRatioFor({ webgpu: rounds(1), cpu: rounds(1), auto: unavailable })).toBeNull();
     expect(autoRatioFor({ webgpu: rounds(1), cpu: rounds(1) })).toBeNull();
     expect(autoRatioFor({ webgpu: unavailable, cpu: unavailable, auto: rounds(1) })).toBeNull();
+  });
+
+  it("adds what auto's tries of the slower backend cost at its median, whichever rounds they fell in", () => {
+    // 3 of auto's 30 calls went to webgpu (median 5 ms against cpu's 1): 3 x 4 / (30 x 1) = 0.4 more.
+    // The rounds' median (1) passes over them; a cell with no tries is judged on that median alone.
+    const timings = { webgpu: rounds(5, 5, 5), cpu: rounds(1, 1, 1), auto: rounds(1, 1, 2.2) };
+    const figure = autoRatioFor(timings, { webgpu: 3, cpu: 27 });
+    expect(figure?.ratio).toBe(1);
+    expect(figure?.tries).toBeCloseTo(0.4, 12);
+    expect(figure?.judged).toBeCloseTo(1.4, 12);
+    expect(autoRatioFor(timings, { webgpu: 0, cpu: 30 })?.judged).toBe(1);
+    // Tries of a backend that turned out the faster one cost nothing extra.
+    expect(autoRatioFor({ webgpu: rounds(1, 1, 1), cpu: rounds(5, 5, 5), auto: rounds(1, 1, 1) }, { webgpu: 27, cpu: 3 })?.tries).toBeCloseTo(0.4, 12);
+    expect(autoRatioFor({ webgpu: rounds(1, 1, 1), cpu: rounds(5, 5, 5), auto: rounds(1, 1, 1) }, { webgpu: 30, cpu: 0 })?.tries).toBe(0);
   });
 
   it('gives no figure where a median is 0 ms, NaN or Infinity: which backend is faster cannot be told', () => {
@@ -139,7 +159,7 @@ function cell(op: string, rows: number, cols: number, endToEnd: CellResult['endT
     bytesPerElement: 8,
     autoChoice: calls.webgpu > calls.cpu ? 'webgpu' : 'cpu',
     autoCalls: calls,
-    autoRatio: autoRatioFor(endToEnd),
+    autoRatio: autoRatioFor(endToEnd, calls),
     endToEnd,
     resident: { unavailable: 'not measured here' },
     tfjsResident: { unavailable: 'not measured here' },
@@ -179,16 +199,22 @@ describe('autoSummary', () => {
     expect(summary.unjudged).toEqual([{ op: 'relu', shapeLabel: '262144' }]);
   });
 
-  it('judges a cell on the larger of its two figures: a try of the slower backend counts in full', () => {
-    // The median of the rounds is 1 (within the target), but one round of five holds a try that took
-    // 5x: summed, auto took 1.8x the time. The cell is above the target, and is the worst.
-    const tried = cell('silu', 1, 1 << 20, { webgpu: rounds(9, 9, 9, 9, 9), cpu: rounds(1, 1, 1, 1, 1), auto: rounds(1, 1, 5, 1, 1) });
-    const summary = autoSummary([...cells, tried]);
-    expect(summary.worst?.op).toBe('silu');
-    expect(summary.worst?.ratio).toBe(1);
-    expect(summary.worst?.meanRatio).toBeCloseTo(1.8, 12);
-    expect(summary.cellsAbove.map((c) => `${c.op} ${c.shapeLabel}`)).toEqual(['silu 1048576', 'tanh 16384', 'softmax 64x64']);
-    expect(formatAutoSummary(JSON.parse(JSON.stringify(summary)))[1]).toMatch(/^auto worst cell \(from 4096 elements\): silu 1048576 1\.80x .*median of 5 paired rounds 1\.00x, summed samples 1\.80x/);
+  it('judges a cell on its paired median plus its tries: a collection in one round does not, a try does', () => {
+    // silu: the median of the rounds is 1, one round of five read 5x (a collection: auto ran only on the
+    // cpu), summed 1.8x: within the target. gelu: the same rounds, but 10 of auto's 20 calls tried webgpu
+    // at 1.5x cpu's median: 1 + 0.25, above the target, and the worst.
+    const collected = cell('silu', 1, 1 << 20, { webgpu: rounds(9, 9, 9, 9, 9), cpu: rounds(1, 1, 1, 1, 1), auto: rounds(1, 1, 5, 1, 1) });
+    const tried = cell('gelu', 1, 1 << 20, { webgpu: rounds(1.5, 1.5, 1.5), cpu: rounds(1, 1, 1), auto: rounds(1, 1, 1) }, { webgpu: 10, cpu: 10 });
+    const summary = autoSummary([...cells, collected, tried]);
+    expect(summary.cellsAbove.map((c) => `${c.op} ${c.shapeLabel}`)).toEqual(['tanh 16384', 'gelu 1048576', 'softmax 64x64']);
+    expect(summary.worst?.op).toBe('tanh');
+    const silu = autoSummary([collected]).worst;
+    expect(silu?.meanRatio).toBeCloseTo(1.8, 12);
+    expect(silu?.judged).toBe(1);
+    expect(autoSummary([tried]).worst?.judged).toBeCloseTo(1.25, 12);
+    expect(formatAutoSummary(JSON.parse(JSON.stringify(autoSummary([tried]))))[1]).toMatch(
+      /^auto worst cell \(from 4096 elements\): gelu 1048576 1\.25x .*median of 3 paired rounds 1\.00x \+ tries 0\.25x; summed samples 1\.00x/,
+    );
   });
 
   it('has no worst cell and none above where nothing was measured', () => {
@@ -214,8 +240,8 @@ describe('autoSummary', () => {
     );
     const lines = (formatTable(results) as string).split('\n');
     expect(lines.slice(-3)).toEqual([
-      'auto worst cell (from 4096 elements): tanh 16384 1.31x the faster backend (cpu) (median of 3 paired rounds 1.31x, summed samples 1.31x); auto ran webgpu 2 calls, cpu 40 calls',
-      'auto cells above 1.10x (from 4096 elements): 2 of 4: tanh 16384 1.31x, softmax 64x64 1.20x',
+      'auto worst cell (from 4096 elements): tanh 16384 1.74x the faster backend (cpu) (median of 3 paired rounds 1.31x + tries 0.43x; summed samples 1.31x); auto ran webgpu 2 calls, cpu 40 calls',
+      'auto cells above 1.10x (from 4096 elements): 2 of 4: tanh 16384 1.74x, softmax 64x64 1.20x',
       'auto cells not judged (from 4096 elements; a backend failed or read 0 ms): relu 262144',
     ]);
   });
