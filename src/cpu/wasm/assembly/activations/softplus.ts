@@ -1,8 +1,8 @@
 // The WebAssembly SIMD kernels of softplus (src/ops/activations/softplus.ts says what it is), exported as
 // softplus_<kernel>. In float64 lanes, each result rounded once to float32: max(x, 0) + log1p(e^-|x|)
-// (log1p per lane: WebAssembly has no vector log); derivative the sigmoid from e^-|x|; from the output
-// -expm1(-y).
+// (log1p in float64 lanes, below); derivative the sigmoid from e^-|x|; from the output -expm1(-y).
 import {
+  ONE_X2,
   SIGN_X4,
   backwardChecked,
   backwardFromOutput64,
@@ -77,9 +77,42 @@ class Softplus {
 /** max(v, 0) + log1p(e) in float64 from e = e^-|v|, NaN for NaN (e is NaN there too). */
 // @ts-ignore: decorator
 @inline function softplusFromExp64(v: v128, e: v128): v128 {
-  const l = f64x2(Math.log1p(f64x2.extract_lane(e, 0)), Math.log1p(f64x2.extract_lane(e, 1)));
   const positive = v128.and(v, f64x2.gt(v, splat64(0)));
-  return f64x2.add(positive, l);
+  return f64x2.add(positive, log1pUnit64(e));
+}
+
+const SQRT2_X2 = memory.data<f64>([Math.SQRT2, Math.SQRT2], 16);
+const LN2_X2 = memory.data<f64>([Math.LN2, Math.LN2], 16);
+const TWO_X2 = memory.data<f64>([2, 2], 16);
+const HALF_X2 = memory.data<f64>([0.5, 0.5], 16);
+const ATANH_Z4_X2 = memory.data<f64>([1.0 / 9.0, 1.0 / 9.0], 16);
+const ATANH_Z3_X2 = memory.data<f64>([1.0 / 7.0, 1.0 / 7.0], 16);
+const ATANH_Z2_X2 = memory.data<f64>([1.0 / 5.0, 1.0 / 5.0], 16);
+const ATANH_Z1_X2 = memory.data<f64>([1.0 / 3.0, 1.0 / 3.0], 16);
+
+/**
+ * log1p(e) for 0 <= e <= 1 (and NaN) in float64 lanes, to 2e-9 relative: far below float32's half ulp,
+ * which is all softplus needs (the per-lane Math.log1p it replaces took 8.9 ns an element, 2026-12-03).
+ * u = 1 + e with its rounding error c = e - (u - 1) (exact: e <= 1); u = 2^j m with m in [sqrt(2)/2,
+ * sqrt(2)]; log(m) = 2 atanh(s), s = (m - 1) / (m + 1), |s| <= 0.1716, as 2s (1 + z/3 + z^2/5 + z^3/7 +
+ * z^4/9) with z = s^2 (the next term, z^5/11, is below 2.0e-9); then j ln 2 + log(m) + c (c / u would
+ * differ from c by less than c itself, below 2^-53 of the result unless e < 2^-53, where u = 1).
+ */
+// @ts-ignore: decorator
+@inline function log1pUnit64(e: v128): v128 {
+  const u = f64x2.add(lanes(ONE_X2), e);
+  const c = f64x2.sub(e, f64x2.sub(u, lanes(ONE_X2)));
+  const high = f64x2.gt(u, lanes(SQRT2_X2));
+  const m = v128.bitselect(f64x2.mul(u, lanes(HALF_X2)), u, high);
+  const f = f64x2.sub(m, lanes(ONE_X2));
+  const s = f64x2.div(f, f64x2.add(lanes(TWO_X2), f));
+  const z = f64x2.mul(s, s);
+  let p = f64x2.add(f64x2.mul(lanes(ATANH_Z4_X2), z), lanes(ATANH_Z3_X2));
+  p = f64x2.add(f64x2.mul(p, z), lanes(ATANH_Z2_X2));
+  p = f64x2.add(f64x2.mul(p, z), lanes(ATANH_Z1_X2));
+  p = f64x2.add(f64x2.mul(p, z), lanes(ONE_X2));
+  const logM = f64x2.mul(f64x2.add(s, s), p);
+  return f64x2.add(f64x2.add(v128.and(lanes(LN2_X2), high), logM), c);
 }
 
 /** The sigmoid in float64 from e = e^-|v| (backward: dy times it, rounded once). */
