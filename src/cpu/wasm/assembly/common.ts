@@ -151,8 +151,25 @@ export const EXP_LOWEST_X4 = memory.data<f32>([-87, -87, -87, -87], 16);
 }
 
 export const ONE_X2 = memory.data<f64>([1, 1], 16);
+export const TWO_X2 = memory.data<f64>([2, 2], 16);
 export const FOUR_X2 = memory.data<f64>([4, 4], 16);
 export const SIGN_X2 = memory.data<f64>([-0.0, -0.0], 16);
+
+// hardSigmoid's and hardSwish's constants, and their clamp.
+export const THREE_X2 = memory.data<f64>([3, 3], 16);
+export const SIX_X2 = memory.data<f64>([6, 6], 16);
+export const ZERO_X2 = memory.data<f64>([0, 0], 16);
+export const SIXTH_X2 = memory.data<f64>([1.0 / 6.0, 1.0 / 6.0], 16);
+
+/**
+ * min(max(t, 0), 6), NaN for NaN: pmax and pmin with t first keep a NaN t (each one instruction;
+ * f64x2.max and f64x2.min, with WebAssembly's NaN and -0 rules, cost several: hardSwish took 2.9x as
+ * long with them, bench/NOTES.md, 2026-12-03).
+ */
+// @ts-ignore: decorator
+@inline export function clampToSix(t: v128): v128 {
+  return f64x2.pmin(f64x2.pmax(t, lanes(ZERO_X2)), lanes(SIX_X2));
+}
 
 export const LOG2E_64: f64 = 1.4426950408889634;
 export const LN2_HI_64: f64 = 6.93147180369123816490e-1; // 32 significant bits: k * LN2_HI_64 is exact
@@ -203,26 +220,36 @@ export const ROUNDER_64_BITS: i64 = 0x4338000000000000;
   return i64x2.add(expPolynomial64(r), i64x2.shl(shifted, 52));
 }
 
+// expm1's Taylor coefficients 1/(k+1)! for k = 9 .. 1, read from memory (see `lanes`).
+const EXPM1_Q9_X2 = memory.data<f64>([1.0 / 3628800.0, 1.0 / 3628800.0], 16);
+const EXPM1_Q8_X2 = memory.data<f64>([1.0 / 362880.0, 1.0 / 362880.0], 16);
+const EXPM1_Q7_X2 = memory.data<f64>([1.0 / 40320.0, 1.0 / 40320.0], 16);
+const EXPM1_Q6_X2 = memory.data<f64>([1.0 / 5040.0, 1.0 / 5040.0], 16);
+const EXPM1_Q5_X2 = memory.data<f64>([1.0 / 720.0, 1.0 / 720.0], 16);
+const EXPM1_Q4_X2 = memory.data<f64>([1.0 / 120.0, 1.0 / 120.0], 16);
+const EXPM1_Q3_X2 = memory.data<f64>([1.0 / 24.0, 1.0 / 24.0], 16);
+const EXPM1_Q2_X2 = memory.data<f64>([1.0 / 6.0, 1.0 / 6.0], 16);
+const EXPM1_Q1_X2 = memory.data<f64>([0.5, 0.5], 16);
+
 /** expm1(v) for |v| < ln 2 in float64: v Q(v), expm164's branch there (see below). */
 // @ts-ignore: decorator
 @inline export function expm1Small64(v: v128): v128 {
-  let q = splat64(1.0 / 39916800.0);
-  q = f64x2.add(f64x2.mul(q, v), splat64(1.0 / 3628800.0));
-  q = f64x2.add(f64x2.mul(q, v), splat64(1.0 / 362880.0));
-  q = f64x2.add(f64x2.mul(q, v), splat64(1.0 / 40320.0));
-  q = f64x2.add(f64x2.mul(q, v), splat64(1.0 / 5040.0));
-  q = f64x2.add(f64x2.mul(q, v), splat64(1.0 / 720.0));
-  q = f64x2.add(f64x2.mul(q, v), splat64(1.0 / 120.0));
-  q = f64x2.add(f64x2.mul(q, v), splat64(1.0 / 24.0));
-  q = f64x2.add(f64x2.mul(q, v), splat64(1.0 / 6.0));
-  q = f64x2.add(f64x2.mul(q, v), splat64(0.5));
-  q = f64x2.add(f64x2.mul(q, v), splat64(1.0));
+  let q = f64x2.add(f64x2.mul(lanes(EXPM1_Q9_X2), v), lanes(EXPM1_Q8_X2));
+  q = f64x2.add(f64x2.mul(q, v), lanes(EXPM1_Q7_X2));
+  q = f64x2.add(f64x2.mul(q, v), lanes(EXPM1_Q6_X2));
+  q = f64x2.add(f64x2.mul(q, v), lanes(EXPM1_Q5_X2));
+  q = f64x2.add(f64x2.mul(q, v), lanes(EXPM1_Q4_X2));
+  q = f64x2.add(f64x2.mul(q, v), lanes(EXPM1_Q3_X2));
+  q = f64x2.add(f64x2.mul(q, v), lanes(EXPM1_Q2_X2));
+  q = f64x2.add(f64x2.mul(q, v), lanes(EXPM1_Q1_X2));
+  q = f64x2.add(f64x2.mul(q, v), lanes(ONE_X2));
   return f64x2.mul(v, q);
 }
 
 /**
- * expm1(v) = e^v - 1 in float64, exact near 0: v Q(v) (the Taylor series of expm1(v) / v to degree 10,
- * relative error 6e-10 at |v| = ln 2, with v's sign: expm1(-0) = -0) for |v| < ln 2, else exp64(v) - 1
+ * expm1(v) = e^v - 1 in float64, exact near 0: v Q(v) (the Taylor series of expm1(v) / v to degree 9:
+ * the next term is below 6.5e-10 of it at |v| = ln 2, far below float32's half ulp; the tenth degree
+ * it had took its time for nothing) with v's sign (expm1(-0) = -0) for |v| < ln 2, else exp64(v) - 1
  * (at least 1/2 in size there, so exp64's 1.1e-9 stays relative). -1 at -Infinity, +Infinity above 709
  * (as Math.expm1: 0 * expm1(Infinity) must be NaN, not 0).
  */

@@ -1,12 +1,15 @@
 // The WebAssembly SIMD kernels of hardSigmoid (src/ops/activations/hardSigmoid.ts says what it is),
 // exported as hardSigmoid_<kernel>. In float64 lanes (x + 3 exact, one rounding of the quotient to
-// float32); f64x2.min and max keep NaN.
-import { backward64, derivative64, forward64, forwardAndDerivative64, isNaN64, splat64 } from '../common';
+// float32, times 1 / 6); clampToSix keeps NaN.
+import { SIXTH_X2, THREE_X2, backward64, clampToSix, derivative64, forward64, forwardAndDerivative64, isNaN64, lanes, splat64 } from '../common';
+
 
 class HardSigmoid {
   // @ts-ignore: decorator
   @inline forward64(v: v128, alpha: f64): v128 {
-    return f64x2.div(f64x2.min(f64x2.max(f64x2.add(v, splat64(3)), splat64(0)), splat64(6)), splat64(6));
+    // times 1 / 6 in float64, not divided by 6: within an ulp of float64, which the rounding to float32
+    // cannot see but in a tie
+    return f64x2.mul(clampToSix(f64x2.add(v, lanes(THREE_X2))), lanes(SIXTH_X2));
   }
   // @ts-ignore: decorator
   @inline derivative64(v: v128, alpha: f64): v128 {

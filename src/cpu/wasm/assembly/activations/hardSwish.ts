@@ -1,18 +1,21 @@
 // The WebAssembly SIMD kernels of hardSwish (src/ops/activations/hardSwish.ts says what it is), exported
 // as hardSwish_<kernel>. In float64 lanes: x (x + 3) is exact there, so each result is rounded once.
-import { backward64, derivative64, forward64, forwardAndDerivative64, splat64 } from '../common';
+import { SIXTH_X2, THREE_X2, backward64, clampToSix, derivative64, forward64, forwardAndDerivative64, lanes, splat64 } from '../common';
+
+const MINUS_THREE_X2 = memory.data<f64>([-3, -3], 16);
+const NEGATIVE_ZERO_X2 = memory.data<f64>([-0.0, -0.0], 16);
 
 class HardSwish {
   // @ts-ignore: decorator
   @inline forward64(v: v128, alpha: f64): v128 {
-    const clamped = f64x2.min(f64x2.max(f64x2.add(v, splat64(3)), splat64(0)), splat64(6)); // keeps NaN
-    const product = f64x2.div(f64x2.mul(v, clamped), splat64(6));
+    const clamped = clampToSix(f64x2.add(v, lanes(THREE_X2))); // keeps NaN
+    const product = f64x2.mul(f64x2.mul(v, clamped), lanes(SIXTH_X2)); // as hardSigmoid's: times 1 / 6
     // -0 at and below -3, -Infinity included (where the product is -Infinity * 0 = NaN)
-    return v128.bitselect(splat64(-0.0), product, f64x2.le(v, splat64(-3)));
+    return v128.bitselect(lanes(NEGATIVE_ZERO_X2), product, f64x2.le(v, lanes(MINUS_THREE_X2)));
   }
   // @ts-ignore: decorator
   @inline derivative64(v: v128, alpha: f64): v128 {
-    const middle = f64x2.div(f64x2.add(f64x2.mul(splat64(2), v), splat64(3)), splat64(6)); // NaN for NaN
+    const middle = f64x2.mul(f64x2.add(f64x2.mul(splat64(2), v), splat64(3)), splat64(1.0 / 6.0)); // NaN for NaN
     const below = v128.andnot(middle, f64x2.lt(v, splat64(-3)));
     return v128.bitselect(splat64(1), below, f64x2.gt(v, splat64(3)));
   }

@@ -4,6 +4,7 @@
 import {
   ONE_X2,
   SIGN_X4,
+  TWO_X2,
   backwardChecked,
   backwardFromOutput64,
   derivativeChecked,
@@ -83,7 +84,6 @@ class Softplus {
 
 const SQRT2_X2 = memory.data<f64>([Math.SQRT2, Math.SQRT2], 16);
 const LN2_X2 = memory.data<f64>([Math.LN2, Math.LN2], 16);
-const TWO_X2 = memory.data<f64>([2, 2], 16);
 const HALF_X2 = memory.data<f64>([0.5, 0.5], 16);
 const ATANH_Z4_X2 = memory.data<f64>([1.0 / 9.0, 1.0 / 9.0], 16);
 const ATANH_Z3_X2 = memory.data<f64>([1.0 / 7.0, 1.0 / 7.0], 16);
