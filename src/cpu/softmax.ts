@@ -1,5 +1,5 @@
 import type { RowKernel } from '../ops/kernels.ts';
-import { ROW_BLOCK_ELEMENTS, wasmKernels } from './wasm/module.ts';
+import { wasmKernels } from './wasm/module.ts';
 import { runRowsWasm } from './wasm/rows.ts';
 
 /**
@@ -67,11 +67,10 @@ export function runRowsCpu(
   // is a valid shape of an empty array.
   if (rows === 0 || cols === 0) return out;
   const kernels = wasmKernels();
-  // softmax backward is two passes of a multiply-add: memory-bound. On rows longer than the module's
-  // buffers each pass copies y and dy in again, and the loops below are faster; on shorter rows the
-  // module is (see bench/NOTES.md, "softmax backward's long rows on the JavaScript loops").
-  const streamed = kernel === 'softmax_backward' && cols > ROW_BLOCK_ELEMENTS;
-  if (kernels && x.length > 0 && !streamed) return runRowsWasm(kernels, kernel, x, dy, rows, cols, out, runRowJavaScript);
+  // (softmax backward's rows longer than the module's row buffers ran the loops below, faster than the
+  // module through 16384-element buffers; through 65536-element ones the module is 2.5x faster on a
+  // row of 2^20: bench/NOTES.md, 2026-12-03.)
+  if (kernels && x.length > 0) return runRowsWasm(kernels, kernel, x, dy, rows, cols, out, runRowJavaScript);
   return runRowsJavaScript(kernel, x, dy, rows, cols, out);
 }
 
