@@ -234,6 +234,12 @@ const EXPM1_Q1_X2 = memory.data<f64>([0.5, 0.5], 16);
 /** expm1(v) for |v| < ln 2 in float64: v Q(v), expm164's branch there (see below). */
 // @ts-ignore: decorator
 @inline export function expm1Small64(v: v128): v128 {
+  return f64x2.mul(v, expm1Quotient64(v));
+}
+
+/** Q(v) = expm1(v) / v for |v| < ln 2 in float64 (1 at 0): its Taylor series to degree 9. */
+// @ts-ignore: decorator
+@inline export function expm1Quotient64(v: v128): v128 {
   let q = f64x2.add(f64x2.mul(lanes(EXPM1_Q9_X2), v), lanes(EXPM1_Q8_X2));
   q = f64x2.add(f64x2.mul(q, v), lanes(EXPM1_Q7_X2));
   q = f64x2.add(f64x2.mul(q, v), lanes(EXPM1_Q6_X2));
@@ -242,8 +248,7 @@ const EXPM1_Q1_X2 = memory.data<f64>([0.5, 0.5], 16);
   q = f64x2.add(f64x2.mul(q, v), lanes(EXPM1_Q3_X2));
   q = f64x2.add(f64x2.mul(q, v), lanes(EXPM1_Q2_X2));
   q = f64x2.add(f64x2.mul(q, v), lanes(EXPM1_Q1_X2));
-  q = f64x2.add(f64x2.mul(q, v), lanes(ONE_X2));
-  return f64x2.mul(v, q);
+  return f64x2.add(f64x2.mul(q, v), lanes(ONE_X2));
 }
 
 /**
