@@ -143,6 +143,24 @@ export const EXP_LOWEST_X4 = memory.data<f32>([-87, -87, -87, -87], 16);
   return i32x4.add(expPolynomial(r), i32x4.shl(shifted, 23));
 }
 
+export const HALF_X4 = memory.data<f32>([0.5, 0.5, 0.5, 0.5], 16);
+
+/**
+ * expm1(x / 2) in float32 for |x| <= ln 2: h + h^2 q(h) with h = x / 2 and exp's q (1 + r + r^2 q(r) is
+ * exp(r) for |r| <= ln(2)/2): the rounding of h^2 q reaches it times |h q| <= 0.09, the last add's is
+ * half an ulp. Other lanes: garbage. (h = x / 2 rounds where x is subnormal: the caller takes x itself
+ * for tiny x; -0 gives +0.)
+ */
+// @ts-ignore: decorator
+@inline export function expm1OfHalf(x: v128): v128 {
+  const h = f32x4.mul(x, lanes(HALF_X4));
+  let q = f32x4.add(f32x4.mul(lanes(EXP_Q4_X4), h), lanes(EXP_Q3_X4));
+  q = f32x4.add(f32x4.mul(q, h), lanes(EXP_Q2_X4));
+  q = f32x4.add(f32x4.mul(q, h), lanes(EXP_Q1_X4));
+  q = f32x4.add(f32x4.mul(q, h), lanes(EXP_Q0_X4));
+  return f32x4.add(f32x4.mul(f32x4.mul(h, h), q), h);
+}
+
 /** exp(x) for x <= 0 in float32, any x: expInRange where every lane allows, else the general case. */
 // @ts-ignore: decorator
 @inline export function expNonpositive(x: v128): v128 {
