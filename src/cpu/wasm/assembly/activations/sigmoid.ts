@@ -1,6 +1,7 @@
 // The WebAssembly SIMD kernels of sigmoid (src/ops/activations/sigmoid.ts says what it is), exported as
 // <name>_<kernel> (the kernel names of src/ops/kernels.ts). Instantiated from the generic loops of ../common.
 import {
+  ONE_X2,
   ONE_X4,
   SIGN_X4,
   ZERO_X4,
@@ -85,7 +86,7 @@ class Sigmoid {
 /** s(x) s(-x) = e / (1 + e)^2 in float64. */
 // @ts-ignore: decorator
 @inline function sigmoidDerivativeFromExp(e: v128): v128 {
-  const d = f64x2.add(splat64(1), e);
+  const d = f64x2.add(lanes(ONE_X2), e);
   return f64x2.div(e, f64x2.mul(d, d));
 }
 
@@ -95,7 +96,24 @@ class Sigmoid {
   const k = changetype<Sigmoid>(0);
   const end = <usize>n << 2;
   let ordinary = i32x4.splat(-1);
-  for (let at: usize = 0; at < end; at += 16) {
+  let at: usize = 0;
+  // two vectors a step, as the checked loops of ../common take them
+  for (; at + 32 <= end; at += 32) {
+    const v0 = v128.load(x + at);
+    const v1 = v128.load(x + at, 16);
+    ordinary = v128.and(ordinary, v128.and(k.ordinary(v0), k.ordinary(v1)));
+    const e0 = expInRange(v128.or(v0, lanes(SIGN_X4)));
+    const e1 = expInRange(v128.or(v1, lanes(SIGN_X4)));
+    const f0 = f32x4.div(v128.bitselect(lanes(ONE_X4), e0, f32x4.ge(v0, lanes(ZERO_X4))), f32x4.add(lanes(ONE_X4), e0));
+    const f1 = f32x4.div(v128.bitselect(lanes(ONE_X4), e1, f32x4.ge(v1, lanes(ZERO_X4))), f32x4.add(lanes(ONE_X4), e1));
+    const d0 = join32(sigmoidDerivativeFromExp(low64(e0)), sigmoidDerivativeFromExp(high64(e0)));
+    const d1 = join32(sigmoidDerivativeFromExp(low64(e1)), sigmoidDerivativeFromExp(high64(e1)));
+    v128.store(out + at, f0);
+    v128.store(out + at, f1, 16);
+    v128.store(derivativeOut + at, d0);
+    v128.store(derivativeOut + at, d1, 16);
+  }
+  if (at < end) {
     const v = v128.load(x + at);
     ordinary = v128.and(ordinary, k.ordinary(v));
     const e = expInRange(v128.or(v, lanes(SIGN_X4)));
