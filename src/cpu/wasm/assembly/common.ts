@@ -3,12 +3,14 @@
 // Each activation's kernels live in activations/<name>.ts and export `<name>_<kernel>`; the row kernels
 // in kernels.ts. scripts/build-wasm.mjs compiles them all as one module into src/cpu/wasm/binary.ts (a
 // test checks the two agree). The host (src/cpu/wasm/elementwise.ts, rows.ts) copies arrays in blocks
-// into three buffers that start at buffer_base() (x, dy, out: 16384 float32 each) in the module's fixed
-// 256 KiB memory and calls the exports on byte addresses.
+// into buffers that start at buffer_base() (x, dy, out: 16384 float32 each for the elementwise ops,
+// 65536 for the row ops; src/cpu/wasm/module.ts) in the module's fixed 960 KiB memory and calls the
+// exports on byte addresses.
 //
 // Numerics: the shaders' (shaders/common.wgsl, src/ops/activations/), in float32 lanes (f32x4) where
 // the result stays within 2.5e-7 of float64, in float64 lanes (f64x2) where float32 rounding of the
-// combination would not: exp by Cody-Waite reduction and Cephes expf's polynomial in either width.
+// combination would not: exp by Cody-Waite reduction and a polynomial (float32: degree 6, below;
+// float64: Cephes expf's).
 // Special values are the JavaScript loops' (src/ops/activations/), which tests/node/cpu-wasm.test.ts
 // compares on every edge.
 
