@@ -128,8 +128,10 @@ describe('autoRatioFor', () => {
     expect(figure?.tries).toBeCloseTo(0.4, 12);
     expect(figure?.judged).toBeCloseTo(1.4, 12);
     expect(autoRatioFor(timings, { webgpu: 0, cpu: 30 })?.judged).toBe(1);
-    // Tries of a backend that turned out the faster one cost nothing extra.
-    expect(autoRatioFor({ webgpu: rounds(1, 1, 1), cpu: rounds(5, 5, 5), auto: rounds(1, 1, 1) }, { webgpu: 27, cpu: 3 })?.tries).toBeCloseTo(0.4, 12);
+    // The other way round: webgpu the faster, 3 tries of cpu at 5x; none, nothing added.
+    expect(
+      autoRatioFor({ webgpu: rounds(1, 1, 1), cpu: rounds(5, 5, 5), auto: rounds(1, 1, 1) }, { webgpu: 27, cpu: 3 })?.tries,
+    ).toBeCloseTo(0.4, 12);
     expect(autoRatioFor({ webgpu: rounds(1, 1, 1), cpu: rounds(5, 5, 5), auto: rounds(1, 1, 1) }, { webgpu: 30, cpu: 0 })?.tries).toBe(0);
   });
 
@@ -204,7 +206,13 @@ describe('autoSummary', () => {
     // cpu), summed 1.8x: within the target. gelu: the same rounds, but 10 of auto's 20 calls tried webgpu
     // at 1.5x cpu's median: 1 + 0.25, above the target, and the worst.
     const collected = cell('silu', 1, 1 << 20, { webgpu: rounds(9, 9, 9, 9, 9), cpu: rounds(1, 1, 1, 1, 1), auto: rounds(1, 1, 5, 1, 1) });
-    const tried = cell('gelu', 1, 1 << 20, { webgpu: rounds(1.5, 1.5, 1.5), cpu: rounds(1, 1, 1), auto: rounds(1, 1, 1) }, { webgpu: 10, cpu: 10 });
+    const tried = cell(
+      'gelu',
+      1,
+      1 << 20,
+      { webgpu: rounds(1.5, 1.5, 1.5), cpu: rounds(1, 1, 1), auto: rounds(1, 1, 1) },
+      { webgpu: 10, cpu: 10 },
+    );
     const summary = autoSummary([...cells, collected, tried]);
     expect(summary.cellsAbove.map((c) => `${c.op} ${c.shapeLabel}`)).toEqual(['tanh 16384', 'gelu 1048576', 'softmax 64x64']);
     expect(summary.worst?.op).toBe('tanh');
