@@ -13,12 +13,18 @@
  *   calibration's) is within {@link PROBE_UNSEEN_WITHIN}x;
  * - where it has run, here or near, only when its estimate is within {@link PROBE_SEEN_WITHIN}x: a
  *   backend measured far slower is never tried again at that size;
+ * - a backend estimated the faster but never measured here or near, against one that has been, is
+ *   gone to at once only if it would win at {@link UNSEEN_DOUBT} times its estimate; else it is tried
+ *   as the others are, its try budgeted at that many times its estimate;
  * - either way at most once every 4, 8, ... {@link MAX_PROBE_INTERVAL} calls of that class (each probe
  *   doubles the wait), and only within a budget: what the probes are expected to cost beyond the
  *   chosen backend stays under {@link PROBE_BUDGET} of the time spent at that op and size class
  *   (both from the corrected estimates), so that trying the other backend never costs a caller more
  *   than a few percent anywhere. A chosen backend that is slower than its estimate shows at its own
  *   next call: only a loser estimated too slow waits for the budget.
+ *
+ * A backend's first reading at a size class far beyond its model ({@link FIRST_READING_DOUBTED_ABOVE}
+ * times), with none near, waits for a second: it is more likely a pause than the cost.
  *
  * Timing is the caller's (the engine times each call); this file holds no clock, so a test can feed
  * it any costs.
@@ -57,6 +63,10 @@ export const PROBE_SEEN_WITHIN = 1.5;
  */
 export const PROBE_BUDGET = 0.05;
 const FIRST_PROBE_INTERVAL = 4;
+/** How far off the calibration's estimate of a backend never measured at or near a size is taken to be, for its tries. */
+export const UNSEEN_DOUBT = 2;
+/** A side's first reading at a size class this many times its model, with none near, waits for a second (see record). */
+export const FIRST_READING_DOUBTED_ABOVE = 50;
 /** The longest wait between two re-tries of the losing backend in one size class, in calls. */
 export const MAX_PROBE_INTERVAL = 64;
 // Below this, a model cost is taken as this (a measured 0 ms, below the timer's resolution, is fine).
@@ -89,6 +99,8 @@ class OpState {
   /** Per size class: the estimated time of every call chosen, and the probes' share of it beyond the chosen backend's estimate. */
   readonly spentMs = new Float64Array(SIZE_CLASSES);
   readonly probeExtraMs = new Float64Array(SIZE_CLASSES);
+  /** Per side and size class, a first reading held back as doubtful (NaN: none); see record. */
+  readonly doubted = { gpu: new Float64Array(SIZE_CLASSES).fill(Number.NaN), cpu: new Float64Array(SIZE_CLASSES).fill(Number.NaN) };
 
   // The ratio for this side and size class; else the nearest size class measured within four (a
   // factor of 4 in size), the larger of the two if both; NaN if none. Not a ratio measured farther:
@@ -106,7 +118,7 @@ class OpState {
     return Number.isNaN(nearby) ? exact : Math.min(exact, nearby);
   }
 
-  private nearbyRatio(ratios: Float64Array, size: number): number {
+  nearbyRatio(ratios: Float64Array, size: number): number {
     for (let distance = 1; distance <= 4; distance++) {
       const below = size - distance >= 0 ? (ratios[size - distance] as number) : Number.NaN;
       const above = size + distance < SIZE_CLASSES ? (ratios[size + distance] as number) : Number.NaN;
@@ -146,7 +158,16 @@ export class BackendChooser {
     const cpuCorrection = state.correction('cpu', size);
     const gpu = this.model(family, 'gpu', elements) * (Number.isNaN(gpuCorrection) ? 1 : gpuCorrection);
     const cpu = this.model(family, 'cpu', elements) * (Number.isNaN(cpuCorrection) ? 1 : cpuCorrection);
-    const best: Side = gpu < cpu ? 'gpu' : 'cpu';
+    let best: Side = gpu < cpu ? 'gpu' : 'cpu';
+    // A backend estimated the faster but never measured here or near, against one that has been: only
+    // the calibration says so, and it can be 2x off where it did not measure (SwiftShader's GPU: 13 ns
+    // an element calibrated, 32 at 2^22). Unless it would win even at UNSEEN_DOUBT times its estimate,
+    // going there is a try like the others, within their budget: the first call at 2^22 went to that
+    // GPU, at 2.2x the CPU's time (bench/NOTES.md, 2026-12-03).
+    const [bestCorrection, otherCorrectionFirst] = best === 'gpu' ? [gpuCorrection, cpuCorrection] : [cpuCorrection, gpuCorrection];
+    const doubted =
+      Number.isNaN(bestCorrection) && !Number.isNaN(otherCorrectionFirst) && UNSEEN_DOUBT * Math.min(gpu, cpu) > Math.max(gpu, cpu);
+    if (doubted) best = best === 'gpu' ? 'cpu' : 'gpu';
     const other: Side = best === 'gpu' ? 'cpu' : 'gpu';
     const [bestMs, otherMs, otherCorrection] = best === 'gpu' ? [gpu, cpu, cpuCorrection] : [cpu, gpu, gpuCorrection];
     state.probeCalls[size] = (state.probeCalls[size] as number) + 1;
@@ -158,7 +179,10 @@ export class BackendChooser {
     const near = !Number.isNaN(otherCorrection);
     const due = (state.probeCalls[size] as number) >= (state.probeInterval[size] as number);
     const within = near ? PROBE_SEEN_WITHIN : PROBE_UNSEEN_WITHIN;
-    const extraMs = Math.max(0, otherMs - bestMs);
+    // A try of a backend never measured here or near is budgeted at UNSEEN_DOUBT times its estimate:
+    // at its estimate, the GPU's tries took a benchmark cell of 14 calls at 2^18 to 1.14x and one of
+    // five at 2^22 to 1.24x, where the calibration was 2x off.
+    const extraMs = Math.max(0, (near ? 1 : UNSEEN_DOUBT) * otherMs - bestMs);
     const spentMs = (state.spentMs[size] as number) + bestMs;
     const affordable = (state.probeExtraMs[size] as number) + extraMs <= PROBE_BUDGET * spentMs;
     if (due && otherMs <= within * bestMs && affordable) {
@@ -197,10 +221,24 @@ export class BackendChooser {
     // backends that may be 100x apart; later calls refine the ratio in batches.
     const settled = (measured[size] as number) >= SETTLED;
     if (settled && (batchMs[size] as number) < MIN_BATCH_MS && (batchCalls[size] as number) < MAX_BATCH_CALLS) return;
-    const ratio = (batchMs[size] as number) / (batchModelMs[size] as number);
+    let ratio = (batchMs[size] as number) / (batchModelMs[size] as number);
     batchMs[size] = 0;
     batchModelMs[size] = 0;
     batchCalls[size] = 0;
+    // A first reading at a size far beyond the model, with no reading near it to agree, is more likely
+    // a pause (a major collection) than the cost: it waits for a second reading and counts as the lesser
+    // of the two. Taken at once, one such reading (a 0.2 ms CPU call read as tens of ms) made the CPU
+    // look slower than the GPU and, measured far slower, it was never tried again: auto ran hardSigmoid
+    // at 16384 on the GPU, 18x slower (bench/NOTES.md, 2026-12-03).
+    if ((measured[size] as number) === 0 && ratio > FIRST_READING_DOUBTED_ABOVE) {
+      const doubted = state.doubted[side];
+      const earlier = doubted[size] as number;
+      if (Number.isNaN(earlier) && Number.isNaN(state.nearbyRatio(state.ratio[side], size))) {
+        doubted[size] = ratio;
+        return;
+      }
+      if (!Number.isNaN(earlier)) ratio = Math.min(ratio, earlier);
+    }
     const window = state.window[side];
     const count = (measured[size] as number) + 1;
     measured[size] = count;

@@ -46,10 +46,11 @@ describe('BackendChooser', () => {
     const n = 4 << 20;
     const truth: Truth = { gpu: (m) => 0.5 + 1e-6 * m, cpu: (m) => 12e-6 * m };
     const { sides, costs } = run(chooser, truth, n, 200);
-    // The GPU's estimate (108 ms) is 58 ms above the CPU's (50 ms): tried once that is 5% of the time spent.
+    // The GPU, never measured, is budgeted at twice its estimate (2 x 108 ms), 166 ms above the CPU's
+    // (50 ms): tried once that is 5% of the time spent.
     const firstGpu = sides.indexOf('gpu');
-    expect(firstGpu).toBeGreaterThanOrEqual(20);
-    expect(firstGpu).toBeLessThanOrEqual(25);
+    expect(firstGpu).toBeGreaterThanOrEqual(60);
+    expect(firstGpu).toBeLessThanOrEqual(70);
     expect(sides.slice(firstGpu).filter((side) => side === 'cpu')).toEqual([]);
     const afterProbe = costs.slice(firstGpu + 1).reduce((a, b) => a + b, 0) / (costs.length - firstGpu - 1);
     expect(afterProbe / truth.gpu(n)).toBeLessThanOrEqual(1.01);
@@ -171,6 +172,47 @@ describe('BackendChooser', () => {
     }
     const gpuCalls = sides.slice(20).filter((side) => side === 'gpu').length;
     expect(gpuCalls, 'GPU calls after warm-up').toBeLessThanOrEqual(2);
+  });
+
+  it("is not sent to the GPU for good by one pause in the CPU's first reading at a size (hardSigmoid at 16384)", () => {
+    // A full run's figures: calibrated GPU 13.98 ms + 13 ns an element, CPU 1.8 ns; in truth the GPU
+    // takes 3.9 ms and the CPU 0.2 at 16384. The CPU's first timed call there read 30 ms (a collection).
+    const chooser = new BackendChooser(both({ gpuFixedMs: 13.98, gpuPerElementNs: 13, cpuPerElementNs: 1.8 }));
+    const n = 16384;
+    const truth: Truth = { gpu: () => 3.9, cpu: () => 0.2 };
+    const sides: Side[] = [];
+    let cpuReadings = 0;
+    for (let i = 0; i < 200; i++) {
+      const side = chooser.choose('hardSigmoid.forward', 'elementwise', n);
+      const ms = side === 'cpu' && cpuReadings++ === 0 ? 30 : truth[side](n);
+      if (chooser.timed) chooser.record('hardSigmoid.forward', 'elementwise', side, n, ms);
+      sides.push(side);
+    }
+    expect(sides.filter((side) => side === 'gpu').length).toBe(0);
+    // A second reading as slow counts: a CPU truly 2000x its model is learnt, one call later.
+    const slow = new BackendChooser(both({ gpuFixedMs: 13.98, gpuPerElementNs: 13, cpuPerElementNs: 1.8 }));
+    const slowSides = run(slow, { gpu: () => 3.9, cpu: () => 60 }, n, 40).sides;
+    expect(slowSides.slice(0, 2)).toEqual(['cpu', 'cpu']);
+    expect(slowSides.slice(2)).toEqual(new Array(38).fill('gpu'));
+  });
+
+  it('does not try a backend never measured near a size in the few calls a benchmark cell makes there', () => {
+    // SwiftShader's costs: calibrated GPU 2.54 ms + 13 ns an element, CPU 1.8; in truth the GPU takes
+    // 3 ms + 32 ns and the CPU 15 ns an element. The benchmark's cells: 30, 30, 14, 8 and 5 calls at
+    // 16384 .. 2^22; auto within 1.10x of the CPU in each, tries and all.
+    const chooser = new BackendChooser(both({ gpuFixedMs: 2.54, gpuPerElementNs: 13, cpuPerElementNs: 1.8 }));
+    const truth: Truth = { gpu: (m) => 3 + 32e-6 * m, cpu: (m) => 15e-6 * m };
+    for (const [n, calls] of [
+      [16384, 30],
+      [65536, 30],
+      [262144, 14],
+      [1 << 20, 8],
+      [1 << 22, 5],
+    ] as const) {
+      const { costs } = run(chooser, truth, n, calls);
+      const cell = costs.reduce((a, b) => a + b, 0) / (calls * truth.cpu(n));
+      expect(cell, `${n} elements`).toBeLessThanOrEqual(1.1);
+    }
   });
 
   it('ignores a time that is not a number of milliseconds (NaN, Infinity, negative)', () => {
