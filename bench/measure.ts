@@ -197,3 +197,25 @@ export async function timeInterleaved(timed: readonly (InterleavedCall | (() => 
     msPerCallByRound: byRound[i] as (number | null)[],
   }));
 }
+
+/**
+ * The order in which our backends and the plain loop are timed together: webgpu, js, cpu, auto (then
+ * any other), so that with every other round reversed (A C J W, W J C A, ...) neither cpu nor auto
+ * ever runs right after a WebGPU batch, and the two of them swap places each round. Timed in the
+ * backends' own order (webgpu, cpu, auto, js), cpu followed webgpu in every other round and ran 1.6x
+ * faster there (gelu at 16384: 0.19 ms against 0.30), while auto never did: auto, running the cpu
+ * column's very code, read 1.57x (bench/NOTES.md, 2026-12-03).
+ */
+export const TIMING_ORDER: readonly string[] = ['webgpu', 'js', 'cpu', 'auto'];
+
+/** `items` in TIMING_ORDER (items not in it after, in their own order). */
+export function inTimingOrder<T extends { readonly id: string }>(items: readonly T[]): T[] {
+  const rank = (id: string) => {
+    const at = TIMING_ORDER.indexOf(id);
+    return at < 0 ? TIMING_ORDER.length : at;
+  };
+  return items
+    .map((item, index) => ({ item, index }))
+    .sort((a, b) => rank(a.item.id) - rank(b.item.id) || a.index - b.index)
+    .map(({ item }) => item);
+}

@@ -10,6 +10,7 @@ import { measureFloat16 } from './float16.ts';
 import {
   CancelledError,
   type InterleavedCall,
+  inTimingOrder,
   type Timing,
   throwIfCancelled,
   timeCalls,
@@ -330,6 +331,7 @@ export async function runBenchmark(
         // More rounds here than for the peers: auto is judged on the median of its paired rounds, and
         // with 7 a full run still read up to 1.10x where auto ran the cpu column's very code
         // (bench/NOTES.md, "auto judged round by round"). These calls are a small part of a cell's time.
+        compared.splice(0, compared.length, ...inTimingOrder(compared));
         const timings = await timeInterleaved(
           compared.map(({ timed }) => timed),
           { maxSamples: 2 * config.reps - 1, budgetMs: 1.5 * config.cellBudgetMs, signal },

@@ -3,7 +3,7 @@
 // every call it made at a size. A fake clock that only the calls move makes the samples exact.
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { timeInterleaved } from '../../bench/measure.ts';
+import { inTimingOrder, timeInterleaved } from '../../bench/measure.ts';
 
 describe('timeInterleaved, round by round', () => {
   afterEach(() => {
@@ -119,5 +119,25 @@ describe('timeInterleaved, round by round', () => {
     expect(timing?.callsPerSample).toBe(48);
     expect(timing?.msPerCallByRound).toEqual([8, 0.125, 0.125, 0.125]);
     expect(calls).toBe(1 + 1 + 48 + 48);
+  });
+});
+
+describe('inTimingOrder', () => {
+  it('keeps cpu and auto from ever following a WebGPU batch, with rounds that alternate their order', () => {
+    const ids = inTimingOrder([{ id: 'webgpu' }, { id: 'cpu' }, { id: 'auto' }, { id: 'js' }]).map(({ id }) => id);
+    expect(ids).toEqual(['webgpu', 'js', 'cpu', 'auto']);
+    // Rounds as timeInterleaved runs them: every other one reversed.
+    const sequence = [0, 1, 2, 3].flatMap((round) => (round % 2 ? [...ids].reverse() : ids));
+    for (let i = 1; i < sequence.length; i++) {
+      if (sequence[i - 1] === 'webgpu') expect(['webgpu', 'js'], `after webgpu at ${i}`).toContain(sequence[i]);
+    }
+    // Without WebGPU, or with other calls, the rest keep their own order.
+    expect(inTimingOrder([{ id: 'cpu' }, { id: 'x' }, { id: 'auto' }, { id: 'js' }, { id: 'y' }]).map(({ id }) => id)).toEqual([
+      'js',
+      'cpu',
+      'auto',
+      'x',
+      'y',
+    ]);
   });
 });
