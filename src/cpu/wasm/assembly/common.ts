@@ -474,10 +474,25 @@ const EXPM1_Q1_X2 = memory.data<f64>([0.5, 0.5], 16);
   const k = changetype<K>(0);
   const end = <usize>n << 2;
   let ordinary = i32x4.splat(-1);
-  for (let at: usize = 0; at < end; at += 16) {
+  let at: usize = 0;
+  // two vectors a step, as the loops above; both results before any store: the engine shares their exp
+  for (; at + 32 <= end; at += 32) {
+    const v0 = v128.load(x + at);
+    const v1 = v128.load(x + at, 16);
+    ordinary = v128.and(ordinary, v128.and(k.ordinary(v0), k.ordinary(v1)));
+    const f0 = k.forwardInRange(v0, alpha);
+    const d0 = k.derivativeInRange(v0, alpha);
+    const f1 = k.forwardInRange(v1, alpha);
+    const d1 = k.derivativeInRange(v1, alpha);
+    v128.store(out + at, f0);
+    v128.store(out + at, f1, 16);
+    v128.store(derivativeOut + at, d0);
+    v128.store(derivativeOut + at, d1, 16);
+  }
+  if (at < end) {
     const v = v128.load(x + at);
     ordinary = v128.and(ordinary, k.ordinary(v));
-    const f = k.forwardInRange(v, alpha); // both before either store: the engine shares their exp
+    const f = k.forwardInRange(v, alpha);
     const d = k.derivativeInRange(v, alpha);
     v128.store(out + at, f);
     v128.store(derivativeOut + at, d);

@@ -8,6 +8,7 @@ import {
   backwardChecked,
   derivativeChecked,
   exp64,
+  forwardAndDerivativeChecked,
   expInRange,
   expNonpositive,
   forwardChecked,
@@ -90,46 +91,6 @@ class Sigmoid {
   return f64x2.div(e, f64x2.mul(d, d));
 }
 
-// sigmoid's value and derivative from one float32 exp, checked as above
-// @ts-ignore: decorator
-@inline function sigmoidForwardAndDerivative(x: usize, derivativeOut: usize, out: usize, n: i32): void {
-  const k = changetype<Sigmoid>(0);
-  const end = <usize>n << 2;
-  let ordinary = i32x4.splat(-1);
-  let at: usize = 0;
-  // two vectors a step, as the checked loops of ../common take them
-  for (; at + 32 <= end; at += 32) {
-    const v0 = v128.load(x + at);
-    const v1 = v128.load(x + at, 16);
-    ordinary = v128.and(ordinary, v128.and(k.ordinary(v0), k.ordinary(v1)));
-    const e0 = expInRange(v128.or(v0, lanes(SIGN_X4)));
-    const e1 = expInRange(v128.or(v1, lanes(SIGN_X4)));
-    const f0 = f32x4.div(v128.bitselect(lanes(ONE_X4), e0, f32x4.ge(v0, lanes(ZERO_X4))), f32x4.add(lanes(ONE_X4), e0));
-    const f1 = f32x4.div(v128.bitselect(lanes(ONE_X4), e1, f32x4.ge(v1, lanes(ZERO_X4))), f32x4.add(lanes(ONE_X4), e1));
-    const d0 = join32(sigmoidDerivativeFromExp(low64(e0)), sigmoidDerivativeFromExp(high64(e0)));
-    const d1 = join32(sigmoidDerivativeFromExp(low64(e1)), sigmoidDerivativeFromExp(high64(e1)));
-    v128.store(out + at, f0);
-    v128.store(out + at, f1, 16);
-    v128.store(derivativeOut + at, d0);
-    v128.store(derivativeOut + at, d1, 16);
-  }
-  if (at < end) {
-    const v = v128.load(x + at);
-    ordinary = v128.and(ordinary, k.ordinary(v));
-    const e = expInRange(v128.or(v, lanes(SIGN_X4)));
-    const numerator = v128.bitselect(lanes(ONE_X4), e, f32x4.ge(v, lanes(ZERO_X4)));
-    v128.store(out + at, f32x4.div(numerator, f32x4.add(lanes(ONE_X4), e)));
-    v128.store(derivativeOut + at, join32(sigmoidDerivativeFromExp(low64(e)), sigmoidDerivativeFromExp(high64(e))));
-  }
-  if (v128.all_true<i32>(ordinary)) return;
-  for (let at: usize = 0; at < end; at += 16) {
-    const v = v128.load(x + at);
-    if (!v128.all_true<i32>(k.ordinary(v))) {
-      v128.store(out + at, k.forward32(v, 0));
-      v128.store(derivativeOut + at, k.derivative32(v, 0));
-    }
-  }
-}
 // dy y (1 - y): in float32 where every |y| < 2, else in float64 (Sigmoid.fromOutput32)
 // @ts-ignore: decorator
 @inline function sigmoidBackwardFromOutput(y: usize, dy: usize, out: usize, n: i32): void {
@@ -162,5 +123,5 @@ export function sigmoid_backward_from_output(x: usize, dy: usize, out: usize, n:
   sigmoidBackwardFromOutput(x, dy, out, n);
 }
 export function sigmoid_forward_and_derivative(x: usize, dy: usize, out: usize, n: i32, alpha: f64): void {
-  sigmoidForwardAndDerivative(x, dy, out, n);
+  forwardAndDerivativeChecked<Sigmoid>(x, dy, out, n, alpha);
 }
