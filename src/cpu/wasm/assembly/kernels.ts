@@ -133,6 +133,73 @@ export function softmax_exp_reference(maximum: f32, minimum: f32): f32 {
   return unshiftedRow(maximum, minimum) ? 0 : maximum;
 }
 
+/** softmax's terms exp(x) (the row lies in [-87, 64]): see softmax_exp_sum. */
+@final class UnshiftedTerms {
+  // @ts-ignore: decorator
+  @inline of(v: v128, m: v128, negativeM: v128): v128 {
+    return expInRange(v);
+  }
+}
+/** softmax's terms exp(x - m), x - m taken exactly, every one normal: see softmax_exp_sum. */
+@final class ShiftedTerms {
+  // @ts-ignore: decorator
+  @inline of(v: v128, m: v128, negativeM: v128): v128 {
+    return expOfDifferenceInRange(v, m, negativeM);
+  }
+}
+
+// sumTerms' float64 sums, lanes 0 and 1 and lanes 2 and 3 (a function returns one value).
+let termsLow: v128 = f64x2.splat(0);
+let termsHigh: v128 = f64x2.splat(0);
+
+/**
+ * The terms of T (softmax_exp_sum's two unchecked forms) of n's whole vectors written to out and summed:
+ * in float32 over blocks of 64 up to `blocks`, each block's partials then in float64, and the vectors
+ * after it one by one in float64. The sums go to termsLow and termsHigh; returns the elements done.
+ */
+// @ts-ignore: decorator
+@inline function sumTerms<T>(x: usize, out: usize, n: i32, m: v128, negativeM: v128, blocks: i32): i32 {
+  const terms = changetype<T>(0);
+  let low = splat64(0);
+  let high = splat64(0);
+  let i = 0;
+  while (i < blocks) {
+    const end = i + 64;
+    let a0 = splat(0);
+    let a1 = splat(0);
+    for (; i < end; i += 8) {
+      const at = <usize>i << 2;
+      const e0 = terms.of(v128.load(x + at), m, negativeM);
+      const e1 = terms.of(v128.load(x + at, 16), m, negativeM);
+      v128.store(out + at, e0);
+      v128.store(out + at, e1, 16);
+      a0 = f32x4.add(a0, e0);
+      a1 = f32x4.add(a1, e1);
+    }
+    low = f64x2.add(low, f64x2.add(low64(a0), low64(a1)));
+    high = f64x2.add(high, f64x2.add(high64(a0), high64(a1)));
+  }
+  for (; i + 8 <= n; i += 8) {
+    const at = <usize>i << 2;
+    const e0 = terms.of(v128.load(x + at), m, negativeM);
+    const e1 = terms.of(v128.load(x + at, 16), m, negativeM);
+    v128.store(out + at, e0);
+    v128.store(out + at, e1, 16);
+    low = f64x2.add(low, f64x2.add(low64(e0), low64(e1)));
+    high = f64x2.add(high, f64x2.add(high64(e0), high64(e1)));
+  }
+  for (; i + 4 <= n; i += 4) {
+    const at = <usize>i << 2;
+    const e = terms.of(v128.load(x + at), m, negativeM);
+    v128.store(out + at, e);
+    low = f64x2.add(low, low64(e));
+    high = f64x2.add(high, high64(e));
+  }
+  termsLow = low;
+  termsHigh = high;
+  return i;
+}
+
 /**
  * Writes softmax's unnormalised terms (float32) to out and returns their sum, taken in float64. The
  * terms are exp(x - maximum), or, where the whole row (minimum to maximum) lies in [-87, 64], exp(x)
@@ -155,72 +222,10 @@ export function softmax_exp_sum(x: usize, out: usize, n: i32, maximum: f32, mini
   // rows add each vector in float64: on rows of 16 the float32 partials took softmax's largest error
   // from 1.9e-7 to 2.2e-7 (bench/NOTES.md, 2026-12-03).
   const blocks = n >= 128 ? n & ~63 : 0;
-  if (unshifted) {
-    while (i < blocks) {
-      const end = i + 64;
-      let a0 = splat(0);
-      let a1 = splat(0);
-      for (; i < end; i += 8) {
-        const at = <usize>i << 2;
-        const e0 = expInRange(v128.load(x + at));
-        const e1 = expInRange(v128.load(x + at, 16));
-        v128.store(out + at, e0);
-        v128.store(out + at, e1, 16);
-        a0 = f32x4.add(a0, e0);
-        a1 = f32x4.add(a1, e1);
-      }
-      low = f64x2.add(low, f64x2.add(low64(a0), low64(a1)));
-      high = f64x2.add(high, f64x2.add(high64(a0), high64(a1)));
-    }
-    for (; i + 8 <= n; i += 8) {
-      const at = <usize>i << 2;
-      const e0 = expInRange(v128.load(x + at));
-      const e1 = expInRange(v128.load(x + at, 16));
-      v128.store(out + at, e0);
-      v128.store(out + at, e1, 16);
-      low = f64x2.add(low, f64x2.add(low64(e0), low64(e1)));
-      high = f64x2.add(high, f64x2.add(high64(e0), high64(e1)));
-    }
-    for (; i + 4 <= n; i += 4) {
-      const at = <usize>i << 2;
-      const e = expInRange(v128.load(x + at));
-      v128.store(out + at, e);
-      low = f64x2.add(low, low64(e));
-      high = f64x2.add(high, high64(e));
-    }
-  } else if (withinExpRange(minimum, maximum)) {
-    while (i < blocks) {
-      const end = i + 64;
-      let a0 = splat(0);
-      let a1 = splat(0);
-      for (; i < end; i += 8) {
-        const at = <usize>i << 2;
-        const e0 = expOfDifferenceInRange(v128.load(x + at), m, negativeM);
-        const e1 = expOfDifferenceInRange(v128.load(x + at, 16), m, negativeM);
-        v128.store(out + at, e0);
-        v128.store(out + at, e1, 16);
-        a0 = f32x4.add(a0, e0);
-        a1 = f32x4.add(a1, e1);
-      }
-      low = f64x2.add(low, f64x2.add(low64(a0), low64(a1)));
-      high = f64x2.add(high, f64x2.add(high64(a0), high64(a1)));
-    }
-    for (; i + 8 <= n; i += 8) {
-      const at = <usize>i << 2;
-      const e0 = expOfDifferenceInRange(v128.load(x + at), m, negativeM);
-      const e1 = expOfDifferenceInRange(v128.load(x + at, 16), m, negativeM);
-      v128.store(out + at, e0);
-      v128.store(out + at, e1, 16);
-      low = f64x2.add(low, f64x2.add(low64(e0), low64(e1)));
-      high = f64x2.add(high, f64x2.add(high64(e0), high64(e1)));
-    }
-    for (; i + 4 <= n; i += 4) {
-      const at = <usize>i << 2;
-      const e = expOfDifferenceInRange(v128.load(x + at), m, negativeM);
-      v128.store(out + at, e);
-      low = f64x2.add(low, low64(e));
-      high = f64x2.add(high, high64(e));
-    }
+  if (unshifted || withinExpRange(minimum, maximum)) {
+    i = unshifted ? sumTerms<UnshiftedTerms>(x, out, n, m, negativeM, blocks) : sumTerms<ShiftedTerms>(x, out, n, m, negativeM, blocks);
+    low = termsLow;
+    high = termsHigh;
   } else {
     for (; i + 4 <= n; i += 4) {
       const at = <usize>i << 2;
