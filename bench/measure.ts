@@ -35,6 +35,16 @@ export interface SamplingOptions {
   /** Stop sampling once this much time has gone (after at least MIN_SAMPLES samples). */
   readonly budgetMs: number;
   readonly signal: AbortSignal;
+  /** The shortest sample, in ms: MIN_SAMPLE_MS unless given. */
+  readonly sampleMs?: number;
+  /**
+   * A call judged round by round against the faster of its rivals (auto against our backends): once
+   * the budget is spent, rounds go on with only that call and the rival whose median is lowest so far,
+   * until they have `rounds` rounds in common or EXTENDED_CAP_BUDGETS budgets have gone. At 2^22
+   * elements the slow calls (webgpu on a software adapter, the plain loop) left room for three rounds,
+   * and auto's median of three read 1.25x while it ran the cpu column's very code (bench/NOTES.md).
+   */
+  readonly paired?: { readonly call: number; readonly rivals: readonly number[]; readonly rounds: number };
 }
 
 /** A sample shorter than this is dominated by performance.now()'s resolution (0.1 ms or coarser in browsers). */
@@ -42,6 +52,11 @@ export const MIN_SAMPLE_MS = 5;
 const MIN_SAMPLES = 3;
 /** A cell whose single call is slow still stops after this many budgets, with at least one sample. */
 const HARD_CAP_BUDGETS = 3;
+/**
+ * Rounds of a `paired` call and its rival alone stop after this many budgets: at 2^22 elements sigmoid
+ * with derivative (two 16 MB arrays a call) took 600 ms a round and got to 7 rounds in six budgets.
+ */
+const EXTENDED_CAP_BUDGETS = 10;
 const MAX_CALLS_PER_SAMPLE = 100_000;
 
 export class CancelledError extends Error {
@@ -87,6 +102,7 @@ export function yieldToBrowser(): Promise<void> {
  */
 async function callsPerSampleFor(
   call: () => unknown,
+  sampleMs: number,
 ): Promise<{ count: number; firstSampleMs: number | undefined; allCalls: number; allMs: number }> {
   let count = 1;
   let allCalls = 0;
@@ -97,10 +113,10 @@ async function callsPerSampleFor(
     const elapsedMs = performance.now() - start;
     allCalls += count;
     allMs += elapsedMs;
-    if (elapsedMs >= MIN_SAMPLE_MS || count >= MAX_CALLS_PER_SAMPLE) {
+    if (elapsedMs >= sampleMs || count >= MAX_CALLS_PER_SAMPLE) {
       return { count, firstSampleMs: elapsedMs > 0 ? elapsedMs / count : undefined, allCalls, allMs };
     }
-    const next = elapsedMs >= 1 ? Math.ceil((count * MIN_SAMPLE_MS * 1.2) / elapsedMs) : count * 10;
+    const next = elapsedMs >= 1 ? Math.ceil((count * sampleMs * 1.2) / elapsedMs) : count * 10;
     count = Math.min(MAX_CALLS_PER_SAMPLE, Math.max(count + 1, next));
   }
 }
@@ -127,11 +143,12 @@ export async function timeCalls(call: () => unknown, options: SamplingOptions): 
 export async function timeInterleaved(timed: readonly (InterleavedCall | (() => unknown))[], options: SamplingOptions): Promise<Timing[]> {
   const entries = timed.map((entry) => (typeof entry === 'function' ? { call: entry } : entry));
   const calls = entries.map((entry) => entry.call);
+  const shortestMs = options.sampleMs ?? MIN_SAMPLE_MS;
   const callsPerSample: number[] = [];
   const samples: number[][] = [];
   const byRound: (number | null)[][] = [];
   for (const entry of entries) {
-    const calibration = await callsPerSampleFor(entry.call);
+    const calibration = await callsPerSampleFor(entry.call, shortestMs);
     let firstSampleMs = calibration.firstSampleMs;
     if (entry.countEveryCall) {
       const madeCalls = calibration.allCalls + (entry.alreadyMade?.calls ?? 0);
@@ -146,22 +163,21 @@ export async function timeInterleaved(timed: readonly (InterleavedCall | (() => 
   const start = performance.now();
   let rounds = 0;
   // (The first samples above are outside the budget, as the calibration always was.)
-  while (samples.some((taken) => taken.length < options.maxSamples)) {
-    const elapsedMs = performance.now() - start;
-    const fewest = Math.min(...samples.map((taken) => taken.length));
-    if (fewest >= MIN_SAMPLES && elapsedMs >= budgetMs) break;
-    if (fewest >= 1 && elapsedMs >= HARD_CAP_BUDGETS * budgetMs) break;
+  for (;;) {
+    const next = nextRound(samples, byRound, performance.now() - start, budgetMs, options);
+    if (next === null) break;
     throwIfCancelled(options.signal);
     // Every other round runs in the reverse order, so that what one call leaves behind (garbage to
     // collect, a GPU still busy) falls on its neighbours on both sides alike, as in compare-tfjs.mjs.
     rounds++;
-    const order = [...calls.keys()];
+    const order = [...next.calls];
     if (rounds % 2 === 1) order.reverse();
+    for (let i = 0; i < calls.length; i++) if (!order.includes(i)) (byRound[i] as (number | null)[]).push(null);
     for (const i of order) {
       const call = calls[i] as () => unknown;
       const taken = samples[i] as number[];
       const round = byRound[i] as (number | null)[];
-      if (taken.length >= options.maxSamples) {
+      if (taken.length >= options.maxSamples && !next.paired) {
         round.push(null);
         continue;
       }
@@ -184,8 +200,8 @@ export async function timeInterleaved(timed: readonly (InterleavedCall | (() => 
       // call of a fraction of a millisecond, whose samples scatter far more than the ratios we judge
       // (bench/NOTES.md, "2026-12-03: auto judged round by round"): the next batches are sized to
       // MIN_SAMPLE_MS again from this one.
-      if (sampleMs < MIN_SAMPLE_MS / 2 && count < MAX_CALLS_PER_SAMPLE) {
-        callsPerSample[i] = Math.min(MAX_CALLS_PER_SAMPLE, Math.max(count + 1, Math.ceil((count * MIN_SAMPLE_MS * 1.2) / sampleMs)));
+      if (sampleMs < shortestMs / 2 && count < MAX_CALLS_PER_SAMPLE) {
+        callsPerSample[i] = Math.min(MAX_CALLS_PER_SAMPLE, Math.max(count + 1, Math.ceil((count * shortestMs * 1.2) / sampleMs)));
       }
     }
     await yieldToBrowser();
@@ -196,6 +212,39 @@ export async function timeInterleaved(timed: readonly (InterleavedCall | (() => 
     callsPerSample: callsPerSample[i] as number,
     msPerCallByRound: byRound[i] as (number | null)[],
   }));
+}
+
+/**
+ * Which calls the next round samples, in their order, or null when sampling is over: all of them
+ * (those with all their samples sit the round out) until the budget is spent with MIN_SAMPLES each, or
+ * the hard cap with one each; then, for `options.paired`, that call and its fastest rival alone
+ * (`paired`: past their samples) until they have the rounds in common it asks for, or
+ * EXTENDED_CAP_BUDGETS budgets have gone.
+ */
+function nextRound(
+  samples: readonly (readonly number[])[],
+  byRound: readonly (readonly (number | null)[])[],
+  elapsedMs: number,
+  budgetMs: number,
+  options: SamplingOptions,
+): { readonly calls: readonly number[]; readonly paired: boolean } | null {
+  const fewest = Math.min(...samples.map((taken) => taken.length));
+  const allTaken = samples.every((taken) => taken.length >= options.maxSamples);
+  const withinBudget = fewest < MIN_SAMPLES ? fewest < 1 || elapsedMs < HARD_CAP_BUDGETS * budgetMs : elapsedMs < budgetMs;
+  if (!allTaken && withinBudget) return { calls: samples.map((_, i) => i), paired: false };
+  const paired = options.paired;
+  if (!paired || elapsedMs >= EXTENDED_CAP_BUDGETS * budgetMs || paired.rivals.length === 0) return null;
+  let rival: number | null = null;
+  for (const candidate of paired.rivals) {
+    const taken = samples[candidate] as readonly number[];
+    if (taken.length === 0) continue;
+    if (rival === null || median(taken) < median(samples[rival] as readonly number[])) rival = candidate;
+  }
+  if (rival === null || (samples[paired.call] as readonly number[]).length === 0) return null;
+  const mine = byRound[paired.call] as readonly (number | null)[];
+  const theirs = byRound[rival] as readonly (number | null)[];
+  const inCommon = mine.filter((sample, round) => sample !== null && theirs[round] != null).length;
+  return inCommon < paired.rounds ? { calls: [Math.min(paired.call, rival), Math.max(paired.call, rival)], paired: true } : null;
 }
 
 /**

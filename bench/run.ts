@@ -54,6 +54,13 @@ export interface RunHooks {
 const SEED = 0x5eed;
 /** TF.js's resident timing gets this share of a cell's budget (what that adds to a full run: see bench/NOTES.md, "Resident against TF.js webgpu"). */
 const TENSORFLOW_RESIDENT_BUDGET_FRACTION = 0.25;
+/**
+ * The shortest sample of our backends and the plain loop, timed together: on this 2-core machine a
+ * batch of 5 ms ran anywhere from 1x to 4x its usual time, and auto's ratio to the cpu column, running
+ * the very same code, scattered by 0.35 (the standard deviation of its logarithm, round to round)
+ * against 0.24 with batches of 20 ms (bench/NOTES.md, 2026-12-03, "auto: longer batches").
+ */
+const COMPARED_SAMPLE_MS = 20;
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -331,10 +338,17 @@ export async function runBenchmark(
         // More rounds here than for the peers: auto is judged on the median of its paired rounds, and
         // with 7 a full run still read up to 1.10x where auto ran the cpu column's very code
         // (bench/NOTES.md, "auto judged round by round"). These calls are a small part of a cell's time.
+        // Past the budget, auto and the faster of our backends go on alone until they have that many
+        // rounds in common: at 2^22 the other calls left room for three.
         compared.splice(0, compared.length, ...inTimingOrder(compared));
+        const ids = compared.map(({ id }) => id);
+        const rounds = 2 * config.reps - 1;
+        const paired = ids.includes('auto')
+          ? { call: ids.indexOf('auto'), rivals: ids.flatMap((id, i) => (id === 'webgpu' || id === 'cpu' ? [i] : [])), rounds }
+          : undefined;
         const timings = await timeInterleaved(
           compared.map(({ timed }) => timed),
-          { maxSamples: 2 * config.reps - 1, budgetMs: 1.5 * config.cellBudgetMs, signal },
+          { maxSamples: rounds, budgetMs: 1.5 * config.cellBudgetMs, signal, sampleMs: COMPARED_SAMPLE_MS, ...(paired ? { paired } : {}) },
         );
         compared.forEach(({ id, error }, i) => {
           endToEnd[id] = { ...(timings[i] as Timing), maxRelativeError: error };

@@ -107,6 +107,47 @@ describe('timeInterleaved, round by round', () => {
     expect(order.join('')).toBe('abc' + 'cba' + 'abc');
   });
 
+  it('past the budget, times a paired call and its fastest rival alone until they have their rounds in common, up to a cap', async () => {
+    const clock = fakeClock();
+    const costing = (ms: number) => () => {
+      clock.now += ms;
+    };
+    // A slow backend (100 ms a call), a fast one (5 ms) and auto (6 ms), a call per sample each; a budget of
+    // 50 ms a call (150 in all) ends the full rounds after round 2, with three samples each.
+    const timed = () => [costing(100), costing(5), costing(6)];
+    const signal = new AbortController().signal;
+    const paired = { call: 2, rivals: [0, 1], rounds: 7 };
+    const [slow, fast, auto] = await timeInterleaved(timed(), { maxSamples: 7, budgetMs: 50, signal, paired });
+    expect(slow?.msPerCallByRound).toEqual([100, 100, 100, null, null, null, null]);
+    expect(fast?.msPerCallByRound).toEqual([5, 5, 5, 5, 5, 5, 5]);
+    expect(auto?.msPerCallByRound).toEqual([6, 6, 6, 6, 6, 6, 6]);
+    // Without `paired`, the budget ends it there.
+    const [, alone] = await timeInterleaved(timed(), { maxSamples: 7, budgetMs: 50, signal });
+    expect(alone?.msPerCallByRound).toEqual([5, 5, 5]);
+    // Rounds of the pair (11 ms each, from 222 ms in) stop once ten budgets (1500 ms) have gone: 117 of them.
+    const [, capped, cappedAuto] = await timeInterleaved(timed(), {
+      maxSamples: 7,
+      budgetMs: 50,
+      signal,
+      paired: { ...paired, rounds: 1000 },
+    });
+    expect(capped?.samples).toBe(3 + 117);
+    expect(cappedAuto?.samples).toBe(3 + 117);
+  });
+
+  it('makes every batch last at least `sampleMs` when given (MIN_SAMPLE_MS otherwise)', async () => {
+    const clock = fakeClock();
+    const call = () => {
+      clock.now += 1;
+    };
+    const signal = new AbortController().signal;
+    // Calibration: a batch of 1 (1 ms), then ceil(1 x 20 x 1.2 / 1) = 24 calls (24 ms).
+    const [long] = await timeInterleaved([call], { maxSamples: 2, budgetMs: 1e9, signal, sampleMs: 20 });
+    expect(long?.callsPerSample).toBe(24);
+    const [short] = await timeInterleaved([call], { maxSamples: 2, budgetMs: 1e9, signal });
+    expect(short?.callsPerSample).toBe(6);
+  });
+
   it('sizes the batches again when one slow first call left a sample of one short call', async () => {
     const clock = fakeClock();
     let calls = 0;
