@@ -169,9 +169,19 @@ export async function timeInterleaved(timed: readonly (InterleavedCall | (() => 
     throwIfCancelled(options.signal);
     // Every other round runs in the reverse order, so that what one call leaves behind (garbage to
     // collect, a GPU still busy) falls on its neighbours on both sides alike, as in compare-tfjs.mjs.
+    // With `paired`, that call and its fastest rival swap places instead, the others keeping theirs:
+    // reversed, the call timed last in one round was first in the next, right after its own batch,
+    // and auto (last of webgpu, js, cpu, auto) always followed a batch of the same op, cpu half the time
+    // js's: at 65536 elements sigmoid with derivative read 3.4 ms a call either way for auto, 2.3
+    // after js and 3.4 after auto for cpu (bench/NOTES.md).
     rounds++;
     const order = [...next.calls];
-    if (rounds % 2 === 1) order.reverse();
+    if (rounds % 2 === 1) {
+      const rival = options.paired ? fastestRival(samples, options.paired.rivals) : null;
+      const [at, rivalAt] = [order.indexOf(options.paired?.call ?? -1), rival === null ? -1 : order.indexOf(rival)];
+      if (at >= 0 && rivalAt >= 0 && !next.paired) [order[at], order[rivalAt]] = [order[rivalAt] as number, order[at] as number];
+      else order.reverse();
+    }
     for (let i = 0; i < calls.length; i++) if (!order.includes(i)) (byRound[i] as (number | null)[]).push(null);
     for (const i of order) {
       const call = calls[i] as () => unknown;
@@ -214,6 +224,17 @@ export async function timeInterleaved(timed: readonly (InterleavedCall | (() => 
   }));
 }
 
+/** Of `rivals`, the one whose samples so far have the lowest median; null if none has a sample. */
+function fastestRival(samples: readonly (readonly number[])[], rivals: readonly number[]): number | null {
+  let rival: number | null = null;
+  for (const candidate of rivals) {
+    const taken = samples[candidate] as readonly number[];
+    if (taken.length === 0) continue;
+    if (rival === null || median(taken) < median(samples[rival] as readonly number[])) rival = candidate;
+  }
+  return rival;
+}
+
 /**
  * Which calls the next round samples, in their order, or null when sampling is over: all of them
  * (those with all their samples sit the round out) until the budget is spent with MIN_SAMPLES each, or
@@ -234,12 +255,7 @@ function nextRound(
   if (!allTaken && withinBudget) return { calls: samples.map((_, i) => i), paired: false };
   const paired = options.paired;
   if (!paired || elapsedMs >= EXTENDED_CAP_BUDGETS * budgetMs || paired.rivals.length === 0) return null;
-  let rival: number | null = null;
-  for (const candidate of paired.rivals) {
-    const taken = samples[candidate] as readonly number[];
-    if (taken.length === 0) continue;
-    if (rival === null || median(taken) < median(samples[rival] as readonly number[])) rival = candidate;
-  }
+  const rival = fastestRival(samples, paired.rivals);
   if (rival === null || (samples[paired.call] as readonly number[]).length === 0) return null;
   const mine = byRound[paired.call] as readonly (number | null)[];
   const theirs = byRound[rival] as readonly (number | null)[];
@@ -249,11 +265,12 @@ function nextRound(
 
 /**
  * The order in which our backends and the plain loop are timed together: webgpu, js, cpu, auto (then
- * any other), so that with every other round reversed (A C J W, W J C A, ...) neither cpu nor auto
- * ever runs right after a WebGPU batch, and the two of them swap places each round. Timed in the
- * backends' own order (webgpu, cpu, auto, js), cpu followed webgpu in every other round and ran 1.6x
- * faster there (gelu at 16384: 0.19 ms against 0.30), while auto never did: auto, running the cpu
- * column's very code, read 1.57x (bench/NOTES.md, 2026-12-03).
+ * any other). Every other round auto swaps places with the faster of webgpu and cpu (SamplingOptions'
+ * `paired`): W J C A, W J A C, ... where cpu is the faster, so that neither cpu nor auto ever runs right
+ * after a WebGPU batch and each follows the other in every other round. Timed in the backends' own
+ * order (webgpu, cpu, auto, js), every other round reversed, cpu followed webgpu in every other round
+ * and ran 1.6x faster there (gelu at 16384: 0.19 ms against 0.30), while auto never did: auto, running
+ * the cpu column's very code, read 1.57x (bench/NOTES.md, 2026-12-03).
  */
 export const TIMING_ORDER: readonly string[] = ['webgpu', 'js', 'cpu', 'auto'];
 

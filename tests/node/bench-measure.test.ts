@@ -148,6 +148,25 @@ describe('timeInterleaved, round by round', () => {
     expect(short?.callsPerSample).toBe(6);
   });
 
+  it('with `paired`, swaps that call and its fastest rival every other round, the others keeping their places', async () => {
+    const clock = fakeClock();
+    const order: string[] = [];
+    const named = (name: string, ms: number) => () => {
+      order.push(name);
+      clock.now += ms;
+    };
+    // webgpu (10 ms), js (8), cpu (5), auto (6): cpu the faster rival.
+    await timeInterleaved([named('w', 10), named('j', 8), named('c', 5), named('a', 6)], {
+      maxSamples: 3,
+      budgetMs: 1e9,
+      signal: new AbortController().signal,
+      paired: { call: 3, rivals: [0, 2], rounds: 3 },
+    });
+    // The calibration (round 0) in order, then auto and cpu swapped, then in order: each of them
+    // follows js once and the other once, and neither follows webgpu.
+    expect(order.join('')).toBe('wjca' + 'wjac' + 'wjca');
+  });
+
   it('sizes the batches again when one slow first call left a sample of one short call', async () => {
     const clock = fakeClock();
     let calls = 0;
@@ -167,8 +186,8 @@ describe('inTimingOrder', () => {
   it('keeps cpu and auto from ever following a WebGPU batch, with rounds that alternate their order', () => {
     const ids = inTimingOrder([{ id: 'webgpu' }, { id: 'cpu' }, { id: 'auto' }, { id: 'js' }]).map(({ id }) => id);
     expect(ids).toEqual(['webgpu', 'js', 'cpu', 'auto']);
-    // Rounds as timeInterleaved runs them: every other one reversed.
-    const sequence = [0, 1, 2, 3].flatMap((round) => (round % 2 ? [...ids].reverse() : ids));
+    // Rounds as timeInterleaved runs them with auto paired: every other one with auto and cpu swapped.
+    const sequence = [0, 1, 2, 3].flatMap((round) => (round % 2 ? ['webgpu', 'js', 'auto', 'cpu'] : ids));
     for (let i = 1; i < sequence.length; i++) {
       if (sequence[i - 1] === 'webgpu') expect(['webgpu', 'js'], `after webgpu at ${i}`).toContain(sequence[i]);
     }
