@@ -11,8 +11,9 @@
  * then where it could win, so that a choice that was wrong from the start, or became wrong, shows:
  * - where it has not run at this size or near it (within 4x in size), when its estimate (the
  *   calibration's) is within {@link PROBE_UNSEEN_WITHIN}x;
- * - where it has run, here or near, only when its estimate is within {@link PROBE_SEEN_WITHIN}x: a
- *   backend measured far slower is never tried again at that size;
+ * - where it has run SETTLED times at this size, only when its estimate is within
+ *   {@link PROBE_SEEN_WITHIN}x: a backend measured far slower is never tried again at that size (with
+ *   fewer readings, here or near, as where it has not run);
  * - a backend estimated the faster but never measured here or near, against one that has been, is
  *   gone to at once only if it would win at {@link UNSEEN_DOUBT} times its estimate; else it is tried
  *   as the others are, its try budgeted at that many times its estimate;
@@ -178,7 +179,11 @@ export class BackendChooser {
     // way ever more rarely, and only while the probes' expected extra cost fits the budget.
     const near = !Number.isNaN(otherCorrection);
     const due = (state.probeCalls[size] as number) >= (state.probeInterval[size] as number);
-    const within = near ? PROBE_SEEN_WITHIN : PROBE_UNSEEN_WITHIN;
+    // Measured far slower means measured SETTLED times at this size: one or two readings, taken while
+    // the machine was busy elsewhere (a shader compiling in the GPU process), once put the CPU at 7x its
+    // cost and kept sigmoid with derivative at 16384 on a 5x slower GPU for good (bench/NOTES.md).
+    const settledOther = (state.measured[other][size] as number) >= SETTLED;
+    const within = near && settledOther ? PROBE_SEEN_WITHIN : PROBE_UNSEEN_WITHIN;
     // A try of a backend never measured here or near is budgeted at UNSEEN_DOUBT times its estimate:
     // at its estimate, the GPU's tries took a benchmark cell of 14 calls at 2^18 to 1.14x and one of
     // five at 2^22 to 1.24x, where the calibration was 2x off.

@@ -56,13 +56,39 @@ describe('BackendChooser', () => {
     expect(afterProbe / truth.gpu(n)).toBeLessThanOrEqual(1.01);
   });
 
-  it('never re-tries a backend measured far slower at that size (the GPU 2.4x slower, tried once at its estimate)', () => {
+  it('re-tries a backend measured far slower at that size only until it has three readings there (the GPU 2.4x slower)', () => {
     // SwiftShader's figures: calibrated GPU 2.54 ms + 14.2 ns an element, CPU 4.6; in truth the CPU takes 8.
     const chooser = new BackendChooser(both({ gpuFixedMs: 2.54, gpuPerElementNs: 14.2, cpuPerElementNs: 4.6 }));
     const n = 1 << 24;
     const truth: Truth = { gpu: (m) => 2.54 + 19e-6 * m, cpu: (m) => 8e-6 * m };
-    const { sides } = run(chooser, truth, n, 2000);
-    expect(sides.filter((side) => side === 'gpu').length).toBeLessThanOrEqual(1);
+    const { sides, costs } = run(chooser, truth, n, 2000);
+    const gpuCalls = sides.flatMap((side, i) => (side === 'gpu' ? [i] : []));
+    expect(gpuCalls.length).toBe(3);
+    // The tries within 5% of the time spent up to each; none after the third.
+    for (const call of gpuCalls) {
+      const spent = costs.slice(0, call + 1).reduce((a, b) => a + b, 0);
+      expect((spent - (call + 1) * truth.cpu(n)) / spent, `try at call ${call}`).toBeLessThanOrEqual(0.05 + 1e-9);
+    }
+  });
+
+  it("comes back to the CPU when its first two readings at a size were 8x its cost (sigmoid with derivative at 16384)", () => {
+    // A full run's figures: calibrated GPU 2.20 ms + 37.5 ns an element, CPU 1.2 ns; in truth the GPU
+    // takes 4.3 ms and the CPU 0.89 at 16384. The CPU's first two readings there: 7 ms each (the machine
+    // busy elsewhere). Counted as measured far slower, they kept every later call on the GPU.
+    const chooser = new BackendChooser(both({ gpuFixedMs: 2.2, gpuPerElementNs: 37.5, cpuPerElementNs: 1.2 }));
+    const n = 16384;
+    const truth: Truth = { gpu: () => 4.3, cpu: () => 0.89 };
+    const sides: Side[] = [];
+    let cpuReadings = 0;
+    for (let i = 0; i < 300; i++) {
+      const side = chooser.choose('sigmoid.forward_and_derivative', 'elementwise', n);
+      const ms = side === 'cpu' && cpuReadings++ < 2 ? 7 : truth[side](n);
+      if (chooser.timed) chooser.record('sigmoid.forward_and_derivative', 'elementwise', side, n, ms);
+      sides.push(side);
+    }
+    const back = sides.lastIndexOf('gpu') + 1;
+    expect(back, 'calls before it is back on the CPU for good').toBeLessThanOrEqual(40);
+    expect(sides.slice(back).length).toBe(300 - back);
   });
 
   it('keeps its probes within 5% of the time spent at an op and size, wherever the calibration puts the other backend', () => {
