@@ -25,7 +25,8 @@
  *   next call: only a loser estimated too slow waits for the budget.
  *
  * A backend's first reading at a size class far beyond its model ({@link FIRST_READING_DOUBTED_ABOVE}
- * times), with none near, waits for a second: it is more likely a pause than the cost.
+ * times), with none near, or {@link FIRST_READING_DOUBTED_OVER} times what it measured at the nearest
+ * size it has run at, waits for a second: it is more likely a pause than the cost.
  *
  * Timing is the caller's (the engine times each call); this file holds no clock, so a test can feed
  * it any costs.
@@ -68,6 +69,8 @@ const FIRST_PROBE_INTERVAL = 4;
 export const UNSEEN_DOUBT = 2;
 /** A side's first reading at a size class this many times its model, with none near, waits for a second (see record). */
 export const FIRST_READING_DOUBTED_ABOVE = 50;
+/** A side's first reading at a size class this many times its ratio at the nearest class it has run at waits for a second (see record). */
+export const FIRST_READING_DOUBTED_OVER = 4;
 /** The longest wait between two re-tries of the losing backend in one size class, in calls. */
 export const MAX_PROBE_INTERVAL = 64;
 // Below this, a model cost is taken as this (a measured 0 ms, below the timer's resolution, is fine).
@@ -117,6 +120,16 @@ class OpState {
     const nearby = this.nearbyRatio(ratios, size);
     if (Number.isNaN(exact)) return nearby;
     return Number.isNaN(nearby) ? exact : Math.min(exact, nearby);
+  }
+
+  /** The ratio at the nearest size class measured, however far (the larger of two as near); NaN if none. */
+  nearestRatio(ratios: Float64Array, size: number): number {
+    for (let distance = 0; distance < SIZE_CLASSES; distance++) {
+      const below = size - distance >= 0 ? (ratios[size - distance] as number) : Number.NaN;
+      const above = size + distance < SIZE_CLASSES ? (ratios[size + distance] as number) : Number.NaN;
+      if (!Number.isNaN(below) || !Number.isNaN(above)) return Math.max(Number.isNaN(below) ? 0 : below, Number.isNaN(above) ? 0 : above);
+    }
+    return Number.NaN;
   }
 
   nearbyRatio(ratios: Float64Array, size: number): number {
@@ -235,10 +248,17 @@ export class BackendChooser {
     // of the two. Taken at once, one such reading (a 0.2 ms CPU call read as tens of ms) made the CPU
     // look slower than the GPU and, measured far slower, it was never tried again: auto ran hardSigmoid
     // at 16384 on the GPU, 18x slower (bench/NOTES.md, 2026-12-03).
-    if ((measured[size] as number) === 0 && ratio > FIRST_READING_DOUBTED_ABOVE) {
+    // So is a first reading FIRST_READING_DOUBTED_OVER times what this side measured at the nearest
+    // size it has run at, however far: softmax's first CPU call on 1 x 2^20 read 75 ms (15 after),
+    // 31x the model, below the other bound, and sent the next call to a GPU that took 100 ms.
+    if ((measured[size] as number) === 0) {
       const doubted = state.doubted[side];
       const earlier = doubted[size] as number;
-      if (Number.isNaN(earlier) && Number.isNaN(state.nearbyRatio(state.ratio[side], size))) {
+      const nearest = state.nearestRatio(state.ratio[side], size);
+      const doubtful =
+        (ratio > FIRST_READING_DOUBTED_ABOVE && Number.isNaN(state.nearbyRatio(state.ratio[side], size))) ||
+        ratio > FIRST_READING_DOUBTED_OVER * nearest;
+      if (doubtful && Number.isNaN(earlier)) {
         doubted[size] = ratio;
         return;
       }

@@ -226,6 +226,28 @@ export interface Activations
   destroy(): void;
 }
 
+/**
+ * The chooser's name of a row op: the kernel and the octave of the row's length. A row's length decides
+ * the GPU kernel's strategy and its cost per element, so that one size class of rows of 16 and of a
+ * row of 2^20 are different ops to the chooser: one name for both once had auto try the GPU on
+ * 1 x 2^20 at 100 ms a call, from what 70000 x 16 rows cost there (bench/NOTES.md, 2026-12-03).
+ */
+export function rowKey(kernel: string, cols: number): string {
+  const octave = Math.floor(Math.log2(Math.max(1, cols)));
+  let keys = ROW_KEYS.get(kernel);
+  if (!keys) {
+    keys = [];
+    ROW_KEYS.set(kernel, keys);
+  }
+  let key = keys[octave];
+  if (key === undefined) {
+    key = `${kernel}.cols2^${octave}`;
+    keys[octave] = key;
+  }
+  return key;
+}
+const ROW_KEYS = new Map<string, string[]>();
+
 // The chooser's name of an elementwise op, made once per activation and kernel (a string built per
 // call cost the auto path a measurable share of a 256-element call).
 const OP_KEYS = new WeakMap<ElementwiseActivation, Map<string, string>>();
@@ -541,7 +563,7 @@ class Engine extends EventTarget {
     this.checkAlive(kernel);
     const output = await this.onBackend(
       first.length,
-      kernel,
+      rowKey(kernel, cols),
       'rows',
       (gpu) => gpu.rows(kernel, args.inputs, { rows, cols }, args.out),
       () => runRowsStorage(kernel, first, second, rows, cols, args.out ?? allocate(args.dtype, first.length)),

@@ -4,6 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { BackendChooser, type FamilyCosts, type Side } from '../../src/chooser.ts';
+import { rowKey } from '../../src/engine.ts';
 import { createRandom, SEED } from '../support/random.ts';
 
 interface Truth {
@@ -71,7 +72,7 @@ describe('BackendChooser', () => {
     }
   });
 
-  it("comes back to the CPU when its first two readings at a size were 8x its cost (sigmoid with derivative at 16384)", () => {
+  it('comes back to the CPU when its first two readings at a size were 8x its cost (sigmoid with derivative at 16384)', () => {
     // A full run's figures: calibrated GPU 2.20 ms + 37.5 ns an element, CPU 1.2 ns; in truth the GPU
     // takes 4.3 ms and the CPU 0.89 at 16384. The CPU's first two readings there: 7 ms each (the machine
     // busy elsewhere). Counted as measured far slower, they kept every later call on the GPU.
@@ -239,6 +240,50 @@ describe('BackendChooser', () => {
       const cell = costs.reduce((a, b) => a + b, 0) / (calls * truth.cpu(n));
       expect(cell, `${n} elements`).toBeLessThanOrEqual(1.1);
     }
+  });
+
+  it("keeps rows of 16 and a row of 2^20 apart (the engine's rowKey): what the GPU costs on one says nothing of the other", () => {
+    // A full run's figures (SwiftShader): calibrated rows GPU 5.89 ms + 25.1 ns an element, CPU 2.3 ns.
+    // On the GPU 70000 x 16 took 35 ms (read once, as the special cases run it), 1 x 2^20 100 ms; the
+    // CPU 15 ms either way.
+    const costs = { gpuFixedMs: 5.89, gpuPerElementNs: 25.1, cpuPerElementNs: 2.3 };
+    const gpuCallsAtLongRow = (keyFor: (cols: number) => string) => {
+      const chooser = new BackendChooser(both(costs));
+      chooser.record(keyFor(16), 'rows', 'gpu', 70000 * 16, 35);
+      let gpuCalls = 0;
+      for (let i = 0; i < 40; i++) {
+        const side = chooser.choose(keyFor(1 << 20), 'rows', 1 << 20);
+        if (side === 'gpu') gpuCalls++;
+        if (chooser.timed) chooser.record(keyFor(1 << 20), 'rows', side, 1 << 20, side === 'gpu' ? 100 : 15);
+      }
+      return gpuCalls;
+    };
+    expect(rowKey('softmax', 16)).not.toBe(rowKey('softmax', 1 << 20));
+    expect(rowKey('softmax', 1 << 20)).toBe(rowKey('softmax', (1 << 21) - 1));
+    expect(gpuCallsAtLongRow((cols) => rowKey('softmax', cols))).toBe(0);
+    // One name for both: a 100 ms GPU call within the 40.
+    expect(gpuCallsAtLongRow(() => 'softmax')).toBeGreaterThan(0);
+  });
+
+  it("doubts a first reading at a size 4x what the side measured at the nearest size it ran at (softmax's 75 ms on 1 x 2^20)", () => {
+    // A full run's figures: calibrated rows GPU 5.89 ms + 25.1 ns an element, CPU 2.3 ns; the CPU took
+    // 0.9 ms on 1 x 65536 and 15 on 1 x 2^20, the GPU 100 there. The CPU's first call on 1 x 2^20 read 75.
+    const costs = { gpuFixedMs: 5.89, gpuPerElementNs: 25.1, cpuPerElementNs: 2.3 };
+    const chooser = new BackendChooser(both(costs));
+    const sides: Side[] = [];
+    for (const [n, calls, cpu] of [
+      [65536, 60, 0.9],
+      [1 << 20, 30, 15],
+    ] as const) {
+      for (let i = 0; i < calls; i++) {
+        const side = chooser.choose('softmax', 'rows', n);
+        const ms = side === 'gpu' ? 100 : i === 0 && n > 65536 ? 75 : cpu;
+        if (chooser.timed) chooser.record('softmax', 'rows', side, n, ms);
+        sides.push(side);
+      }
+    }
+    // Taken at once, 75 ms (31x the model, under FIRST_READING_DOUBTED_ABOVE) sent the next call to the GPU.
+    expect(sides.filter((side) => side === 'gpu')).toEqual([]);
   });
 
   it('ignores a time that is not a number of milliseconds (NaN, Infinity, negative)', () => {
