@@ -229,8 +229,7 @@ export interface Activations
 /**
  * The chooser's name of a row op: the kernel and the octave of the row's length. A row's length decides
  * the GPU kernel's strategy and its cost per element, so that one size class of rows of 16 and of a
- * row of 2^20 are different ops to the chooser: one name for both once had auto try the GPU on
- * 1 x 2^20 at 100 ms a call, from what 70000 x 16 rows cost there (bench/NOTES.md, 2026-12-03).
+ * row of 2^20 are different ops to the chooser (bench/NOTES.md, 2026-12-03, "Two more chooser rules").
  */
 export function rowKey(kernel: string, cols: number): string {
   const octave = Math.floor(Math.log2(Math.max(1, cols)));

@@ -244,8 +244,7 @@ describe('BackendChooser', () => {
 
   it("keeps rows of 16 and a row of 2^20 apart (the engine's rowKey): what the GPU costs on one says nothing of the other", () => {
     // A full run's figures (SwiftShader): calibrated rows GPU 5.89 ms + 25.1 ns an element, CPU 2.3 ns.
-    // On the GPU 70000 x 16 took 35 ms (read once, as the special cases run it), 1 x 2^20 100 ms; the
-    // CPU 15 ms either way.
+    // Say the GPU took 35 ms on 70000 x 16 (read once), 100 on 1 x 2^20; the CPU 15 ms either way.
     const costs = { gpuFixedMs: 5.89, gpuPerElementNs: 25.1, cpuPerElementNs: 2.3 };
     const gpuCallsAtLongRow = (keyFor: (cols: number) => string) => {
       const chooser = new BackendChooser(both(costs));
